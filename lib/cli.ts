@@ -1,0 +1,301 @@
+// The command line: arguments → config → plan → (datasets, execute, analyze, report) per scenario → exit code.
+
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pkg from "../package.json" with { type: "json" };
+import { decide, toolResults, verdicts, type Decision } from "./analyze";
+import { envOverrides, loadConfig, type Overrides } from "./config";
+import { BenchError, EXIT } from "./errors";
+import { captureEnvironment, hostId } from "./env";
+import { executeScenario, type ScenarioSource } from "./execute";
+import { oldLines, openLog, type Log } from "./log";
+import { buildPlan, workspacePaths } from "./plan";
+import { prepareSources, expectedSourceDir } from "./sources";
+import { averageLines, gateLines, scenarioHeader, scenarioTable, warningLines } from "./report/console";
+import { resultsPath, writeResults, type ResultsFile, type ScenarioResult } from "./results";
+import { cleanupMeter, getMeter, killAll } from "./spawn";
+import { Aborted, ENGINE, samplingOptions, type Interleaved } from "./timing";
+import { resolveTools } from "./tools";
+import type { ResolvedConfig, ScenarioPlan } from "./types";
+import { claimWorkspace, removeWorkspace } from "./workspace";
+
+const USAGE = `usage: bun run bench [options]
+
+  --config FILE        config file (default: bench.config.yaml)
+  --scenario GLOB      run only matching scenarios (repeatable; * and ? wildcards)
+  --runs N             measured runs per tool (env RUNS)
+  --warmup N           warmup runs per tool (env WARMUP)
+  --workspace DIR      workspace folder (env BENCH_ROOT)
+  --keep-workspace / --remove-workspace   keep or remove the workspace on exit (env KEEP_BENCH_DIR=1/0)
+  --results-dir DIR    where results JSON files go (default: results/ beside the config)
+  --list               list scenarios and which tools are available, then exit
+  --dry-run            print the plan (every run, argv, destination, cache policy); run nothing
+  --verify-dataset     re-hash cached datasets instead of the quick size/mtime check
+  --quiet              only the summary on the console (the log keeps everything)
+  -h, --help           this text
+
+exit codes: 0 GO (or no gate and all runs completed), 1 NO-GO, 2 usage or config error,
+            3 undecided (baseline failed or missing), 130 interrupted`;
+
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: Record<string, string | undefined>;
+  isTTY: boolean;
+  cwd: string;
+}
+
+const defaultIO = (): CliIO => ({
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  env: process.env,
+  isTTY: Boolean(process.stdout.isTTY),
+  cwd: process.cwd(),
+});
+
+function globToRegExp(glob: string): RegExp {
+  const esc = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${esc}$`);
+}
+
+function intFlag(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new BenchError(`--${name} must be a whole number ≥ ${min}, got "${v}"`, { key: `--${name}` });
+  return Number(v);
+}
+
+export function parseCli(argv: string[], io: CliIO) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string" },
+        scenario: { type: "string", multiple: true },
+        runs: { type: "string" },
+        warmup: { type: "string" },
+        workspace: { type: "string" },
+        "keep-workspace": { type: "boolean" },
+        "remove-workspace": { type: "boolean" },
+        "results-dir": { type: "string" },
+        list: { type: "boolean" },
+        "dry-run": { type: "boolean" },
+        "verify-dataset": { type: "boolean" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e: any) {
+    throw new BenchError(e.message.replace(/\. To specify.*$/s, ""), { hint: "see bun run bench --help" });
+  }
+  const v = parsed.values;
+  const env = envOverrides(io.env);
+  const cli: Overrides = {
+    runs: intFlag("runs", v.runs, 1),
+    warmup: intFlag("warmup", v.warmup, 0),
+    workspace: v.workspace,
+    keepWorkspace: v["keep-workspace"] ? true : v["remove-workspace"] ? false : undefined,
+    resultsDir: v["results-dir"] ? path.resolve(io.cwd, v["results-dir"]) : undefined,
+  };
+  for (const k of Object.keys(cli) as (keyof Overrides)[]) if (cli[k] === undefined) delete cli[k];
+  const patterns = (v.scenario ?? []).map(globToRegExp);
+  return {
+    command: parsed.positionals[0] ?? "run",
+    positionals: parsed.positionals.slice(1),
+    configFile: path.resolve(io.cwd, v.config ?? "bench.config.yaml"),
+    overrides: { ...env, ...cli },
+    only: patterns.length ? (name: string) => patterns.some((p) => p.test(name)) : undefined,
+    list: Boolean(v.list),
+    dryRun: Boolean(v["dry-run"]),
+    verifyDataset: Boolean(v["verify-dataset"]),
+    quiet: Boolean(v.quiet),
+    help: Boolean(v.help),
+  };
+}
+
+function listScenarios(config: ResolvedConfig, io: CliIO): void {
+  const avail = resolveTools(config.tools, true);
+  io.out(`Config: ${config.file}\n\nTools:\n`);
+  for (const [id, a] of Object.entries(avail)) {
+    io.out(`  ${a.available ? "✓" : "✗"} ${id.padEnd(12)} ${a.available ? `${a.path}${a.version ? `  (${a.version})` : ""}` : `unavailable: ${a.reason}`}\n`);
+  }
+  io.out(`\nScenarios:\n`);
+  for (const s of config.scenarios) {
+    const tools = s.tools.map((t) => (avail[t]!.available ? t : `${t} (missing)`)).join(", ");
+    const gate = s.baseline.length ? `baseline ${s.baseline.join(" → ")}${s.candidates.length ? `, candidate ${s.candidates.join(", ")}` : ""}` : "no gate";
+    io.out(`  ${s.name}: ${s.workload.kind}, ${s.runs} runs + ${s.warmup} warmup, cache ${s.cache}; tools: ${tools}; ${gate}\n`);
+  }
+}
+
+function printPlan(plans: ScenarioPlan[], config: ResolvedConfig, io: CliIO): void {
+  io.out(`Plan for ${config.file}\nWorkspace: ${config.workspace} (will be ${config.keepWorkspace ? "preserved" : "removed"} on exit)\n`);
+  let total = 0;
+  for (const sp of plans) {
+    const s = sp.scenario;
+    const d = s.workload.dataset;
+    const groups = d.groups.map((g) => `${g.count} × ${g.minBytes === g.maxBytes ? g.minBytes : `${g.minBytes}..${g.maxBytes}`} B (${g.content})`).join(" + ");
+    io.out(`\n== ${s.name}  [${s.workload.kind}; ${groups}; seed ${d.seed}; cache ${s.cache}; verify ${s.verify.enabled ? "on" : "off"}; timeout ${s.timeoutMs / 1000}s]\n`);
+    if (sp.baseline || s.baseline.length) io.out(`   gate: baseline ${sp.baseline ?? `(none available of ${s.baseline.join(", ")})`}; candidates ${sp.candidates.join(", ") || "-"}; max_time_ratio ${s.thresholds.maxTimeRatio}, max_memory_ratio ${s.thresholds.maxMemoryRatio}\n`);
+    for (const sk of sp.skipped) io.out(`   skipped ${sk.tool}: ${sk.reason}\n`);
+    for (const r of sp.runs) {
+      io.out(`   ${r.phase === "warmup" ? "warmup  " : `round ${String(r.round).padStart(2)}`} ${r.label.padEnd(10)} ${r.index}/${r.total}  cache=${r.cache}  dst=${r.dst}\n             argv: ${JSON.stringify(r.argv)}\n`);
+    }
+    total += sp.runs.length;
+  }
+  io.out(`\n${plans.length} scenario(s), ${total} run(s). Nothing was generated or spawned.\n`);
+}
+
+interface RunState {
+  interrupted: boolean;
+  il: Interleaved | null;
+}
+
+export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  let opts;
+  try {
+    opts = parseCli(argv, io);
+  } catch (e) {
+    if (e instanceof BenchError) {
+      io.err(e.format() + "\n");
+      return e.exitCode;
+    }
+    throw e;
+  }
+  if (opts.help) {
+    io.out(USAGE + "\n");
+    return EXIT.go;
+  }
+  try {
+    if (opts.command !== "run") throw new BenchError(`unknown command "${opts.command}"`, { hint: "commands: run (default)" });
+    const config = loadConfig(opts.configFile, { overrides: opts.overrides, env: io.env });
+    if (opts.only && !config.scenarios.some((s) => opts.only!(s.name) || opts.only!(s.baseName))) {
+      throw new BenchError(`no scenario matches --scenario`, { hint: `scenarios: ${config.scenarios.map((s) => s.name).join(", ")}` });
+    }
+    if (opts.list) {
+      listScenarios(config, io);
+      return EXIT.go;
+    }
+    if (opts.dryRun) {
+      const avail = resolveTools(config.tools, false);
+      const ws = workspacePaths(config.workspace);
+      const plan = buildPlan(config, avail, (s) => expectedSourceDir(s.workload, ws.datasets), opts.only);
+      printPlan(plan.scenarios, config, io);
+      return EXIT.go;
+    }
+    return await runBenchmark(config, opts, io);
+  } catch (e) {
+    if (e instanceof BenchError) {
+      io.err(e.format() + "\n");
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
+
+async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof parseCli>, io: CliIO): Promise<number> {
+  const startedAt = new Date();
+  const ws = workspacePaths(config.workspace);
+  claimWorkspace(config.workspace);
+  const log = openLog(ws.log, { quiet: opts.quiet, out: io.out, err: io.err });
+  const state: RunState = { interrupted: false, il: null };
+  const onSigint = () => {
+    if (state.interrupted) return;
+    state.interrupted = true;
+    log.error("interrupted: stopping the running tool and writing what was measured");
+    state.il?.abort(new Aborted("interrupted"));
+    killAll("SIGKILL");
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  const color = io.isTTY && !io.env.NO_COLOR;
+  try {
+    log.file(`---- mirrorbench ${pkg.version} ${startedAt.toISOString()} ${opts.configFile}`);
+    log.line(oldLines.workspace(config.workspace, config.keepWorkspace));
+    const environment = captureEnvironment(config.workspace, pkg.version);
+    const host = hostId(environment);
+    const avail = resolveTools(config.tools, true);
+    const meter = getMeter();
+    if (meter.memoryNote) log.error(`warning: ${meter.memoryNote}`);
+    const file = resultsPath(config.resultsDir, startedAt, host);
+    const results: ResultsFile = {
+      schema: "mirrorbench.results",
+      schemaVersion: 1,
+      startedAt: startedAt.toISOString(),
+      finishedAt: null,
+      interrupted: false,
+      host,
+      environment,
+      invocation: { argv: process.argv.slice(2), cwd: io.cwd, configFile: config.file },
+      engine: { ...ENGINE, sampling: { ...samplingOptions(0), min_samples: "runs", max_samples: "runs", samples_threshold: "Infinity (no trimming)" } },
+      meter: { kind: meter.kind, memoryNote: meter.memoryNote },
+      tools: avail,
+      config,
+      scenarios: [],
+      decision: null,
+    };
+    const scenarios = config.scenarios.filter((s) => !opts.only || opts.only(s.name) || opts.only(s.baseName));
+    for (const s of scenarios) {
+      if (state.interrupted) break;
+      const labels = Object.fromEntries(Object.values(config.tools).map((t) => [t.id, t.label]));
+      const prepared = await prepareSources(s, ws.datasets, log, { verifyDataset: opts.verifyDataset, isTTY: io.isTTY && !opts.quiet });
+      const [sp] = buildPlan({ ...config, scenarios: [s] }, avail, () => prepared.source.srcDir).scenarios;
+      const scenarioPlan = sp!;
+      for (const sk of scenarioPlan.skipped) log.line(`note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`);
+      const exec = await executeScenario(scenarioPlan, prepared.source, {
+        workspace: config.workspace,
+        tools: config.tools,
+        log,
+        onStart: (il) => (state.il = il),
+      });
+      state.il = null;
+      const totals = { files: prepared.source.manifest.fileCount, bytes: prepared.source.manifest.totalBytes };
+      const tools = toolResults(scenarioPlan, exec.runs, totals, labels);
+      const sr: ScenarioResult = {
+        name: s.name,
+        baseName: s.baseName,
+        parameters: s.parameters,
+        state: state.interrupted ? "failed" : tools.every((t) => t.state === "skipped") ? "skipped" : tools.some((t) => t.state === "failed") ? "failed" : "completed",
+        workload: { kind: s.workload.kind, files: totals.files, bytes: totals.bytes, datasetHash: prepared.datasetHash, reused: prepared.reused, changes: prepared.changes },
+        cache: s.cache,
+        verified: s.verify.enabled,
+        baseline: scenarioPlan.baseline,
+        candidates: scenarioPlan.candidates,
+        tools,
+        verdicts: state.interrupted ? [] : verdicts(scenarioPlan, tools, exec.runs),
+        runs: exec.runs,
+        timings: exec.timings,
+        thresholds: s.thresholds,
+      };
+      results.scenarios.push(sr);
+      writeResults(file, results);
+      for (const l of averageLines(sr)) log.line(l);
+      reportScenario(sr, log, color);
+    }
+    const { decision, exitCode } = decide(results.scenarios);
+    results.decision = { decision, exitCode: state.interrupted ? EXIT.interrupted : exitCode };
+    results.interrupted = state.interrupted;
+    results.finishedAt = new Date().toISOString();
+    writeResults(file, results);
+    if (!state.interrupted) for (const l of gateLines(results.scenarios, decision as Decision, { color })) log.line(l);
+    log.line(`Results: ${file}`);
+    log.line(oldLines.complete(ws.log));
+    return state.interrupted ? EXIT.interrupted : exitCode;
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+    log.close();
+    cleanupMeter();
+    if (!config.keepWorkspace) removeWorkspace(config.workspace);
+  }
+}
+
+function reportScenario(sr: ScenarioResult, log: Log, color: boolean): void {
+  log.line("");
+  log.line(scenarioHeader(sr));
+  for (const l of scenarioTable(sr, { color }).split("\n")) log.line(l);
+  for (const l of warningLines(sr)) log.line(l);
+  log.line("");
+}
+

@@ -1,0 +1,56 @@
+// The one user-facing error type: what went wrong, where (file:line:col, key), and the fix.
+
+export const EXIT = {
+  go: 0,
+  noGo: 1,
+  usage: 2,
+  undecided: 3,
+  regression: 4,
+  locked: 5,
+  interrupted: 130,
+} as const;
+
+export interface BenchErrorInit {
+  hint?: string;
+  file?: string;
+  line?: number;
+  col?: number;
+  key?: string;
+  exitCode?: number;
+  cause?: unknown;
+}
+
+export class BenchError extends Error {
+  readonly hint?: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly col?: number;
+  readonly key?: string;
+  readonly exitCode: number;
+
+  constructor(message: string, init: BenchErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = "BenchError";
+    this.hint = init.hint;
+    this.file = init.file;
+    this.line = init.line;
+    this.col = init.col;
+    this.key = init.key;
+    this.exitCode = init.exitCode ?? EXIT.usage;
+  }
+
+  /** "file:line:col: key: message\n  hint: …" — the shape editors and grep understand. */
+  format(): string {
+    let where = "";
+    if (this.file) {
+      where = this.file;
+      if (this.line !== undefined) where += `:${this.line}`;
+      if (this.line !== undefined && this.col !== undefined) where += `:${this.col}`;
+      where += ": ";
+    }
+    const key = this.key ? `${this.key}: ` : "";
+    let out = `error: ${where}${key}${this.message}`;
+    if (this.hint) out += `\n  hint: ${this.hint}`;
+    return out;
+  }
+}

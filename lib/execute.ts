@@ -1,0 +1,102 @@
+// Executing one scenario's plan: per run reset the destination, treat the cache, spawn and time, verify.
+
+import path from "node:path";
+import { dropCaches, residentFraction } from "./cache";
+import type { Manifest } from "./datasets";
+import { restoreMirror } from "./incremental";
+import { oldLines, type Log } from "./log";
+import { runTool } from "./spawn";
+import { interleave, type Interleaved, type Slot, type ToolTiming } from "./timing";
+import type { CacheTreatment, PlannedRun, RunRecord, ScenarioPlan, ToolSpec } from "./types";
+import { formatSeconds } from "./units";
+import { verifyCopy } from "./verify";
+import { assertInside, resetDestination } from "./workspace";
+
+export interface ScenarioSource {
+  srcDir: string;
+  manifest: Manifest;
+  /** For incremental/resync: the tree each destination is restored to before a run. */
+  baseMirrorDir: string | null;
+}
+
+export interface ExecuteOptions {
+  workspace: string;
+  tools: Record<string, ToolSpec>;
+  log: Log;
+  /** Called with the live interleaver so Ctrl-C can abort it. */
+  onStart?: (il: Interleaved) => void;
+}
+
+export interface ScenarioExecution {
+  runs: RunRecord[];
+  timings: ToolTiming[];
+}
+
+const RESIDENCY_SAMPLE = 64;
+
+export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, opts: ExecuteOptions): Promise<ScenarioExecution> {
+  const { log } = opts;
+  const s = sp.scenario;
+  const records: RunRecord[] = [];
+  const srcFiles = source.manifest.entries.filter((e) => e.type === "file").map((e) => path.join(source.srcDir, e.path));
+  const byKey = new Map<string, PlannedRun>();
+  for (const r of sp.runs) byKey.set(`${r.tool}/${r.phase}/${r.index}`, r);
+
+  log.line(oldLines.running(s.warmup, s.runs));
+
+  const exec = async (slot: Slot): Promise<number> => {
+    const run = byKey.get(`${slot.tool}/${slot.phase}/${slot.index}`)!;
+    const tool = opts.tools[run.tool]!;
+    const base = { scenario: s.name, tool: run.tool, phase: run.phase, index: run.index, round: run.round };
+    log.line(run.phase === "warmup" ? oldLines.warmupRun(run.label, run.index, run.total, run.dst) : oldLines.measuredRun(run.label, run.index, run.total, run.dst));
+
+    // Outside the timed window: a fresh destination, then the cache policy.
+    if (source.baseMirrorDir) {
+      assertInside(opts.workspace, run.dst);
+      await restoreMirror(source.baseMirrorDir, run.dst);
+    } else {
+      resetDestination(opts.workspace, run.dst, source.srcDir);
+    }
+    let cache: CacheTreatment = "kept";
+    let residency: number | null = null;
+    if (run.cache === "drop") {
+      const d = await dropCaches(source.srcDir, srcFiles);
+      cache = d.treatment;
+      if (d.detail) log.file(`[${run.label}] cache: ${d.treatment} (${d.detail})`);
+      residency = residentFraction(srcFiles, RESIDENCY_SAMPLE);
+    }
+
+    const out = await runTool({ argv: run.argv, env: tool.env, logFd: log.fd, timeoutMs: s.timeoutMs });
+    const fail = (reason: string, exitCode: number | null): number => {
+      records.push({ ...base, state: "failed", exitCode, measure: out.measure, reason, cache, residentFraction: residency });
+      return Number.NaN;
+    };
+    if (out.timedOut) {
+      log.error(`error: ${run.label} timed out after ${(s.timeoutMs / 1000).toFixed(1)}s and was killed`);
+      return fail(`timed out after ${(s.timeoutMs / 1000).toFixed(1)}s (killed with its process tree)`, out.exitCode);
+    }
+    if (out.exitCode === null || !tool.successCodes.includes(out.exitCode)) {
+      log.error(oldLines.exited(run.label, out.exitCode ?? "unknown"));
+      return fail(`exited with status ${out.exitCode ?? "unknown"}`, out.exitCode);
+    }
+    if (!out.measure) return fail("the meter reported no measurement", out.exitCode);
+
+    let verified: boolean | null = null;
+    if (s.verify.enabled) {
+      const v = await verifyCopy(source.srcDir, source.manifest, run.dst, s.verify);
+      if (!v.ok) {
+        log.error(`error: ${run.label} copied wrong: ${v.summary}`);
+        return fail(`copy is wrong: ${v.summary}`, out.exitCode);
+      }
+      verified = true;
+    }
+    records.push({ ...base, state: "completed", exitCode: out.exitCode, measure: out.measure, verified, cache, residentFraction: residency });
+    if (run.phase === "measured") log.line(oldLines.measuredDone(run.label, run.index, formatSeconds(out.measure.wallNs)));
+    return out.measure.wallNs;
+  };
+
+  const il = interleave(sp.runs, sp.tools, s.runs, exec);
+  opts.onStart?.(il);
+  const timings = await il.run();
+  return { runs: records, timings };
+}

@@ -1,0 +1,56 @@
+// The run log: the old script's lines, on the console and in <workspace>/bench.log.
+
+import fs from "node:fs";
+
+export interface Log {
+  /** A line for both the console and the log file. */
+  line(text: string): void;
+  /** A line for the console's error stream and the log file. */
+  error(text: string): void;
+  /** A line for the log file only (details a console reader does not need). */
+  file(text: string): void;
+  /** The log's fd, handed to tools so their output lands in the log, not the console. */
+  fd: number | "ignore";
+  path: string | null;
+  close(): void;
+}
+
+export function openLog(logPath: string | null, opts: { quiet?: boolean; out?: (s: string) => void; err?: (s: string) => void } = {}): Log {
+  const out = opts.out ?? ((s: string) => process.stdout.write(s));
+  const err = opts.err ?? ((s: string) => process.stderr.write(s));
+  const fd = logPath ? fs.openSync(logPath, "a") : null;
+  const toFile = (s: string) => {
+    if (fd !== null) fs.writeSync(fd, s + "\n");
+  };
+  return {
+    line(s) {
+      if (!opts.quiet) out(s + "\n");
+      toFile(s);
+    },
+    error(s) {
+      err(s + "\n");
+      toFile(s);
+    },
+    file: toFile,
+    fd: fd ?? "ignore",
+    path: logPath,
+    close() {
+      if (fd !== null) fs.closeSync(fd);
+    },
+  };
+}
+
+/** The old script's shapes, kept exact so grep/awk habits and old logs stay comparable. */
+export const oldLines = {
+  workspace: (root: string, keep: boolean) => `Workspace: ${root} (will be ${keep ? "preserved" : "removed"} on exit)`,
+  generatingPayload: (sizeMiB: number) => `Generating ${sizeMiB} MiB synthetic payload...`,
+  payloadSize: (human: string) => `Payload size: ${human}`,
+  generatingSmall: (count: number, bytes: string) => `Generating ${count} small files (${bytes} bytes each)...`,
+  running: (warmup: number, runs: number) => `Running warmups (runs=${warmup}) and measured passes (runs=${runs})...`,
+  warmupRun: (label: string, i: number, total: number, dst: string) => `[${label}] Warmup run ${i}/${total} -> ${dst}`,
+  measuredRun: (label: string, i: number, total: number, dst: string) => `[${label}] Measured run ${i}/${total} -> ${dst}`,
+  measuredDone: (label: string, i: number, seconds: string) => `[${label}] Measured run ${i} completed in ${seconds}s`,
+  exited: (label: string, status: number | string) => `error: ${label} exited with status ${status}`,
+  average: (label: string, count: number, seconds: string) => `Average [${label}] over ${count} measured run(s): ${seconds}s`,
+  complete: (logPath: string) => `Benchmark complete. Full log: ${logPath}`,
+};

@@ -1,0 +1,86 @@
+// The plan: scenarios × tools → an ordered list of runs (pure: no spawning, no file system).
+
+import path from "node:path";
+import type { Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability, ToolSpec } from "./types";
+
+/** Directory-safe name for a scenario (sweep names carry brackets and '='). */
+export function slug(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "_");
+}
+
+export function workspacePaths(workspace: string) {
+  return {
+    marker: path.join(workspace, ".mirrorbench"),
+    log: path.join(workspace, "bench.log"),
+    datasets: path.join(workspace, "datasets"),
+    dst: (scenario: string, tool: string) => path.join(workspace, "dst", slug(scenario), slug(tool)),
+  };
+}
+
+export function renderArgv(tool: ToolSpec, src: string, dst: string, platform = process.platform): string[] {
+  const fill = (s: string) => s.replaceAll("{src}", src).replaceAll("{dst}", dst);
+  if (!tool.shell) return tool.argv.map(fill);
+  const cmd = fill(tool.argv[0]!);
+  return platform === "win32" ? ["cmd.exe", "/d", "/s", "/c", cmd] : ["/bin/sh", "-c", cmd];
+}
+
+/**
+ * The old script's order: every tool's warmups first, then measured rounds where
+ * round i starts at tool (i-1) mod n, so drift over time hits every tool alike.
+ */
+export function runOrder(tools: string[], warmup: number, runs: number): { tool: string; phase: "warmup" | "measured"; index: number; round: number }[] {
+  const order: { tool: string; phase: "warmup" | "measured"; index: number; round: number }[] = [];
+  for (const tool of tools) for (let i = 1; i <= warmup; i++) order.push({ tool, phase: "warmup", index: i, round: 0 });
+  const n = tools.length;
+  for (let round = 1; round <= runs; round++) {
+    for (let k = 0; k < n; k++) {
+      const tool = tools[(round - 1 + k) % n]!;
+      order.push({ tool, phase: "measured", index: round, round });
+    }
+  }
+  return order;
+}
+
+export function planScenario(
+  s: ScenarioSpec,
+  config: ResolvedConfig,
+  avail: Record<string, ToolAvailability>,
+  srcDir: string,
+): ScenarioPlan {
+  const ws = workspacePaths(config.workspace);
+  const skipped = s.tools.filter((t) => !avail[t]?.available).map((t) => ({ tool: t, reason: avail[t]?.reason ?? "unknown tool" }));
+  const tools = s.tools.filter((t) => avail[t]?.available);
+  // The user's proxy fallback: the first baseline that exists on this machine.
+  const baseline = s.baseline.find((b) => avail[b]?.available) ?? null;
+  const declared = s.candidates.length ? s.candidates : s.baseline.length ? s.tools.filter((t) => !s.baseline.includes(t)) : [];
+  const runs: PlannedRun[] = runOrder(tools, s.warmup, s.runs).map((o) => {
+    const tool = config.tools[o.tool]!;
+    const dst = ws.dst(s.name, o.tool);
+    return {
+      scenario: s.name,
+      tool: o.tool,
+      label: tool.label,
+      phase: o.phase,
+      index: o.index,
+      total: o.phase === "warmup" ? s.warmup : s.runs,
+      round: o.round,
+      argv: renderArgv(tool, srcDir, dst),
+      dst,
+      cache: s.cache,
+    };
+  });
+  return { scenario: s, baseline, candidates: declared, tools, skipped, runs };
+}
+
+/** srcOf gives each scenario's source tree (the dataset's path, known from its spec hash). */
+export function buildPlan(
+  config: ResolvedConfig,
+  avail: Record<string, ToolAvailability>,
+  srcOf: (s: ScenarioSpec) => string,
+  only?: (name: string) => boolean,
+): Plan {
+  const scenarios = config.scenarios
+    .filter((s) => !only || only(s.name) || only(s.baseName))
+    .map((s) => planScenario(s, config, avail, srcOf(s)));
+  return { workspace: config.workspace, scenarios };
+}

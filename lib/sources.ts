@@ -1,0 +1,65 @@
+// Each scenario's source: the cached dataset (and for incremental/resync the changed tree and its base mirror).
+
+import { consoleProgress, datasetPaths, datasetTotals, DatasetSpaceError, ensureDataset, specHash } from "./datasets";
+import { BenchError } from "./errors";
+import type { ScenarioSource } from "./execute";
+import { prepareIncremental } from "./incremental";
+import { oldLines, type Log } from "./log";
+import type { ScenarioSpec, WorkloadSpec } from "./types";
+import { formatBytes } from "./units";
+
+export interface PreparedSource {
+  source: ScenarioSource;
+  datasetHash: string;
+  reused: boolean;
+  changes: unknown;
+}
+
+/** Where the tools will read from, known from the spec alone (for --dry-run). */
+export function expectedSourceDir(w: WorkloadSpec, datasetsRoot: string): string {
+  const p = datasetPaths(datasetsRoot, specHash(w.dataset));
+  return w.kind === "copy" ? p.tree : `${p.dir}/<${w.kind} source, prepared at run time>`;
+}
+
+function announce(s: ScenarioSpec, log: Log): void {
+  for (const g of s.workload.dataset.groups) {
+    if (g.count === 1) log.line(oldLines.generatingPayload(Math.round(g.minBytes / 1048576)));
+    else log.line(oldLines.generatingSmall(g.count, g.minBytes === g.maxBytes ? String(g.minBytes) : `${g.minBytes}-${g.maxBytes}`));
+  }
+}
+
+export async function prepareSources(
+  s: ScenarioSpec,
+  datasetsRoot: string,
+  log: Log,
+  opts: { verifyDataset: boolean; isTTY: boolean },
+): Promise<PreparedSource> {
+  announce(s, log);
+  const progress = consoleProgress(opts.isTTY ? process.stderr : { isTTY: false, write: (x: string) => log.file(x.replace(/\n$/, "")) });
+  let base;
+  try {
+    base = await ensureDataset(s.workload.dataset, datasetsRoot, { verifyDataset: opts.verifyDataset, progress });
+  } catch (e) {
+    if (e instanceof DatasetSpaceError) {
+      throw new BenchError(e.message, { key: `scenarios.${s.name}.workload`, hint: "free space, point workspace: (or BENCH_ROOT) at a larger disk, or shrink the workload", cause: e });
+    }
+    throw e;
+  }
+  const totals = datasetTotals(s.workload.dataset);
+  log.line(oldLines.payloadSize(`${formatBytes(totals.bytes)} in ${totals.files} file(s)${base.reused ? " (cached dataset reused)" : ""}`));
+  const hash = specHash(s.workload.dataset);
+  if (s.workload.kind === "copy") {
+    return { source: { srcDir: base.dir, manifest: base.manifest, baseMirrorDir: null }, datasetHash: hash, reused: base.reused, changes: null };
+  }
+  const inc = await prepareIncremental(base, s.workload, datasetsRoot);
+  if (inc.changes) {
+    const c = inc.changes;
+    log.line(`Change set: ${c.touched} touched, ${c.deleted} deleted, ${c.added} added (${formatBytes(c.addedBytes)}), ${c.renamed} renamed`);
+  }
+  return {
+    source: { srcDir: inc.srcDir, manifest: inc.srcManifest, baseMirrorDir: inc.baseMirrorDir },
+    datasetHash: hash,
+    reused: base.reused,
+    changes: inc.changes,
+  };
+}
