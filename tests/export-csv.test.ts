@@ -1,0 +1,72 @@
+import { describe, expect, test } from "bun:test";
+import { toCsv } from "../lib/export/csv.ts";
+import type { ExportRow } from "../lib/export/table.ts";
+
+// Fixed rows: rsync 2.0/2.1/2.3 s, blit 1.5/1.6/1.7 s in scenario "large".
+function rsyncRow(over: Partial<ExportRow> = {}): ExportRow {
+  return {
+    scenario: "large",
+    tool: "rsync",
+    label: "rsync",
+    parameters: { size: "1GiB" },
+    timesNs: [2.0e9, 2.1e9, 2.3e9],
+    exitCodes: [0, 0, 0],
+    userNs: [0.5e9, 0.7e9, 0.6e9],
+    systemNs: [1.0e9, 1.2e9, 1.1e9],
+    maxRssBytes: [1000, 2000, 3000],
+    ...over,
+  };
+}
+
+function blitRow(over: Partial<ExportRow> = {}): ExportRow {
+  return {
+    scenario: "large",
+    tool: "blit",
+    label: "blit mirror",
+    parameters: { size: "1GiB" },
+    timesNs: [1.5e9, 1.6e9, 1.7e9],
+    exitCodes: [0, 0, 0],
+    userNs: [],
+    systemNs: [],
+    maxRssBytes: [100, null, 300],
+    ...over,
+  };
+}
+
+const lines = (s: string) => s.split("\n");
+
+describe("toCsv", () => {
+  test("the header is hyperfine's columns then sorted parameter_ columns", () => {
+    expect(lines(toCsv([rsyncRow()]))[0]).toBe("command,mean,stddev,median,user,system,min,max,parameter_scenario,parameter_size,parameter_tool");
+  });
+  test("a row holds full-precision seconds and the parameter values", () => {
+    const cells = lines(toCsv([rsyncRow()]))[1]!.split(",");
+    expect(cells[0]).toBe("large: rsync");
+    // numpy: mean 2.1333333333333333, std(ddof=1) 0.15275252316519458
+    expect(Number(cells[1])).toBeCloseTo(2.1333333333333333, 12);
+    expect(Number(cells[2])).toBeCloseTo(0.15275252316519458, 12);
+    expect(cells.slice(3)).toEqual(["2.1", "0.6", "1.1", "2", "2.3", "large", "1GiB", "rsync"]);
+  });
+  test("unknown user/system CPU time is an empty cell", () => {
+    const cells = lines(toCsv([blitRow()]))[1]!.split(",");
+    expect([cells[4], cells[5]]).toEqual(["", ""]);
+  });
+  test("a single run leaves stddev empty and tiny times avoid exponent notation", () => {
+    const cells = lines(toCsv([rsyncRow({ timesNs: [100] })]))[1]!.split(",");
+    expect([cells[1], cells[2]]).toEqual(["0.0000001", ""]);
+  });
+  test("fields with commas or quotes are quoted the RFC 4180 way", () => {
+    expect(lines(toCsv([rsyncRow({ label: 'cp "fast", v2' })]))[1]!.startsWith('"large: cp ""fast"", v2",')).toBe(true);
+  });
+  test("parameter columns are the union over rows, blank where a row lacks one", () => {
+    const out = lines(toCsv([rsyncRow({ parameters: {} }), blitRow({ parameters: { files: "100k" } })]));
+    expect(out[0]!.endsWith("parameter_files,parameter_scenario,parameter_tool")).toBe(true);
+    expect(out[1]!.endsWith(",,large,rsync")).toBe(true);
+    expect(out[2]!.endsWith(",100k,large,blit")).toBe(true);
+  });
+  test("the file ends with a single newline and has one line per row", () => {
+    const text = toCsv([rsyncRow(), blitRow()]);
+    expect(text.endsWith("\n")).toBe(true);
+    expect(lines(text).length).toBe(4);
+  });
+});
