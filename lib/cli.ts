@@ -16,7 +16,7 @@ import { averageLines, gateLines, scenarioHeader, scenarioTable, warningLines } 
 import { resultsPath, writeResults, type ResultsFile, type ScenarioResult } from "./results";
 import { cleanupMeter, getMeter, killAll } from "./spawn";
 import { Aborted, ENGINE, samplingOptions, type Interleaved } from "./timing";
-import { resolveTools } from "./tools";
+import { probeVersions, resolveTools } from "./tools";
 import type { ResolvedConfig, ScenarioPlan } from "./types";
 import { claimWorkspace, removeWorkspace } from "./workspace";
 
@@ -115,8 +115,9 @@ export function parseCli(argv: string[], io: CliIO) {
   };
 }
 
-function listScenarios(config: ResolvedConfig, io: CliIO): void {
-  const avail = resolveTools(config.tools, true);
+async function listScenarios(config: ResolvedConfig, io: CliIO): Promise<void> {
+  const avail = resolveTools(config.tools);
+  await probeVersions(config.tools, avail);
   io.out(`Config: ${config.file}\n\nTools:\n`);
   for (const [id, a] of Object.entries(avail)) {
     io.out(`  ${a.available ? "✓" : "✗"} ${id.padEnd(12)} ${a.available ? `${a.path}${a.version ? `  (${a.version})` : ""}` : `unavailable: ${a.reason}`}\n`);
@@ -174,11 +175,11 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
       throw new BenchError(`no scenario matches --scenario`, { hint: `scenarios: ${config.scenarios.map((s) => s.name).join(", ")}` });
     }
     if (opts.list) {
-      listScenarios(config, io);
+      await listScenarios(config, io);
       return EXIT.go;
     }
     if (opts.dryRun) {
-      const avail = resolveTools(config.tools, false);
+      const avail = resolveTools(config.tools);
       const ws = workspacePaths(config.workspace);
       const plan = buildPlan(config, avail, (s) => expectedSourceDir(s.workload, ws.datasets), opts.only);
       printPlan(plan.scenarios, config, io);
@@ -215,7 +216,8 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
     log.line(oldLines.workspace(config.workspace, config.keepWorkspace));
     const environment = captureEnvironment(config.workspace, pkg.version);
     const host = hostId(environment);
-    const avail = resolveTools(config.tools, true);
+    const avail = resolveTools(config.tools);
+    await probeVersions(config.tools, avail);
     const meter = getMeter();
     if (meter.memoryNote) log.error(`warning: ${meter.memoryNote}`);
     const file = resultsPath(config.resultsDir, startedAt, host);
@@ -278,7 +280,11 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
     results.interrupted = state.interrupted;
     results.finishedAt = new Date().toISOString();
     writeResults(file, results);
-    if (!state.interrupted) for (const l of gateLines(results.scenarios, decision as Decision, { color })) log.line(l);
+    if (!state.interrupted) {
+      const plain = gateLines(results.scenarios, decision, { color: false });
+      const styled = color ? gateLines(results.scenarios, decision, { color }) : plain;
+      plain.forEach((l, i) => log.styled(styled[i] ?? l, l));
+    }
     log.line(`Results: ${file}`);
     log.line(oldLines.complete(ws.log));
     return state.interrupted ? EXIT.interrupted : exitCode;
@@ -294,7 +300,9 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
 function reportScenario(sr: ScenarioResult, log: Log, color: boolean): void {
   log.line("");
   log.line(scenarioHeader(sr));
-  for (const l of scenarioTable(sr, { color }).split("\n")) log.line(l);
+  const plain = scenarioTable(sr, { color: false }).split("\n");
+  const styled = color ? scenarioTable(sr, { color }).split("\n") : plain;
+  plain.forEach((l, i) => log.styled(styled[i] ?? l, l));
   for (const l of warningLines(sr)) log.line(l);
   log.line("");
 }

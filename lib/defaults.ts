@@ -17,7 +17,7 @@ export const DEFAULTS = {
   /** Bootstrap settings for the time-ratio interval. */
   bootstrapResamples: 10_000,
   confidence: 0.95,
-  versionTimeoutMs: 3000,
+  versionTimeoutMs: 1500,
 };
 
 export function defaultWorkspace(tmpdir: string): string {

@@ -3,7 +3,6 @@
 import path from "node:path";
 import { dropCaches, residentFraction } from "./cache";
 import type { Manifest } from "./datasets";
-import { restoreMirror } from "./incremental";
 import { oldLines, type Log } from "./log";
 import { runTool } from "./spawn";
 import { interleave, type Interleaved, type Slot, type ToolTiming } from "./timing";
@@ -15,8 +14,8 @@ import { assertInside, resetDestination } from "./workspace";
 export interface ScenarioSource {
   srcDir: string;
   manifest: Manifest;
-  /** For incremental/resync: the tree each destination is restored to before a run. */
-  baseMirrorDir: string | null;
+  /** For incremental/resync: makes a destination the base mirror again before each run. */
+  restore: ((dst: string) => Promise<void>) | null;
 }
 
 export interface ExecuteOptions {
@@ -46,14 +45,15 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
 
   const exec = async (slot: Slot): Promise<number> => {
     const run = byKey.get(`${slot.tool}/${slot.phase}/${slot.index}`)!;
+    const slotStartNs = Bun.nanoseconds();
     const tool = opts.tools[run.tool]!;
     const base = { scenario: s.name, tool: run.tool, phase: run.phase, index: run.index, round: run.round };
     log.line(run.phase === "warmup" ? oldLines.warmupRun(run.label, run.index, run.total, run.dst) : oldLines.measuredRun(run.label, run.index, run.total, run.dst));
 
     // Outside the timed window: a fresh destination, then the cache policy.
-    if (source.baseMirrorDir) {
+    if (source.restore) {
       assertInside(opts.workspace, run.dst);
-      await restoreMirror(source.baseMirrorDir, run.dst);
+      await source.restore(run.dst);
     } else {
       resetDestination(opts.workspace, run.dst, source.srcDir);
     }
@@ -68,7 +68,7 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
 
     const out = await runTool({ argv: run.argv, env: tool.env, logFd: log.fd, timeoutMs: s.timeoutMs });
     const fail = (reason: string, exitCode: number | null): number => {
-      records.push({ ...base, state: "failed", exitCode, measure: out.measure, reason, cache, residentFraction: residency });
+      records.push({ ...base, state: "failed", exitCode, measure: out.measure, reason, cache, residentFraction: residency, slotNs: Bun.nanoseconds() - slotStartNs });
       return Number.NaN;
     };
     if (out.timedOut) {
@@ -90,7 +90,7 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
       }
       verified = true;
     }
-    records.push({ ...base, state: "completed", exitCode: out.exitCode, measure: out.measure, verified, cache, residentFraction: residency });
+    records.push({ ...base, state: "completed", exitCode: out.exitCode, measure: out.measure, verified, cache, residentFraction: residency, slotNs: Bun.nanoseconds() - slotStartNs });
     if (run.phase === "measured") log.line(oldLines.measuredDone(run.label, run.index, formatSeconds(out.measure.wallNs)));
     return out.measure.wallNs;
   };

@@ -5,6 +5,8 @@ import fs from "node:fs";
 export interface Log {
   /** A line for both the console and the log file. */
   line(text: string): void;
+  /** The same line styled for the console (colour) and plain for the log file. */
+  styled(consoleText: string, fileText: string): void;
   /** A line for the console's error stream and the log file. */
   error(text: string): void;
   /** A line for the log file only (details a console reader does not need). */
@@ -26,6 +28,10 @@ export function openLog(logPath: string | null, opts: { quiet?: boolean; out?: (
     line(s) {
       if (!opts.quiet) out(s + "\n");
       toFile(s);
+    },
+    styled(c, f) {
+      if (!opts.quiet) out(c + "\n");
+      toFile(f);
     },
     error(s) {
       err(s + "\n");

@@ -3,7 +3,6 @@
 import { consoleProgress, datasetPaths, datasetTotals, DatasetSpaceError, ensureDataset, specHash } from "./datasets";
 import { BenchError } from "./errors";
 import type { ScenarioSource } from "./execute";
-import { prepareIncremental } from "./incremental";
 import { oldLines, type Log } from "./log";
 import type { ScenarioSpec, WorkloadSpec } from "./types";
 import { formatBytes } from "./units";
@@ -49,15 +48,17 @@ export async function prepareSources(
   log.line(oldLines.payloadSize(`${formatBytes(totals.bytes)} in ${totals.files} file(s)${base.reused ? " (cached dataset reused)" : ""}`));
   const hash = specHash(s.workload.dataset);
   if (s.workload.kind === "copy") {
-    return { source: { srcDir: base.dir, manifest: base.manifest, baseMirrorDir: null }, datasetHash: hash, reused: base.reused, changes: null };
+    return { source: { srcDir: base.dir, manifest: base.manifest, restore: null }, datasetHash: hash, reused: base.reused, changes: null };
   }
+  // Loaded only when a scenario needs it.
+  const { prepareIncremental, restoreMirror } = await import("./incremental");
   const inc = await prepareIncremental(base, s.workload, datasetsRoot);
   if (inc.changes) {
     const c = inc.changes;
     log.line(`Change set: ${c.touched} touched, ${c.deleted} deleted, ${c.added} added (${formatBytes(c.addedBytes)}), ${c.renamed} renamed`);
   }
   return {
-    source: { srcDir: inc.srcDir, manifest: inc.srcManifest, baseMirrorDir: inc.baseMirrorDir },
+    source: { srcDir: inc.srcDir, manifest: inc.srcManifest, restore: (dst: string) => restoreMirror(inc.baseMirrorDir, dst) },
     datasetHash: hash,
     reused: base.reused,
     changes: inc.changes,

@@ -39,27 +39,43 @@ export function checkAvailability(tool: ToolSpec, platform = process.platform): 
   return { id: tool.id, available: true, path: first, reason: null, version: null };
 }
 
-/** First line of `<tool> --version` (or the tool's version argv); null when it has none. */
-export function probeVersion(tool: ToolSpec, avail: ToolAvailability): string | null {
+/**
+ * First line of `<tool> --version` (or the tool's version argv); null when it has none.
+ * A tool that ignores --version and hangs costs at most the probe timeout, all probes run at once.
+ */
+export async function probeVersion(tool: ToolSpec, avail: ToolAvailability): Promise<string | null> {
   if (!avail.available) return null;
   const argv = tool.versionArgv ?? (tool.shell ? null : [tool.argv[0]!, "--version"]);
   if (!argv || argv.length === 0) return null;
   try {
-    const r = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe", timeout: DEFAULTS.versionTimeoutMs, env: { ...process.env, ...tool.env } });
-    if (r.exitCode !== 0) return null;
-    const line = (r.stdout.toString() || r.stderr.toString()).split("\n").find((l) => l.trim());
+    const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: true, env: { ...process.env, ...tool.env } });
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-proc.pid, "SIGKILL");
+      } catch {
+        proc.kill("SIGKILL");
+      }
+    }, DEFAULTS.versionTimeoutMs);
+    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    clearTimeout(timer);
+    if (code !== 0) return null;
+    const line = (out || err).split("\n").find((l) => l.trim());
     return line ? line.trim().slice(0, 200) : null;
   } catch {
     return null;
   }
 }
 
-export function resolveTools(tools: Record<string, ToolSpec>, withVersions: boolean): Record<string, ToolAvailability> {
+export function resolveTools(tools: Record<string, ToolSpec>): Record<string, ToolAvailability> {
   const out: Record<string, ToolAvailability> = {};
-  for (const [id, t] of Object.entries(tools)) {
-    const a = checkAvailability(t);
-    if (withVersions) a.version = probeVersion(t, a);
-    out[id] = a;
-  }
+  for (const [id, t] of Object.entries(tools)) out[id] = checkAvailability(t);
   return out;
+}
+
+export async function probeVersions(tools: Record<string, ToolSpec>, avail: Record<string, ToolAvailability>): Promise<void> {
+  await Promise.all(
+    Object.entries(tools).map(async ([id, t]) => {
+      avail[id]!.version = await probeVersion(t, avail[id]!);
+    }),
+  );
 }

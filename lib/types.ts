@@ -191,6 +191,8 @@ interface RunBase {
   cache: CacheTreatment;
   /** Fraction (0..1) of sampled source pages resident when the run started; null = not checked. */
   residentFraction: number | null;
+  /** Whole slot (reset, cache, spawn, verify) in ns: slotNs - wallNs is the harness's cost outside the timed window. */
+  slotNs?: number;
 }
 
 export type RunRecord =

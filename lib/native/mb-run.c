@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static long long now_ns(void) {
   struct timespec ts;
@@ -42,16 +45,16 @@ int main(int argc, char **argv) {
   /* Own process group, so the harness can kill the whole tree on timeout. */
   setpgid(0, 0);
 
+  /* posix_spawn (vfork-like) rather than fork: on small VMs a fork of even this tiny process
+   * costs ~3 ms, which would land inside the timed window (measured: 5.5 ms vs 2.4 ms for `true`). */
   long long t0 = now_ns();
-  pid_t pid = fork();
-  if (pid < 0) {
-    fprintf(stderr, "mb-run: fork: %s\n", strerror(errno));
-    return 125;
-  }
-  if (pid == 0) {
-    execvp(argv[2], argv + 2);
-    fprintf(stderr, "mb-run: cannot run %s: %s\n", argv[2], strerror(errno));
-    _exit(127);
+  pid_t pid;
+  int err = posix_spawnp(&pid, argv[2], NULL, NULL, argv + 2, environ);
+  if (err != 0) {
+    fprintf(stderr, "mb-run: cannot run %s: %s\n", argv[2], strerror(err));
+    fprintf(report, "%lld 0 0 0 127 0\n", now_ns() - t0);
+    fclose(report);
+    return 127;
   }
   int status = 0;
   struct rusage ru;

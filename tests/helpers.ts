@@ -1,0 +1,54 @@
+// Shared test helpers: temp folders, tiny copy tools as real scripts, running the real CLI.
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export const ROOT = path.join(import.meta.dir, "..");
+export const BENCH = path.join(ROOT, "scripts", "bench.ts");
+
+export function tmpDir(prefix = "mb-test-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A copy tool as a real script: optional delay, then cp -a, then an exit code. */
+export function copyScript(dir: string, name: string, opts: { delayS?: number; exit?: number; copy?: boolean } = {}): string {
+  const file = path.join(dir, name);
+  const lines = ["#!/bin/sh"];
+  if (opts.delayS) lines.push(`sleep ${opts.delayS}`);
+  if (opts.copy !== false) lines.push('cp -a "$1/." "$2/" || exit 99');
+  lines.push(`exit ${opts.exit ?? 0}`);
+  fs.writeFileSync(file, lines.join("\n") + "\n", { mode: 0o755 });
+  return file;
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliRun> {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), NO_COLOR: "1", ...opts.env };
+  for (const k of ["RUNS", "WARMUP", "SIZE_MB", "KEEP_BENCH_DIR", "BENCH_ROOT"]) if (!opts.env?.[k]) delete env[k];
+  const proc = Bun.spawn(["bun", BENCH, ...args], { cwd: opts.cwd ?? ROOT, env, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+export function writeConfig(dir: string, yaml: string): string {
+  const file = path.join(dir, "bench.config.yaml");
+  fs.writeFileSync(file, yaml);
+  return file;
+}
+
+export function resultsFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => path.join(dir, f)).sort();
+}
+
+export function readResults(dir: string): any {
+  const files = resultsFiles(dir);
+  if (!files.length) throw new Error(`no results file in ${dir}`);
+  return JSON.parse(fs.readFileSync(files[files.length - 1]!, "utf8"));
+}
