@@ -8,7 +8,8 @@ import { decide, toolResults, verdicts, type Decision } from "./analyze";
 import { envOverrides, loadConfig, type Overrides } from "./config";
 import { BenchError, EXIT } from "./errors";
 import { captureEnvironment, hostId } from "./env";
-import { executeScenario, type ScenarioSource } from "./execute";
+import { executeScenario } from "./execute";
+import { writeExports, type ExportTargets } from "./export/write";
 import { oldLines, openLog, type Log } from "./log";
 import { buildPlan, workspacePaths } from "./plan";
 import { prepareSources, expectedSourceDir } from "./sources";
@@ -32,6 +33,9 @@ const USAGE = `usage: bun run bench [options]
   --list               list scenarios and which tools are available, then exit
   --dry-run            print the plan (every run, argv, destination, cache policy); run nothing
   --verify-dataset     re-hash cached datasets instead of the quick size/mtime check
+  --export-json FILE   hyperfine-format JSON (seconds), readable by hyperfine's scripts
+  --export-csv FILE    hyperfine-style CSV
+  --export-markdown FILE  Markdown table per scenario
   --quiet              only the summary on the console (the log keeps everything)
   -h, --help           this text
 
@@ -83,6 +87,9 @@ export function parseCli(argv: string[], io: CliIO) {
         list: { type: "boolean" },
         "dry-run": { type: "boolean" },
         "verify-dataset": { type: "boolean" },
+        "export-json": { type: "string" },
+        "export-csv": { type: "string" },
+        "export-markdown": { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -110,6 +117,11 @@ export function parseCli(argv: string[], io: CliIO) {
     list: Boolean(v.list),
     dryRun: Boolean(v["dry-run"]),
     verifyDataset: Boolean(v["verify-dataset"]),
+    exports: {
+      json: v["export-json"] ? path.resolve(io.cwd, v["export-json"]) : undefined,
+      csv: v["export-csv"] ? path.resolve(io.cwd, v["export-csv"]) : undefined,
+      markdown: v["export-markdown"] ? path.resolve(io.cwd, v["export-markdown"]) : undefined,
+    } as ExportTargets,
     quiet: Boolean(v.quiet),
     help: Boolean(v.help),
   };
@@ -272,6 +284,7 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
       };
       results.scenarios.push(sr);
       writeResults(file, results);
+      writeExports(results, opts.exports);
       for (const l of averageLines(sr)) log.line(l);
       reportScenario(sr, log, color);
     }
@@ -286,6 +299,7 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
       plain.forEach((l, i) => log.styled(styled[i] ?? l, l));
     }
     log.line(`Results: ${file}`);
+    for (const f of writeExports(results, opts.exports)) log.line(`Export: ${f}`);
     log.line(oldLines.complete(ws.log));
     return state.interrupted ? EXIT.interrupted : exitCode;
   } finally {
