@@ -1,0 +1,135 @@
+// Compare two results files: per scenario and tool, B's mean time and peak memory against A's, with a bootstrap CI and a word.
+
+import Table from "cli-table3";
+import { measuredRuns } from "./analyze";
+import type { ResultsFile, ScenarioResult } from "./results";
+import { bootstrapRatioCI, mean } from "./stats";
+import type { Interval } from "./types";
+import { formatBytes, formatDuration } from "./units";
+
+export type ChangeWord = "faster" | "slower" | "within noise" | "only in A" | "only in B" | "not comparable";
+
+export interface ComparisonRow {
+  scenario: string;
+  tool: string;
+  label: string;
+  aMeanNs: number | null;
+  bMeanNs: number | null;
+  /** B mean / A mean with a 95% percentile-bootstrap interval over the measured runs; null when either side has no runs. */
+  timeRatio: Interval | null;
+  aRssBytes: number | null;
+  bRssBytes: number | null;
+  /** B / A median peak RSS. */
+  memoryRatio: number | null;
+  word: ChangeWord;
+  /** Why "within noise" or "not comparable", e.g. "95% CI spans 1", "|change| < 1%". */
+  why: string | null;
+}
+
+export interface CompareOptions {
+  /** Changes smaller than this fraction are noise however tight the interval (Criterion's default 1%). */
+  noiseThreshold?: number;
+  confidence?: number;
+  resamples?: number;
+}
+
+function wallTimesNs(s: ScenarioResult, tool: string): number[] {
+  return measuredRuns(s.runs, tool).flatMap((r) => (r.state === "completed" ? [r.measure.wallNs] : []));
+}
+
+function rssOf(s: ScenarioResult, tool: string): number | null {
+  const t = s.tools.find((x) => x.tool === tool);
+  return t && t.state !== "skipped" ? (t.stats?.maxRssMedianBytes ?? null) : null;
+}
+
+/**
+ * The word rule: a change is only called faster/slower when it is both statistically clear
+ * (the 95% CI of the ratio excludes 1) and big enough to matter (|ratio − 1| ≥ noiseThreshold).
+ * Either failing makes it "within noise", and `why` says which. With a single run on a side the
+ * bootstrap has nothing to resample, so only the threshold rule can apply, and `why` says so.
+ */
+export function judge(ci: Interval, nA: number, nB: number, noise: number): { word: ChangeWord; why: string | null } {
+  const change = ci.estimate - 1;
+  if (Math.abs(change) < noise) return { word: "within noise", why: `|change| < ${(noise * 100).toFixed(0)}%` };
+  if (nA > 1 && nB > 1 && ci.low <= 1 && ci.high >= 1) return { word: "within noise", why: "95% CI spans 1" };
+  return { word: change < 0 ? "faster" : "slower", why: nA > 1 && nB > 1 ? null : "single run: no interval" };
+}
+
+export function compareResults(a: ResultsFile, b: ResultsFile, opts: CompareOptions = {}): ComparisonRow[] {
+  const noise = opts.noiseThreshold ?? 0.01;
+  const rows: ComparisonRow[] = [];
+  const names = [...new Set([...a.scenarios.map((s) => s.name), ...b.scenarios.map((s) => s.name)])];
+  for (const name of names) {
+    const sa = a.scenarios.find((s) => s.name === name);
+    const sb = b.scenarios.find((s) => s.name === name);
+    const tools = [...new Set([...(sa?.tools ?? []).map((t) => t.tool), ...(sb?.tools ?? []).map((t) => t.tool)])];
+    for (const tool of tools) {
+      const ta = sa ? wallTimesNs(sa, tool) : [];
+      const tb = sb ? wallTimesNs(sb, tool) : [];
+      const label = (sb ?? sa)!.tools.find((t) => t.tool === tool)?.label ?? tool;
+      const row: ComparisonRow = {
+        scenario: name, tool, label,
+        aMeanNs: ta.length ? mean(ta) : null,
+        bMeanNs: tb.length ? mean(tb) : null,
+        timeRatio: null,
+        aRssBytes: sa ? rssOf(sa, tool) : null,
+        bRssBytes: sb ? rssOf(sb, tool) : null,
+        memoryRatio: null,
+        word: "not comparable",
+        why: null,
+      };
+      if (row.aRssBytes && row.bRssBytes) row.memoryRatio = row.bRssBytes / row.aRssBytes;
+      if (ta.length && tb.length) {
+        row.timeRatio = bootstrapRatioCI(tb, ta, { confidence: opts.confidence ?? 0.95, resamples: opts.resamples ?? 10_000 });
+        Object.assign(row, judge(row.timeRatio, ta.length, tb.length, noise));
+      } else if (!ta.length && tb.length) {
+        row.word = "only in B";
+      } else if (ta.length && !tb.length) {
+        row.word = "only in A";
+      } else {
+        row.why = "no completed measured runs on either side";
+      }
+      if (row.word === "not comparable" && !row.why) row.why = "no completed measured runs";
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+const pct = (r: number) => `${r >= 1 ? "+" : ""}${((r - 1) * 100).toFixed(1)}%`;
+
+export function compareTable(rows: readonly ComparisonRow[], opts: { color: boolean }): string {
+  const paint = (code: number, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const head = ["scenario", "tool", "A mean", "B mean", "time change [95% CI]", "peak RSS A → B", "verdict"];
+  const table = new Table({ head, style: { head: opts.color ? ["cyan"] : [], border: opts.color ? ["grey"] : [] } });
+  for (const r of rows) {
+    const ci = r.timeRatio;
+    const change = ci ? (ci.low === ci.high ? pct(ci.estimate) : `${pct(ci.estimate)} [${pct(ci.low)} … ${pct(ci.high)}]`) : "";
+    const mem =
+      r.aRssBytes === null && r.bRssBytes === null
+        ? "n/a"
+        : `${r.aRssBytes === null ? "n/a" : formatBytes(r.aRssBytes)} → ${r.bRssBytes === null ? "n/a" : formatBytes(r.bRssBytes)}${r.memoryRatio !== null ? ` (${pct(r.memoryRatio)})` : ""}`;
+    const word = r.word === "faster" ? paint(32, r.word) : r.word === "slower" ? paint(31, r.word) : r.word;
+    table.push([
+      r.scenario,
+      r.label,
+      r.aMeanNs === null ? "" : formatDuration(r.aMeanNs),
+      r.bMeanNs === null ? "" : formatDuration(r.bMeanNs),
+      change,
+      mem,
+      r.why ? `${word} (${r.why})` : word,
+    ]);
+  }
+  return table.toString();
+}
+
+/** Header lines: which files, and a warning when they come from different machines. */
+export function compareHeader(aFile: string, a: ResultsFile, bFile: string, b: ResultsFile, noise = 0.01): string[] {
+  const out = [
+    `A: ${aFile} (${a.startedAt}, host ${a.host.id})`,
+    `B: ${bFile} (${b.startedAt}, host ${b.host.id})`,
+    `Change of B against A; faster/slower only when the 95% bootstrap CI of the mean-time ratio excludes 1 and the change is at least ${(noise * 100).toFixed(0)}%.`,
+  ];
+  if (a.host.id !== b.host.id) out.push(`warning: A and B come from different hosts (${a.host.id} vs ${b.host.id}); the difference includes the machines.`);
+  return out;
+}
