@@ -204,7 +204,7 @@ export function classify(
  * (kind, files, bytes, dataset hash when both have one) and cache policy. A renamed-in-place
  * workload ("large-file" grown from 256 MiB to 4 GiB) is a new benchmark, not a 16× regression.
  */
-function sameBenchmark(a: ScenarioResult, b: ScenarioResult): boolean {
+export function sameBenchmark(a: ScenarioResult, b: ScenarioResult): boolean {
   if (a.name !== b.name || a.cache !== b.cache) return false;
   const wa = a.workload;
   const wb = b.workload;
