@@ -1,189 +1,299 @@
 #!/usr/bin/env bun
-// Measures what the harness adds to a timed run: mb-run's recorded sample vs the whole runTool call
-// vs a bare Bun.spawn vs hyperfine on the same command, so the numbers in a report can be trusted.
+// Checks that mirrorbench's timings can be trusted: the same commands timed by our engine (runTool via
+// mb-run, samples recorded by mitata's measure() through lib/timing.ts) and by `hyperfine -N`, in
+// alternating rounds, plus the per-run cost the harness adds outside the timed window (real CLI run).
 //
-//   bun run bench:overhead [--runs N] [--warmup N] [--json FILE] [-- CMD ARGS...]
+//   bun run bench:overhead [--rounds N] [--batch N]
 //
-// Without a command it probes `true` (pure process cost) and `sleep 0.05` (a known duration, so
-// the recorded sample can be checked against 50 ms). --json writes the samples in hyperfine's format.
+// Prints one line per command:  <command>: mirrorbench <mean> ms, hyperfine <mean> ms, ratio <r>
+// then one PASS/FAIL line per target. Always exits 0: it is a report; the FAIL lines say what missed.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { toHyperfineJson } from "../lib/export/json.ts";
-import type { ExportRow } from "../lib/export/table.ts";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { verifyCopy } from "../lib/verify.ts";
+import { datasetPaths, readManifest } from "../lib/datasets.ts";
 import { cleanupMeter, getMeter, runTool } from "../lib/spawn.ts";
-import { median, summarize } from "../lib/stats.ts";
+import { mean, median } from "../lib/stats.ts";
+import { interleave, type Slot } from "../lib/timing.ts";
+import { resetDestination } from "../lib/workspace.ts";
 
-interface Args {
-  runs: number;
-  warmup: number;
-  json: string | null;
-  commands: string[][];
+// ---- pure helpers (exported for tests) ----------------------------------------------------------
+
+/** hyperfine's --export-json times (seconds) of its first result, in ns. */
+export function parseHyperfineTimesNs(json: string): number[] {
+  const doc = JSON.parse(json);
+  const times = doc?.results?.[0]?.times;
+  if (!Array.isArray(times) || times.some((t) => typeof t !== "number")) throw new Error("hyperfine JSON has no results[0].times");
+  return times.map((s: number) => s * 1e9);
 }
 
-function usage(msg: string): never {
-  console.error(`error: ${msg}\nusage: bench-overhead [--runs N] [--warmup N] [--json FILE] [-- CMD ARGS...]`);
-  process.exit(2);
+const ms3 = (ns: number) => (ns / 1e6).toFixed(3);
+
+/** The required report line: means in ms, ratio = mirrorbench / hyperfine. */
+export function comparisonLine(command: string, oursNs: number[], hyperfineNs: number[]): string {
+  return `${command}: mirrorbench ${ms3(mean(oursNs))} ms, hyperfine ${ms3(mean(hyperfineNs))} ms, ratio ${(mean(oursNs) / mean(hyperfineNs)).toFixed(3)}`;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { runs: 30, warmup: 3, json: null, commands: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => argv[++i] ?? usage(`${arg} needs a value`);
-    if (arg === "--runs") a.runs = Number(value());
-    else if (arg === "--warmup") a.warmup = Number(value());
-    else if (arg === "--json") a.json = value();
-    else if (arg === "--") {
-      a.commands.push(argv.slice(i + 1));
-      break;
-    } else if (arg === "-h" || arg === "--help") usage("help requested");
-    else usage(`unknown argument ${arg}`);
-  }
-  if (!Number.isInteger(a.runs) || a.runs < 2) usage("--runs must be an integer >= 2");
-  if (!Number.isInteger(a.warmup) || a.warmup < 0) usage("--warmup must be an integer >= 0");
-  if (a.commands.length === 0) a.commands = [["true"], ["sleep", "0.05"]];
-  if (a.commands.some((c) => c.length === 0)) usage("empty command after --");
-  return a;
+/** The medians beside the means, so one stray sample on a noisy box is visible as such. */
+export function medianLine(oursNs: number[], hyperfineNs: number[], rounds: number): string {
+  return `  (medians: mirrorbench ${ms3(median(oursNs))} ms, hyperfine ${ms3(median(hyperfineNs))} ms, ratio ${(median(oursNs) / median(hyperfineNs)).toFixed(3)}; n = ${oursNs.length} + ${hyperfineNs.length} in ${rounds} alternating rounds)`;
 }
 
-interface Probe {
-  /** mb-run's wall time: the number the harness records as the sample. */
-  meterNs: number[];
-  /** The whole awaited runTool() call as Bun sees it: the per-run cost of the harness loop. */
-  callNs: number[];
-  /** A bare Bun.spawn + exited, no wrapper: what a naive harness would record. */
-  bareNs: number[];
-  /** hyperfine -N on the same command, or null when hyperfine is not installed. */
-  hyperfineNs: number[] | null;
-  failures: number;
+export interface Target {
+  name: string;
+  pass: boolean;
+  detail: string;
 }
 
-async function probeRunTool(cmd: string[], runs: number, warmup: number): Promise<Pick<Probe, "meterNs" | "callNs" | "failures">> {
-  const meterNs: number[] = [];
-  const callNs: number[] = [];
-  let failures = 0;
-  for (let i = 0; i < warmup + runs; i++) {
-    const t0 = Bun.nanoseconds();
-    const out = await runTool({ argv: cmd, logFd: "ignore", timeoutMs: 60_000 });
-    const t1 = Bun.nanoseconds();
-    if (i < warmup) continue;
-    if (out.exitCode !== 0 || !out.measure) {
-      failures++;
-      continue;
-    }
-    meterNs.push(out.measure.wallNs);
-    callNs.push(t1 - t0);
-  }
-  return { meterNs, callNs, failures };
+export const TRUE_MAX_RATIO = 1.2;
+export const SLEEP_MAX_DIFF_NS = 1e6;
+export const HARNESS_MAX_NS = 50e6;
+
+export function trueTarget(oursNs: number[], hyperfineNs: number[]): Target {
+  const r = mean(oursNs) / mean(hyperfineNs);
+  return { name: `true: mirrorbench mean <= ${TRUE_MAX_RATIO}x hyperfine's`, pass: r <= TRUE_MAX_RATIO, detail: `ratio ${r.toFixed(3)}` };
 }
 
-async function probeBare(cmd: string[], runs: number, warmup: number): Promise<number[]> {
+export function sleepTarget(command: string, oursNs: number[], hyperfineNs: number[]): Target {
+  const d = mean(oursNs) - mean(hyperfineNs);
+  return { name: `${command}: mirrorbench mean within 1 ms of hyperfine's`, pass: Math.abs(d) <= SLEEP_MAX_DIFF_NS, detail: `${d >= 0 ? "+" : ""}${ms3(d)} ms` };
+}
+
+export function harnessTarget(costNs: number): Target {
+  return { name: "harness cost per run (100-file scenario) < 50 ms", pass: costNs < HARNESS_MAX_NS, detail: `${ms3(costNs)} ms` };
+}
+
+export function targetLine(t: Target): string {
+  return `${t.pass ? "PASS" : "FAIL"} ${t.name} (${t.detail})`;
+}
+
+/** slotNs - measure.wallNs of every completed measured run in a results file: the harness's own cost. */
+export function harnessCostsNs(results: any): number[] {
   const out: number[] = [];
-  for (let i = 0; i < warmup + runs; i++) {
-    const t0 = Bun.nanoseconds();
-    const p = Bun.spawn(cmd, { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-    await p.exited;
-    const t1 = Bun.nanoseconds();
-    if (i >= warmup) out.push(t1 - t0);
+  for (const s of results?.scenarios ?? []) {
+    for (const r of s.runs ?? []) {
+      if (r.phase === "measured" && r.state === "completed" && typeof r.slotNs === "number" && r.measure) out.push(r.slotNs - r.measure.wallNs);
+    }
   }
   return out;
 }
 
-function probeHyperfine(cmd: string[], runs: number, warmup: number, dir: string): number[] | null {
-  const hyperfine = Bun.which("hyperfine");
-  if (!hyperfine) return null;
-  const file = join(dir, "hyperfine.json");
-  // -N: no intermediate shell, so hyperfine and mb-run time the same exec; -N splits on whitespace.
-  const p = Bun.spawnSync(
-    [hyperfine, "-N", "--style", "none", "--runs", String(runs), "--warmup", String(warmup), "--export-json", file, cmd.join(" ")],
-    { stdout: "ignore", stderr: "pipe" },
-  );
-  if (p.exitCode !== 0) {
-    console.error(`hyperfine failed for ${cmd.join(" ")}: ${p.stderr.toString().trim().split("\n")[0]}`);
-    return null;
+// ---- the two engines ----------------------------------------------------------------------------
+
+interface Probe {
+  /** Display name, also hyperfine's command string (-N splits it on whitespace). */
+  name: string;
+  argv: string[];
+  cwd?: string;
+  /** Untimed step before every run (ours), and the same as a hyperfine --prepare command. */
+  prepare?: { fn: () => void; hyperfine: string };
+}
+
+/** Our engine exactly as execute.ts drives it: interleave() → mitata measure() with manual samples → runTool. */
+async function oursBatch(p: Probe, warmup: number, runs: number): Promise<number[]> {
+  const order: Slot[] = [];
+  for (let i = 1; i <= warmup; i++) order.push({ tool: "t", phase: "warmup", index: i, round: 0 });
+  for (let i = 1; i <= runs; i++) order.push({ tool: "t", phase: "measured", index: i, round: i });
+  const samples: number[] = [];
+  const il = interleave(order, ["t"], runs, async (slot) => {
+    p.prepare?.fn();
+    const out = await runTool({ argv: p.argv, cwd: p.cwd, logFd: "ignore", timeoutMs: 60_000 });
+    if (out.exitCode !== 0 || !out.measure) throw new Error(`${p.name}: exit ${out.exitCode}`);
+    if (slot.phase === "measured") samples.push(out.measure.wallNs);
+    return out.measure.wallNs;
+  });
+  const [t] = await il.run();
+  if (t?.error) throw new Error(`${p.name}: ${t.error}`);
+  // mitata kept every sample (samplingOptions: no trimming), so its mean must be ours.
+  if (t?.mitata && (t.mitata.samples !== samples.length || Math.abs(t.mitata.avg - mean(samples)) > 1)) {
+    console.error(`warning: ${p.name}: mitata's summary (${t.mitata.samples} samples, avg ${t.mitata.avg}) differs from the recorded samples`);
   }
-  const times: number[] = JSON.parse(readFileSync(file, "utf8")).results[0].times;
-  return times.map((s) => s * 1e9);
+  return samples;
 }
 
-function ms(ns: number): string {
-  return (ns / 1e6).toFixed(3);
+function hyperfineBatch(p: Probe, warmup: number, runs: number, jsonFile: string): number[] {
+  const argv = ["hyperfine", "-N", "--style", "none", "--runs", String(runs), "--warmup", String(warmup), "--export-json", jsonFile];
+  if (p.prepare) argv.push("--prepare", p.prepare.hyperfine);
+  argv.push(p.name);
+  const r = Bun.spawnSync(argv, { cwd: p.cwd, stdout: "ignore", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`hyperfine failed on ${p.name}: ${r.stderr.toString().trim().split("\n")[0]}`);
+  return parseHyperfineTimesNs(fs.readFileSync(jsonFile, "utf8"));
 }
 
-function stat(ns: number[] | null): string {
-  if (!ns || ns.length === 0) return "n/a";
-  const s = summarize(ns);
-  return `${ms(s.medianNs)} (${ms(s.minNs)}..${ms(s.maxNs)})`;
+/**
+ * ABBA…: the engine that goes first alternates per round, so drift hits both alike. Many short rounds
+ * rather than a few long ones: on a shared 2-core box, load from others comes in bursts of seconds,
+ * and with 16-run batches one burst decided the ratio (1.41 on means, 1.18 on medians).
+ */
+async function compare(p: Probe, rounds: number, batch: number, warmup: number, tmp: string) {
+  const ours: number[] = [];
+  const hf: number[] = [];
+  const jsonFile = path.join(tmp, "hyperfine.json");
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      ours.push(...(await oursBatch(p, warmup, batch)));
+      hf.push(...hyperfineBatch(p, warmup, batch, jsonFile));
+    } else {
+      hf.push(...hyperfineBatch(p, warmup, batch, jsonFile));
+      ours.push(...(await oursBatch(p, warmup, batch)));
+    }
+  }
+  return { ours, hf };
 }
 
-function pad(cells: string[][]): string {
-  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
-  return cells.map((r) => r.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join("  ")).join("\n");
+function makeTree(dir: string, files: number, bytes: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < files; i++) fs.writeFileSync(path.join(dir, `f${String(i).padStart(3, "0")}.bin`), crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+function emptyDir(dir: string): void {
+  for (const e of fs.readdirSync(dir)) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
+}
+
+// ---- harness cost through the real CLI ----------------------------------------------------------
+
+const BENCH = path.join(import.meta.dir, "bench.ts");
+
+async function harnessCost(tmp: string, runs: number) {
+  const ws = path.join(tmp, "ws");
+  const config = path.join(tmp, "overhead.yaml");
+  fs.writeFileSync(
+    config,
+    `version: 1
+workspace: ${ws}
+keep_workspace: true
+results_dir: ${tmp}/results
+defaults: { runs: ${runs}, warmup: 2, cache: keep }
+tools:
+  cp:
+    argv: [cp, -a, "{src}/.", "{dst}/"]
+scenarios:
+  - name: files-100
+    workload: { files: { count: 100, size: 4KiB } }
+    tools: [cp]
+`,
+  );
+  const env = { ...process.env, NO_COLOR: "1" } as Record<string, string>;
+  for (const k of ["RUNS", "WARMUP", "SIZE_MB", "KEEP_BENCH_DIR", "BENCH_ROOT"]) delete env[k];
+  const p = Bun.spawnSync([process.execPath, BENCH, "--config", config, "--quiet"], { env, stdout: "pipe", stderr: "pipe" });
+  const dir = path.join(tmp, "results");
+  const file = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort().pop() : undefined;
+  if (!file) throw new Error(`the CLI wrote no results (exit ${p.exitCode}): ${p.stderr.toString().trim().split("\n").slice(-2).join(" ")}`);
+  const results = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
+  const costs = harnessCostsNs(results);
+  if (!costs.length) throw new Error(`no completed measured runs in ${file} (exit ${p.exitCode})`);
+  return { costs, results, ws };
+}
+
+/**
+ * Where the slot's time goes, re-enacted in this process on the CLI's own dataset and workspace
+ * (the results file keeps only the slot total): destination reset, runTool beyond mb-run's window, verify.
+ */
+async function breakdown(results: any, ws: string, runs: number) {
+  const sc = results.scenarios[0];
+  const spec = results.config.scenarios.find((s: any) => s.name === sc.name).verify;
+  const ds = datasetPaths(path.join(ws, "datasets"), sc.workload.datasetHash);
+  const manifest = readManifest(ds.manifest);
+  const dst = path.join(ws, "dst", "overhead-breakdown");
+  const reset: number[] = [];
+  const spawn: number[] = [];
+  const verify: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const t0 = Bun.nanoseconds();
+    resetDestination(ws, dst, ds.tree);
+    const t1 = Bun.nanoseconds();
+    const out = await runTool({ argv: ["cp", "-a", `${ds.tree}/.`, `${dst}/`], logFd: "ignore", timeoutMs: 60_000 });
+    const t2 = Bun.nanoseconds();
+    const v = await verifyCopy(ds.tree, manifest, dst, spec);
+    const t3 = Bun.nanoseconds();
+    if (!out.measure || !v.ok) throw new Error(`breakdown run failed: exit ${out.exitCode}, verify ${v.summary}`);
+    if (i < 2) continue;
+    reset.push(t1 - t0);
+    spawn.push(t2 - t1 - out.measure.wallNs);
+    verify.push(t3 - t2);
+  }
+  return { resetNs: median(reset), spawnNs: median(spawn), verifyNs: median(verify) };
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+
+function parseArgs(argv: string[]) {
+  const a = { rounds: 20, batch: 5 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = Number(argv[++i]);
+    if ((k !== "--rounds" && k !== "--batch") || !Number.isInteger(v) || v < 1) {
+      console.error("usage: bench-overhead [--rounds N] [--batch N]");
+      process.exit(2);
+    }
+    a[k === "--rounds" ? "rounds" : "batch"] = v;
+  }
+  return a;
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(Bun.argv.slice(2));
+  const { rounds, batch } = parseArgs(Bun.argv.slice(2));
   const meter = getMeter();
-  console.log(`Meter: ${meter.kind}${meter.wrapperPath ? ` (${meter.wrapperPath})` : ""}${meter.memoryNote ? `; ${meter.memoryNote}` : ""}`);
-  console.log(`Runs: ${args.runs} measured after ${args.warmup} warmup(s) per method; times in ms, median (min..max).\n`);
-  const dir = mkdtempSync(join(tmpdir(), "mb-overhead-"));
-  const rows: ExportRow[] = [];
-  const table: string[][] = [["command", "recorded (mb-run)", "runTool call", "bare Bun.spawn", "hyperfine -N", "recorded − hyperfine", "call − recorded"]];
+  if (!Bun.which("hyperfine")) {
+    console.log("hyperfine is not installed: nothing to compare against (apt install hyperfine / cargo install hyperfine)");
+    return;
+  }
+  console.log(`meter: ${meter.kind}${meter.wrapperPath ? ` (${meter.wrapperPath})` : ""}; ${os.cpus().length} CPU(s), load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-overhead-"));
+  const targets: Target[] = [];
   try {
-    for (const cmd of args.commands) {
-      const name = cmd.join(" ");
-      const rt = await probeRunTool(cmd, args.runs, args.warmup);
-      const bareNs = await probeBare(cmd, args.runs, args.warmup);
-      const hyperfineNs = probeHyperfine(cmd, args.runs, args.warmup, dir);
-      const p: Probe = { ...rt, bareNs, hyperfineNs };
-      if (p.failures > 0) console.error(`warning: ${name}: ${p.failures} run(s) failed or had no measurement`);
-      const rec = p.meterNs.length ? median(p.meterNs) : NaN;
-      const delta = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? `${a - b >= 0 ? "+" : ""}${ms(a - b)}` : "n/a");
-      table.push([
-        name,
-        stat(p.meterNs),
-        stat(p.callNs),
-        stat(p.bareNs),
-        stat(p.hyperfineNs),
-        delta(rec, p.hyperfineNs?.length ? median(p.hyperfineNs) : NaN),
-        delta(p.callNs.length ? median(p.callNs) : NaN, rec),
-      ]);
-      const series: [string, number[] | null][] = [
-        ["recorded (mb-run)", p.meterNs],
-        ["runTool call", p.callNs],
-        ["bare Bun.spawn", p.bareNs],
-        ["hyperfine -N", p.hyperfineNs],
-      ];
-      for (const [label, ns] of series) {
-        if (!ns) continue;
-        rows.push({
-          scenario: name,
-          tool: label,
-          label,
-          parameters: {},
-          timesNs: ns,
-          exitCodes: ns.map(() => 0),
-          userNs: [],
-          systemNs: [],
-          maxRssBytes: [],
-        });
-      }
+    const src = path.join(tmp, "src");
+    const dst = path.join(tmp, "dst");
+    makeTree(src, 100, 4096);
+    fs.mkdirSync(dst);
+    const probes: { p: Probe; rounds: number; batch: number }[] = [
+      { p: { name: "true", argv: ["true"] }, rounds, batch },
+      { p: { name: "sleep 0.02", argv: ["sleep", "0.02"] }, rounds, batch },
+      {
+        p: {
+          // Relative paths from the same cwd, so both engines run the very same command line.
+          name: "cp -a src/. dst/",
+          argv: ["cp", "-a", "src/.", "dst/"],
+          cwd: tmp,
+          prepare: { fn: () => emptyDir(dst), hyperfine: "find dst -mindepth 1 -delete" },
+        },
+        rounds,
+        batch,
+      },
+    ];
+    for (const { p, rounds: r, batch: b } of probes) {
+      const { ours, hf } = await compare(p, r, b, 1, tmp);
+      console.log(comparisonLine(p.name, ours, hf));
+      console.log(medianLine(ours, hf, r));
+      if (p.name === "true") targets.push(trueTarget(ours, hf));
+      if (p.name === "sleep 0.02") targets.push(sleepTarget(p.name, ours, hf));
     }
+
+    const hc = await harnessCost(tmp, 20);
+    const costNs = median(hc.costs);
+    console.log(`harness cost per run (100-file scenario, outside the timed window): ${ms3(costNs)} ms`);
+    try {
+      const b = await breakdown(hc.results, hc.ws, 20);
+      console.log(
+        `  (median of ${hc.costs.length} measured runs of the real CLI, cache keep, verify on; re-enacted here: ` +
+          `reset destination ${ms3(b.resetNs)} ms, spawn beyond mb-run's window ${ms3(b.spawnNs)} ms, verify ${ms3(b.verifyNs)} ms, ` +
+          `rest (log, scheduler) ${ms3(costNs - b.resetNs - b.spawnNs - b.verifyNs)} ms)`,
+      );
+    } catch (e: any) {
+      console.log(`  (no breakdown: ${e?.message ?? e})`);
+    }
+    targets.push(harnessTarget(costNs));
+  } catch (e: any) {
+    console.log(`error: ${e?.message ?? e}`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
     cleanupMeter();
   }
-  console.log(pad(table));
-  console.log(
-    "\nrecorded − hyperfine: how far the sample the harness records sits from hyperfine's for the same exec." +
-      "\ncall − recorded: per-run harness cost that stays outside the sample (Bun spawn, wrapper fork, report read).",
-  );
-  if (args.json) {
-    writeFileSync(args.json, toHyperfineJson(rows));
-    console.log(`\nSamples written to ${args.json} (hyperfine JSON).`);
-  }
+  console.log("");
+  for (const t of targets) console.log(targetLine(t));
+  const missed = targets.filter((t) => !t.pass);
+  console.log(missed.length ? `MISSED ${missed.length} of ${targets.length} target(s): ${missed.map((t) => t.name).join("; ")}` : `all ${targets.length} targets met`);
 }
 
-await main();
+if (import.meta.main) await main();
