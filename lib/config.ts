@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import YAML, { LineCounter, type Document, isMap, isSeq, isScalar } from "yaml";
+import { checkSpec } from "./datasets";
 import { DEFAULTS, defaultWorkspace } from "./defaults";
 import { BenchError } from "./errors";
 import type {
@@ -287,6 +288,10 @@ function resolveGroup(r: Reader, p: Path, index: number, sizeOverride?: number):
   }
   const perDir = r.int([...p, "per_dir"], { min: 1, def: DEFAULTS.perDir });
   const depth = r.int([...p, "depth"], { min: 0, def: DEFAULTS.depth });
+  // With depth ≥ 1 every directory holds at most per_dir entries, so the tree has a capacity.
+  if (depth > 0 && count > perDir ** (depth + 1)) {
+    r.fail([...p, "depth"], `depth ${depth} with per_dir ${perDir} holds at most ${perDir ** (depth + 1)} files, not ${count}`, `raise depth to ${Math.ceil(Math.log(count) / Math.log(perDir)) - 1} or per_dir`);
+  }
   const content = r.oneOf([...p, "content"], ["random", "zero", "compressible", "sparse"] as const, "random");
   const compressRatio = r.num([...p, "compress_ratio"], { min: 1, def: 2 });
   if (r.has([...p, "compress_ratio"]) && content !== "compressible") r.fail([...p, "compress_ratio"], "only applies to content: compressible");
@@ -402,6 +407,12 @@ function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: string[], 
     const groups = groupPaths.map((gp, j) => resolveGroup(r, gp, j, ov.sizeBytes));
     const names = new Set(groups.map((g) => g.name));
     if (names.size !== groups.length) r.fail([...w, "groups"], "two groups share a name", "give each group its own name:");
+    // Limits only the generator knows (NAME_MAX, PATH_MAX, extras without files), located where we can.
+    for (const problem of checkSpec({ seed, groups, extras })) {
+      const gi = /^groups\[(\d+)\]/.exec(problem);
+      const at: Path = gi ? (hasFiles ? [...w, "files"] : [...w, "groups", Number(gi[1])]) : problem.startsWith("extras") ? [...w, "extras"] : w;
+      r.fail(at, problem.replace(/^groups\[\d+\] \([^)]*\): /, ""));
+    }
 
     let changes: ChangeSetSpec | null = null;
     if (r.has([...p, "changes"])) {

@@ -164,3 +164,31 @@ scenarios:
     expect(e.line).toBeGreaterThan(0);
   });
 });
+
+describe("impossible dataset specs are config errors", () => {
+  test("a depth that cannot hold the count names the depth key", () => {
+    const e = configError(`${TOOLS}scenarios:
+  - name: a
+    tools: [cp]
+    workload:
+      files: { count: 1000, size: 1KiB, per_dir: 10,
+               depth: 1 }
+`);
+    expect(e.key).toBe("scenarios[0].workload.files.depth");
+    expect(e.line).toBe(lineOf(lastText, "depth: 1"));
+    expect(e.message).toBe("depth 1 with per_dir 10 holds at most 100 files, not 1000");
+  });
+
+  test("long names nested too deep for PATH_MAX are rejected on the group", () => {
+    const e = configError(`${TOOLS}scenarios:
+  - name: a
+    tools: [cp]
+    workload:
+      groups:
+        - { count: 100000, size: 1KiB, per_dir: 2, depth: 30, names: long }
+`);
+    expect(e.key).toBe("scenarios[0].workload.groups[0]");
+    expect(e.line).toBe(lineOf(lastText, "names: long"));
+    expect(e.message).toContain("PATH_MAX");
+  });
+});
