@@ -1,0 +1,223 @@
+// The read-only commands: `report` re-renders a stored result (console, decision, exports, HTML); `compare` diffs two.
+
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import type { Decision } from "./analyze";
+import type { CliIO } from "./cli";
+import { compareHeader, compareResults, compareTable } from "./compare";
+import { loadConfig } from "./config";
+import { BenchError, EXIT } from "./errors";
+import { toCsv } from "./export/csv";
+import { toHyperfineJson } from "./export/json";
+import { toMarkdown } from "./export/markdown";
+import type { ExportRow } from "./export/table";
+import { listResults, loadResults, regressionChecks, regressionLines, resolveResultsRef, type Regression } from "./history";
+import { averageLines, gateLines, scenarioHeader, scenarioTable, warningLines } from "./report/console";
+import { writeDecisionReport } from "./report/decision";
+import { renderHtml } from "./report/html";
+import { writeAtomic, type ResultsFile } from "./results";
+
+export const REPORT_USAGE = `usage: bun run bench report [FILE|latest] [options]
+
+Re-renders a stored results file without running anything: the console tables, the gate,
+the history check, the decision report (<stem>.decision.md beside the file, for gated runs)
+and any exports asked for.
+
+  FILE | latest          a results JSON file, or the newest one in the results folder (default: latest)
+  --results-dir DIR      results folder (default: results_dir of the config, else ./results)
+  --config FILE          config whose results_dir to use (default: bench.config.yaml if present)
+  --html                 write the HTML report (current result + this host's history)
+  --out FILE             where --html writes (default: <stem>.html beside the results file)
+  --export-json FILE     hyperfine-compatible JSON
+  --export-csv FILE      hyperfine-compatible CSV
+  --export-markdown FILE hyperfine-style Markdown tables
+  --no-decision          do not (re)write the decision report
+  -h, --help             this text`;
+
+export const COMPARE_USAGE = `usage: bun run bench compare [A [B]] [options]
+
+Change of B against A per scenario and tool: mean time with a 95% bootstrap interval of the
+ratio (from the measured runs), peak memory, and a word. A change is "faster"/"slower" only when
+the interval excludes 1 AND the change is at least the noise threshold; otherwise "within noise".
+
+  A, B                   results files, or latest / previous (default: previous latest)
+  --results-dir DIR      results folder for latest / previous
+  --config FILE          config whose results_dir to use
+  --noise PCT            noise threshold in percent (default 1)
+  -h, --help             this text`;
+
+function colorOn(io: CliIO): boolean {
+  return io.isTTY && !io.env.NO_COLOR;
+}
+
+/** --results-dir, else the config's results_dir (only read when a config is there), else ./results. */
+function resultsDirOf(v: { "results-dir"?: string; config?: string }, io: CliIO): string {
+  if (v["results-dir"]) return path.resolve(io.cwd, v["results-dir"]);
+  const cfg = path.resolve(io.cwd, v.config ?? "bench.config.yaml");
+  if (v.config || fs.existsSync(cfg)) return loadConfig(cfg, { env: io.env }).resultsDir;
+  return path.resolve(io.cwd, "results");
+}
+
+function parse<R>(run: () => R, usage: string): R {
+  try {
+    return run();
+  } catch (e: any) {
+    throw new BenchError(e.message.replace(/\. To specify.*$/s, ""), { hint: usage.split("\n")[0] });
+  }
+}
+
+/** ExportRow per scenario and tool that ran, from the run records (the exporters' one input shape). */
+export function exportRows(results: ResultsFile): ExportRow[] {
+  const rows: ExportRow[] = [];
+  for (const s of results.scenarios) {
+    for (const t of s.tools) {
+      if (t.state === "skipped") continue;
+      const done = s.runs
+        .filter((r) => r.tool === t.tool && r.phase === "measured" && r.state === "completed")
+        .sort((a, b) => a.round - b.round) as Extract<ResultsFile["scenarios"][number]["runs"][number], { state: "completed" }>[];
+      rows.push({
+        scenario: s.name,
+        tool: t.tool,
+        label: t.label,
+        parameters: s.parameters,
+        timesNs: done.map((r) => r.measure.wallNs),
+        exitCodes: done.map((r) => r.exitCode),
+        userNs: done.flatMap((r) => (r.measure.userUs === null ? [] : [r.measure.userUs * 1e3])),
+        systemNs: done.flatMap((r) => (r.measure.systemUs === null ? [] : [r.measure.systemUs * 1e3])),
+        maxRssBytes: done.map((r) => r.measure.maxRssBytes),
+      });
+    }
+  }
+  return rows;
+}
+
+/** The console form of a stored result, the same lines a run prints at its end. */
+export function renderConsole(results: ResultsFile, color: boolean): string[] {
+  const out: string[] = [];
+  for (const s of results.scenarios) {
+    out.push(...averageLines(s), "", scenarioHeader(s), ...scenarioTable(s, { color }).split("\n"), ...warningLines(s), "");
+  }
+  if (results.decision && !results.interrupted) out.push(...gateLines(results.scenarios, results.decision.decision as Decision, { color }));
+  if (results.interrupted) out.push("Decision: none (the run was interrupted)");
+  return out;
+}
+
+export async function runReport(args: string[], io: CliIO): Promise<number> {
+  try {
+    const { values: v, positionals } = parse(() => parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        config: { type: "string" },
+        "results-dir": { type: "string" },
+        html: { type: "boolean" },
+        out: { type: "string" },
+        "export-json": { type: "string" },
+        "export-csv": { type: "string" },
+        "export-markdown": { type: "string" },
+        "no-decision": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }), REPORT_USAGE);
+    if (v.help) {
+      io.out(REPORT_USAGE + "\n");
+      return EXIT.go;
+    }
+    if (positionals.length > 1) throw new BenchError(`report takes one results file, got ${positionals.length}`, { hint: REPORT_USAGE.split("\n")[0] });
+    if (v.out && !v.html) throw new BenchError("--out is only meaningful with --html");
+    const ref = positionals[0] ?? "latest";
+    const needsDir = ref === "latest" || ref === "previous";
+    const dir = needsDir || v["results-dir"] ? resultsDirOf(v, io) : null;
+    const file = resolveResultsRef(ref, dir ?? io.cwd, io.cwd);
+    const results = loadResults(file);
+    // History lives beside the file unless told otherwise: a copied-in folder from another machine is its own history.
+    const historyDir = v["results-dir"] ? dir! : path.dirname(file);
+    const history = listResults(historyDir, { hostId: results.host.id }).map((e) => e.results);
+    const color = colorOn(io);
+
+    io.out(`Results: ${file}\nStarted ${results.startedAt} on ${results.host.id}${results.interrupted ? " (interrupted)" : ""}\n`);
+    for (const l of renderConsole(results, color)) io.out(l + "\n");
+
+    const stored = (results as ResultsFile & { regressions?: Regression[] }).regressions;
+    const regs = stored ?? regressionChecks(results, history);
+    const lines = regressionLines(regs);
+    if (lines.length) {
+      io.out("\n" + lines.join("\n") + "\n");
+      if (!stored) io.out("  (computed now from the results folder; the file itself stores no history check)\n");
+    }
+
+    if (!v["no-decision"] && results.scenarios.some((s) => s.verdicts.length)) {
+      try {
+        io.out(`Decision report: ${writeDecisionReport(results, path.dirname(file), { resultsFile: file })}\n`);
+      } catch (e: any) {
+        io.err(`warning: could not write the decision report beside ${file}: ${e.code ?? e.message}\n`);
+      }
+    }
+
+    const rows = exportRows(results);
+    const exports: [string | undefined, () => string][] = [
+      [v["export-json"], () => toHyperfineJson(rows)],
+      [v["export-csv"], () => toCsv(rows)],
+      [v["export-markdown"], () => toMarkdown(rows, { baseline: Object.fromEntries(results.scenarios.flatMap((s) => (s.baseline ? [[s.name, s.baseline]] : []))) })],
+    ];
+    for (const [target, render] of exports) {
+      if (!target) continue;
+      const abs = path.resolve(io.cwd, target);
+      writeAtomic(abs, render());
+      io.out(`Exported: ${abs}\n`);
+    }
+
+    if (v.html) {
+      const out = path.resolve(io.cwd, v.out ?? file.replace(/\.json$/, "") + ".html");
+      writeAtomic(out, renderHtml(results, history));
+      io.out(`HTML report: ${out}\n`);
+    }
+    return EXIT.go;
+  } catch (e) {
+    if (e instanceof BenchError) {
+      io.err(e.format() + "\n");
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
+
+export async function runCompare(args: string[], io: CliIO): Promise<number> {
+  try {
+    const { values: v, positionals } = parse(() => parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        config: { type: "string" },
+        "results-dir": { type: "string" },
+        noise: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }), COMPARE_USAGE);
+    if (v.help) {
+      io.out(COMPARE_USAGE + "\n");
+      return EXIT.go;
+    }
+    if (positionals.length > 2) throw new BenchError(`compare takes two results files, got ${positionals.length}`, { hint: COMPARE_USAGE.split("\n")[0] });
+    const noisePct = v.noise === undefined ? 1 : Number(v.noise);
+    if (!(noisePct >= 0 && noisePct < 100)) throw new BenchError(`--noise must be a percentage in [0, 100), got "${v.noise}"`, { key: "--noise" });
+    const [refA, refB] = positionals.length === 2 ? positionals : positionals.length === 1 ? [positionals[0]!, "latest"] : ["previous", "latest"];
+    const needsDir = [refA, refB].some((r) => r === "latest" || r === "previous");
+    const dir = needsDir ? resultsDirOf(v, io) : io.cwd;
+    const fileA = resolveResultsRef(refA!, dir, io.cwd);
+    const fileB = resolveResultsRef(refB!, dir, io.cwd);
+    const a = loadResults(fileA);
+    const b = loadResults(fileB);
+    const noise = noisePct / 100;
+    io.out(compareHeader(fileA, a, fileB, b, noise).join("\n") + "\n");
+    io.out(compareTable(compareResults(a, b, { noiseThreshold: noise }), { color: colorOn(io) }) + "\n");
+    return EXIT.go;
+  } catch (e) {
+    if (e instanceof BenchError) {
+      io.err(e.format() + "\n");
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
