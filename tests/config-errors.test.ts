@@ -179,16 +179,16 @@ describe("impossible dataset specs are config errors", () => {
     expect(e.message).toBe("depth 1 with per_dir 10 holds at most 100 files, not 1000");
   });
 
-  test("long names nested too deep for PATH_MAX are rejected on the group", () => {
+  test("more executables than files is rejected on the extras key", () => {
     const e = configError(`${TOOLS}scenarios:
   - name: a
     tools: [cp]
     workload:
-      groups:
-        - { count: 100000, size: 1KiB, per_dir: 2, depth: 30, names: long }
+      files: { count: 10, size: 1KiB }
+      extras: { executables: 50 }
 `);
-    expect(e.key).toBe("scenarios[0].workload.groups[0]");
-    expect(e.line).toBe(lineOf(lastText, "names: long"));
-    expect(e.message).toContain("PATH_MAX");
+    expect(e.key).toBe("scenarios[0].workload.extras");
+    expect(e.line).toBe(lineOf(lastText, "extras:"));
+    expect(e.message).toBe("extras.executables: 50 > 10 files");
   });
 });
