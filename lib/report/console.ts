@@ -65,9 +65,17 @@ export function scenarioTable(s: ScenarioResult, st: Style): string {
   return table.toString();
 }
 
+/** How the cache was really treated, counted over the runs: "dropped 18/18" or "fadvise 12/18, not-dropped: … 6/18". */
+export function cacheSummary(s: ScenarioResult): string {
+  if (!s.runs.length) return s.cache;
+  const counts = new Map<string, number>();
+  for (const r of s.runs) counts.set(r.cache, (counts.get(r.cache) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${k} ${n}/${s.runs.length}`).join(", ");
+}
+
 export function scenarioHeader(s: ScenarioResult): string {
   const w = s.workload;
-  const parts = [`${w.kind}`, `${w.files} file(s)`, formatBytes(w.bytes), `cache: ${s.cache}`, s.verified ? "copies verified" : "copies NOT verified"];
+  const parts = [`${w.kind}`, `${w.files} file(s)`, formatBytes(w.bytes), `cache ${cacheSummary(s)}`, s.verified ? "copies verified" : "copies NOT verified"];
   return `== ${s.name}: ${parts.join(", ")}`;
 }
 
