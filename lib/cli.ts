@@ -19,6 +19,7 @@ import { cleanupMeter, getMeter, killAll } from "./spawn";
 import { Aborted, ENGINE, samplingOptions, type Interleaved } from "./timing";
 import { probeVersions, resolveTools } from "./tools";
 import type { ResolvedConfig, ScenarioPlan } from "./types";
+import { formatBytes } from "./units";
 import { claimWorkspace, removeWorkspace } from "./workspace";
 
 const USAGE = `usage: bun run bench [options]
@@ -148,7 +149,7 @@ function printPlan(plans: ScenarioPlan[], config: ResolvedConfig, io: CliIO): vo
   for (const sp of plans) {
     const s = sp.scenario;
     const d = s.workload.dataset;
-    const groups = d.groups.map((g) => `${g.count} × ${g.minBytes === g.maxBytes ? g.minBytes : `${g.minBytes}..${g.maxBytes}`} B (${g.content})`).join(" + ");
+    const groups = d.groups.map((g) => `${g.count} × ${g.minBytes === g.maxBytes ? formatBytes(g.minBytes) : `${formatBytes(g.minBytes)}..${formatBytes(g.maxBytes)}`} (${g.content})`).join(" + ");
     io.out(`\n== ${s.name}  [${s.workload.kind}; ${groups}; seed ${d.seed}; cache ${s.cache}; verify ${s.verify.enabled ? "on" : "off"}; timeout ${s.timeoutMs / 1000}s]\n`);
     if (sp.baseline || s.baseline.length) io.out(`   gate: baseline ${sp.baseline ?? `(none available of ${s.baseline.join(", ")})`}; candidates ${sp.candidates.join(", ") || "-"}; max_time_ratio ${s.thresholds.maxTimeRatio}, max_memory_ratio ${s.thresholds.maxMemoryRatio}\n`);
     for (const sk of sp.skipped) io.out(`   skipped ${sk.tool}: ${sk.reason}\n`);

@@ -33,7 +33,10 @@ export function checkAvailability(tool: ToolSpec, platform = process.platform): 
   let first: string | null = null;
   for (const cmd of requiredCommands(tool)) {
     const found = findCommand(cmd);
-    if (!found) return { id: tool.id, available: false, path: null, reason: `${cmd} not found on PATH`, version: null };
+    if (!found) {
+      const reason = cmd.includes("/") || cmd.includes("\\") ? `${cmd} not found or not executable` : `${cmd} not found on PATH`;
+      return { id: tool.id, available: false, path: null, reason, version: null };
+    }
     first ??= found;
   }
   return { id: tool.id, available: true, path: first, reason: null, version: null };

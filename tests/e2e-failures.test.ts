@@ -34,7 +34,7 @@ scenarios:
 `);
   const r = await runCli(["--config", config]);
   expect(r.code).toBe(3);
-  expect(r.stdout).toContain("note: [v1] skipped: /nonexistent/blit-v1 not found on PATH");
+  expect(r.stdout).toContain("note: [v1] skipped: /nonexistent/blit-v1 not found or not executable");
   expect(r.stdout).toContain("Decision: UNDECIDED");
   const res = readResults(path.join(dir, "results"));
   expect(res.scenarios[0].tools.find((t: any) => t.tool === "v1")).toMatchObject({ state: "skipped" });
