@@ -8,10 +8,7 @@ import type { CliIO } from "./cli";
 import { compareHeader, compareResults, compareTable } from "./compare";
 import { loadConfig } from "./config";
 import { BenchError, EXIT } from "./errors";
-import { toCsv } from "./export/csv";
-import { toHyperfineJson } from "./export/json";
-import { toMarkdown } from "./export/markdown";
-import type { ExportRow } from "./export/table";
+import { writeExports } from "./export/write";
 import { listResults, loadResults, regressionChecks, regressionLines, resolveResultsRef, type Regression } from "./history";
 import { averageLines, gateLines, scenarioHeader, scenarioTable, warningLines } from "./report/console";
 import { writeDecisionReport } from "./report/decision";
@@ -65,31 +62,6 @@ function parse<R>(run: () => R, usage: string): R {
   } catch (e: any) {
     throw new BenchError(e.message.replace(/\. To specify.*$/s, ""), { hint: usage.split("\n")[0] });
   }
-}
-
-/** ExportRow per scenario and tool that ran, from the run records (the exporters' one input shape). */
-export function exportRows(results: ResultsFile): ExportRow[] {
-  const rows: ExportRow[] = [];
-  for (const s of results.scenarios) {
-    for (const t of s.tools) {
-      if (t.state === "skipped") continue;
-      const done = s.runs
-        .filter((r) => r.tool === t.tool && r.phase === "measured" && r.state === "completed")
-        .sort((a, b) => a.round - b.round) as Extract<ResultsFile["scenarios"][number]["runs"][number], { state: "completed" }>[];
-      rows.push({
-        scenario: s.name,
-        tool: t.tool,
-        label: t.label,
-        parameters: s.parameters,
-        timesNs: done.map((r) => r.measure.wallNs),
-        exitCodes: done.map((r) => r.exitCode),
-        userNs: done.flatMap((r) => (r.measure.userUs === null ? [] : [r.measure.userUs * 1e3])),
-        systemNs: done.flatMap((r) => (r.measure.systemUs === null ? [] : [r.measure.systemUs * 1e3])),
-        maxRssBytes: done.map((r) => r.measure.maxRssBytes),
-      });
-    }
-  }
-  return rows;
 }
 
 /** The console form of a stored result, the same lines a run prints at its end. */
@@ -155,18 +127,9 @@ export async function runReport(args: string[], io: CliIO): Promise<number> {
       }
     }
 
-    const rows = exportRows(results);
-    const exports: [string | undefined, () => string][] = [
-      [v["export-json"], () => toHyperfineJson(rows)],
-      [v["export-csv"], () => toCsv(rows)],
-      [v["export-markdown"], () => toMarkdown(rows, { baseline: Object.fromEntries(results.scenarios.flatMap((s) => (s.baseline ? [[s.name, s.baseline]] : []))) })],
-    ];
-    for (const [target, render] of exports) {
-      if (!target) continue;
-      const abs = path.resolve(io.cwd, target);
-      writeAtomic(abs, render());
-      io.out(`Exported: ${abs}\n`);
-    }
+    const abs = (f: string | undefined) => (f ? path.resolve(io.cwd, f) : undefined);
+    const targets = { json: abs(v["export-json"]), csv: abs(v["export-csv"]), markdown: abs(v["export-markdown"]) };
+    for (const f of writeExports(results, targets)) io.out(`Exported: ${f}\n`);
 
     if (v.html) {
       const out = path.resolve(io.cwd, v.out ?? file.replace(/\.json$/, "") + ".html");
