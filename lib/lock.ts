@@ -39,9 +39,16 @@ function readLock(file: string): LockInfo | null {
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e: any) {
     return e.code === "EPERM";
+  }
+  // A killed process whose parent has not reaped it yet still answers kill(0); on Linux its state says zombie.
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return true;
   }
 }
 
