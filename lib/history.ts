@@ -260,7 +260,8 @@ export function regressionChecks(current: ResultsFile, history: readonly Results
 function describe(r: Regression, o: Required<RegressionOptions>): string {
   if (r.verdict === "no-verdict") return `no verdict (${r.history.n} earlier result${r.history.n === 1 ? "" : "s"}, need ${o.minHistory})`;
   const pct = `${r.change! >= 0 ? "+" : ""}${(r.change! * 100).toFixed(1)}%`;
-  const pi = `${(o.confidence * 100).toFixed(0)}% prediction interval ${formatDuration(r.history.lowNs!)} … ${formatDuration(r.history.highNs!)}`;
+  // A wide history can put the lower bound below zero; no run takes negative time, so show 0.
+  const pi = `${(o.confidence * 100).toFixed(0)}% prediction interval ${formatDuration(Math.max(0, r.history.lowNs!))} … ${formatDuration(r.history.highNs!)}`;
   const base = `${formatDuration(r.meanNs)} vs mean ${formatDuration(r.history.meanNs!)} of ${r.history.n} earlier results (${pct}; ${pi})`;
   if (r.verdict === "regression") return `slower: ${base}`;
   if (r.verdict === "improvement") return `faster: ${base}`;
