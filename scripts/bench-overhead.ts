@@ -3,7 +3,7 @@
 // mb-run, samples recorded by mitata's measure() through lib/timing.ts) and by `hyperfine -N`, in
 // alternating rounds, plus the per-run cost the harness adds outside the timed window (real CLI run).
 //
-//   bun run bench:overhead [--rounds N] [--batch N]
+//   bun run bench:overhead [--rounds N] [--batch N]      (default: 100 rounds of 1 run per engine)
 //
 // Prints one line per command:  <command>: mirrorbench <mean> ms, hyperfine <mean> ms, ratio <r>
 // then one PASS/FAIL line per target. Always exits 0: it is a report; the FAIL lines say what missed.
@@ -90,28 +90,6 @@ interface Probe {
   prepare?: { fn: () => void; hyperfine: string };
 }
 
-/** Our engine exactly as execute.ts drives it: interleave() → mitata measure() with manual samples → runTool. */
-async function oursBatch(p: Probe, warmup: number, runs: number): Promise<number[]> {
-  const order: Slot[] = [];
-  for (let i = 1; i <= warmup; i++) order.push({ tool: "t", phase: "warmup", index: i, round: 0 });
-  for (let i = 1; i <= runs; i++) order.push({ tool: "t", phase: "measured", index: i, round: i });
-  const samples: number[] = [];
-  const il = interleave(order, ["t"], runs, async (slot) => {
-    p.prepare?.fn();
-    const out = await runTool({ argv: p.argv, cwd: p.cwd, logFd: "ignore", timeoutMs: 60_000 });
-    if (out.exitCode !== 0 || !out.measure) throw new Error(`${p.name}: exit ${out.exitCode}`);
-    if (slot.phase === "measured") samples.push(out.measure.wallNs);
-    return out.measure.wallNs;
-  });
-  const [t] = await il.run();
-  if (t?.error) throw new Error(`${p.name}: ${t.error}`);
-  // mitata kept every sample (samplingOptions: no trimming), so its mean must be ours.
-  if (t?.mitata && (t.mitata.samples !== samples.length || Math.abs(t.mitata.avg - mean(samples)) > 1)) {
-    console.error(`warning: ${p.name}: mitata's summary (${t.mitata.samples} samples, avg ${t.mitata.avg}) differs from the recorded samples`);
-  }
-  return samples;
-}
-
 function hyperfineBatch(p: Probe, warmup: number, runs: number, jsonFile: string): number[] {
   const argv = ["hyperfine", "-N", "--style", "none", "--runs", String(runs), "--warmup", String(warmup), "--export-json", jsonFile];
   if (p.prepare) argv.push("--prepare", p.prepare.hyperfine);
@@ -122,22 +100,42 @@ function hyperfineBatch(p: Probe, warmup: number, runs: number, jsonFile: string
 }
 
 /**
- * ABBA…: the engine that goes first alternates per round, so drift hits both alike. Many short rounds
- * rather than a few long ones: on a shared 2-core box, load from others comes in bursts of seconds,
- * and with 16-run batches one burst decided the ratio (1.41 on means, 1.18 on medians).
+ * Our engine exactly as execute.ts drives a scenario: one interleave() → one mitata measure() with
+ * manual samples → runTool per slot, with hyperfine's batches run between our slots the way another
+ * tool's runs would be (outside our timed window, which lives inside mb-run).
+ *
+ * Rounds alternate ABBA… (ours first, then hyperfine first) so drift hits both alike. The default is
+ * one run per engine per round: on this shared 2-core box load from others comes in bursts, and with
+ * 4–16-run batches the ratio on `true` swung from 0.85 to 1.41 between invocations (its sign depending
+ * on the batch layout, not the engine); run-by-run alternation gave 0.99–1.01 on every command.
+ * One measure() for all rounds, not one per batch: that is what the CLI does (once per tool per
+ * scenario), and mitata compiles a fresh sampling loop per call (1–12 ms of main-thread CPU here).
  */
 async function compare(p: Probe, rounds: number, batch: number, warmup: number, tmp: string) {
+  const runs = rounds * batch;
   const ours: number[] = [];
   const hf: number[] = [];
   const jsonFile = path.join(tmp, "hyperfine.json");
-  for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) {
-      ours.push(...(await oursBatch(p, warmup, batch)));
-      hf.push(...hyperfineBatch(p, warmup, batch, jsonFile));
-    } else {
-      hf.push(...hyperfineBatch(p, warmup, batch, jsonFile));
-      ours.push(...(await oursBatch(p, warmup, batch)));
-    }
+  const order: Slot[] = [];
+  for (let i = 1; i <= warmup; i++) order.push({ tool: "t", phase: "warmup", index: i, round: 0 });
+  for (let i = 1; i <= runs; i++) order.push({ tool: "t", phase: "measured", index: i, round: Math.ceil(i / batch) });
+  const il = interleave(order, ["t"], runs, async (slot) => {
+    const odd = slot.round % 2 === 0; // rounds count from 1: round 2, 4, … start with hyperfine
+    const first = slot.phase === "measured" && (slot.index - 1) % batch === 0;
+    const last = slot.phase === "measured" && slot.index % batch === 0;
+    if (first && odd) hf.push(...hyperfineBatch(p, warmup, batch, jsonFile));
+    p.prepare?.fn();
+    const out = await runTool({ argv: p.argv, cwd: p.cwd, logFd: "ignore", timeoutMs: 60_000 });
+    if (out.exitCode !== 0 || !out.measure) throw new Error(`${p.name}: exit ${out.exitCode}`);
+    if (slot.phase === "measured") ours.push(out.measure.wallNs);
+    if (last && !odd) hf.push(...hyperfineBatch(p, warmup, batch, jsonFile));
+    return out.measure.wallNs;
+  });
+  const [t] = await il.run();
+  if (t?.error) throw new Error(`${p.name}: ${t.error}`);
+  // mitata kept every sample (samplingOptions: no trimming), so its mean must be the recorded samples' mean.
+  if (t?.mitata && (t.mitata.samples !== ours.length || Math.abs(t.mitata.avg - mean(ours)) > 1)) {
+    console.error(`warning: ${p.name}: mitata's summary (${t.mitata.samples} samples, avg ${t.mitata.avg}) differs from the recorded samples`);
   }
   return { ours, hf };
 }
@@ -219,7 +217,7 @@ async function breakdown(results: any, ws: string, runs: number) {
 // ---- main ---------------------------------------------------------------------------------------
 
 function parseArgs(argv: string[]) {
-  const a = { rounds: 20, batch: 5 };
+  const a = { rounds: 100, batch: 1 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = Number(argv[++i]);
