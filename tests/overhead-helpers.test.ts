@@ -18,6 +18,7 @@ test("targets pass and fail on their thresholds", () => {
   expect(sleepTarget("sleep 0.02", [20.9e6], [20e6]).pass).toBe(true);
   expect(sleepTarget("sleep 0.02", [18.9e6], [20e6]).pass).toBe(false);
   expect(harnessTarget(49.9e6).pass).toBe(true);
+  expect(targetLine(sleepTarget("sleep 0.02", [20e6, 21e6, 30e6], [20e6, 20e6, 20e6]))).toBe("FAIL sleep 0.02: mirrorbench mean within 1 ms of hyperfine's (+3.667 ms; medians +1.000 ms)");
   expect(targetLine(harnessTarget(50e6))).toBe("FAIL harness cost per run (100-file scenario) < 50 ms (50.000 ms)");
 });
 
