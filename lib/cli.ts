@@ -14,6 +14,7 @@ import { oldLines, openLog, type Log } from "./log";
 import { buildPlan, workspacePaths } from "./plan";
 import { prepareSources, expectedSourceDir } from "./sources";
 import { averageLines, gateLines, scenarioHeader, scenarioTable, warningLines } from "./report/console";
+import { scenarioDistribution } from "./report/distribution";
 import { resultsPath, writeResults, type ResultsFile, type ScenarioResult } from "./results";
 import { cleanupMeter, getMeter, killAll } from "./spawn";
 import { Aborted, ENGINE, samplingOptions, type Interleaved } from "./timing";
@@ -21,6 +22,11 @@ import { probeVersions, resolveTools } from "./tools";
 import type { ResolvedConfig, ScenarioPlan } from "./types";
 import { formatBytes } from "./units";
 import { claimWorkspace, removeWorkspace } from "./workspace";
+import { runCompare, runReport } from "./commands";
+import { checkRegressions, exitWithRegressions, regressionLines } from "./history";
+import { acquireLock, takeoverNote } from "./lock";
+import { applyRetention, retentionLines } from "./retention";
+import { writeDecisionReport } from "./report/decision";
 
 const USAGE = `usage: bun run bench [options]
 
@@ -38,10 +44,17 @@ const USAGE = `usage: bun run bench [options]
   --export-csv FILE    hyperfine-style CSV
   --export-markdown FILE  Markdown table per scenario
   --quiet              only the summary on the console (the log keeps everything)
+  --fail-on-regression exit 4 when a result is a regression against this host's history (and the gate passed)
+  --keep N             keep only the newest N results files of this host (config keep_results)
   -h, --help           this text
 
+commands:
+  bun run bench report [FILE|latest] [--html [--out FILE]] [--export-json|--export-csv|--export-markdown FILE]
+  bun run bench compare [A [B]]      (files, latest or previous; default previous latest)
+
 exit codes: 0 GO (or no gate and all runs completed), 1 NO-GO, 2 usage or config error,
-            3 undecided (baseline failed or missing), 130 interrupted`;
+            3 undecided (baseline failed or missing), 4 regression (with --fail-on-regression),
+            5 workspace locked by another run, 130 interrupted`;
 
 export interface CliIO {
   out: (s: string) => void;
@@ -92,6 +105,8 @@ export function parseCli(argv: string[], io: CliIO) {
         "export-csv": { type: "string" },
         "export-markdown": { type: "string" },
         quiet: { type: "boolean" },
+        "fail-on-regression": { type: "boolean" },
+        keep: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -106,6 +121,7 @@ export function parseCli(argv: string[], io: CliIO) {
     workspace: v.workspace,
     keepWorkspace: v["keep-workspace"] ? true : v["remove-workspace"] ? false : undefined,
     resultsDir: v["results-dir"] ? path.resolve(io.cwd, v["results-dir"]) : undefined,
+    keepResults: intFlag("keep", v.keep, 1),
   };
   for (const k of Object.keys(cli) as (keyof Overrides)[]) if (cli[k] === undefined) delete cli[k];
   const patterns = (v.scenario ?? []).map(globToRegExp);
@@ -124,6 +140,7 @@ export function parseCli(argv: string[], io: CliIO) {
       markdown: v["export-markdown"] ? path.resolve(io.cwd, v["export-markdown"]) : undefined,
     } as ExportTargets,
     quiet: Boolean(v.quiet),
+    failOnRegression: Boolean(v["fail-on-regression"]),
     help: Boolean(v.help),
   };
 }
@@ -167,6 +184,9 @@ interface RunState {
 }
 
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  // report / compare have their own options; dispatch before the run's strict parser rejects them.
+  if (argv[0] === "report") return runReport(argv.slice(1), io);
+  if (argv[0] === "compare") return runCompare(argv.slice(1), io);
   let opts;
   try {
     opts = parseCli(argv, io);
@@ -212,6 +232,7 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
   const startedAt = new Date();
   const ws = workspacePaths(config.workspace);
   claimWorkspace(config.workspace);
+  const lock = acquireLock(config.workspace);
   const log = openLog(ws.log, { quiet: opts.quiet, out: io.out, err: io.err });
   const state: RunState = { interrupted: false, il: null };
   const onSigint = () => {
@@ -227,6 +248,8 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
   try {
     log.file(`---- mirrorbench ${pkg.version} ${startedAt.toISOString()} ${opts.configFile}`);
     log.line(oldLines.workspace(config.workspace, config.keepWorkspace));
+    const takeover = takeoverNote(lock);
+    if (takeover) log.summary(takeover);
     const environment = captureEnvironment(config.workspace, pkg.version);
     const host = hostId(environment);
     const avail = resolveTools(config.tools);
@@ -257,7 +280,7 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
       const prepared = await prepareSources(s, ws.datasets, log, { verifyDataset: opts.verifyDataset, isTTY: io.isTTY && !opts.quiet });
       const [sp] = buildPlan({ ...config, scenarios: [s] }, avail, () => prepared.source.srcDir).scenarios;
       const scenarioPlan = sp!;
-      for (const sk of scenarioPlan.skipped) log.line(`note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`);
+      for (const sk of scenarioPlan.skipped) log.summary(`note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`);
       const exec = await executeScenario(scenarioPlan, prepared.source, {
         workspace: config.workspace,
         tools: config.tools,
@@ -286,39 +309,48 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
       results.scenarios.push(sr);
       writeResults(file, results);
       writeExports(results, opts.exports);
-      for (const l of averageLines(sr)) log.line(l);
-      reportScenario(sr, log, color);
+      for (const l of averageLines(sr)) log.summary(l);
+      reportScenario(sr, log, color, io.isTTY);
     }
     const { decision, exitCode } = decide(results.scenarios);
-    results.decision = { decision, exitCode: state.interrupted ? EXIT.interrupted : exitCode };
+    const regressions = state.interrupted ? [] : checkRegressions(results, config.resultsDir);
+    const finalCode = state.interrupted ? EXIT.interrupted : exitWithRegressions(exitCode, regressions, opts.failOnRegression);
+    results.decision = { decision, exitCode: finalCode };
+    results.regressions = regressions;
     results.interrupted = state.interrupted;
     results.finishedAt = new Date().toISOString();
     writeResults(file, results);
     if (!state.interrupted) {
       const plain = gateLines(results.scenarios, decision, { color: false });
       const styled = color ? gateLines(results.scenarios, decision, { color }) : plain;
-      plain.forEach((l, i) => log.styled(styled[i] ?? l, l));
+      plain.forEach((l, i) => log.summary(styled[i] ?? l, l));
     }
-    log.line(`Results: ${file}`);
-    for (const f of writeExports(results, opts.exports)) log.line(`Export: ${f}`);
-    log.line(oldLines.complete(ws.log));
-    return state.interrupted ? EXIT.interrupted : exitCode;
+    for (const l of regressionLines(regressions)) log.summary(l);
+    if (results.scenarios.some((s) => s.verdicts.length)) log.summary(`Decision report: ${writeDecisionReport(results, path.dirname(file), { resultsFile: file })}`);
+    if (config.keepResults !== null) for (const l of retentionLines(applyRetention(config.resultsDir, host.id, config.keepResults), config.keepResults)) log.summary(l);
+    log.summary(`Results: ${file}`);
+    for (const f of writeExports(results, opts.exports)) log.summary(`Export: ${f}`);
+    log.summary(oldLines.complete(ws.log));
+    return finalCode;
   } finally {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
     log.close();
     cleanupMeter();
+    lock.release();
     if (!config.keepWorkspace) removeWorkspace(config.workspace);
   }
 }
 
-function reportScenario(sr: ScenarioResult, log: Log, color: boolean): void {
-  log.line("");
-  log.line(scenarioHeader(sr));
+function reportScenario(sr: ScenarioResult, log: Log, color: boolean, tty: boolean): void {
+  log.summary("");
+  log.summary(scenarioHeader(sr));
   const plain = scenarioTable(sr, { color: false }).split("\n");
   const styled = color ? scenarioTable(sr, { color }).split("\n") : plain;
-  plain.forEach((l, i) => log.styled(styled[i] ?? l, l));
-  for (const l of warningLines(sr)) log.line(l);
-  log.line("");
+  plain.forEach((l, i) => log.summary(styled[i] ?? l, l));
+  // The picture is for a person at a terminal; logs and mail get the numbers only.
+  if (tty) for (const l of scenarioDistribution(sr, { color })) log.summary(l, "");
+  for (const l of warningLines(sr)) log.summary(l);
+  log.summary("");
 }
 

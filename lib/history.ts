@@ -9,8 +9,8 @@ import { SCHEMA_VERSION, type ResultsFile, type ScenarioResult } from "./results
 import { mean, predictionInterval } from "./stats";
 import { formatDuration } from "./units";
 
-/** resultsPath() names: <YYYYMMDDTHHMMSSZ>_<host id>.json. */
-const RESULTS_NAME = /^(\d{8}T\d{6}Z)_(.+)\.json$/;
+/** resultsPath() names: <YYYYMMDDTHHMMSS[.mmm]Z>_<host id>.json (older files lack the milliseconds). */
+const RESULTS_NAME = /^(\d{8}T\d{6}(?:\.\d{3})?Z)_(.+)\.json$/;
 
 // ---- loading -------------------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ import fs from "node:fs";
 export interface Log {
   /** A line for both the console and the log file. */
   line(text: string): void;
-  /** The same line styled for the console (colour) and plain for the log file. */
-  styled(consoleText: string, fileText: string): void;
+  /** A summary line (tables, gate, results path): shown even with --quiet; fileText is its plain form ("" = console only). */
+  summary(consoleText: string, fileText?: string): void;
   /** A line for the console's error stream and the log file. */
   error(text: string): void;
   /** A line for the log file only (details a console reader does not need). */
@@ -29,9 +29,9 @@ export function openLog(logPath: string | null, opts: { quiet?: boolean; out?: (
       if (!opts.quiet) out(s + "\n");
       toFile(s);
     },
-    styled(c, f) {
-      if (!opts.quiet) out(c + "\n");
-      toFile(f);
+    summary(c, f) {
+      out(c + "\n");
+      if (f !== "") toFile(f ?? c);
     },
     error(s) {
       err(s + "\n");

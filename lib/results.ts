@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Decision } from "./analyze";
 import type { Environment, HostId } from "./env";
+import type { Regression } from "./history";
 import type { ToolTiming } from "./timing";
 import type { CandidateVerdict, ResolvedConfig, RunRecord, ToolAvailability, ToolResult } from "./types";
 
@@ -48,11 +49,14 @@ export interface ResultsFile {
   config: ResolvedConfig;
   scenarios: ScenarioResult[];
   decision: { decision: Decision; exitCode: number } | null;
+  /** History check of every scenario+tool against earlier results of this host; absent in files written before it existed. */
+  regressions?: Regression[];
 }
 
-/** results/<UTC timestamp>_<host>.json — sortable by name, one per invocation. */
+/** results/<UTC timestamp, ms>_<host>.json (20261124T013716.123Z_vm-4cdec60e.json): sortable by name, one per invocation. */
 export function resultsPath(dir: string, startedAt: Date, host: HostId): string {
-  const stamp = startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  // Milliseconds keep two invocations started in the same second from overwriting each other.
+  const stamp = startedAt.toISOString().replace(/[-:]/g, "");
   return path.join(dir, `${stamp}_${host.id}.json`);
 }
 

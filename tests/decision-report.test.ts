@@ -64,7 +64,7 @@ test("the cache treatment counts each treatment over the measured runs", () => {
 
 test("the report is written beside the results file as <stem>.decision.md", () => {
   const file = writeDecisionReport(pass, tmp);
-  expect(path.basename(file)).toBe("20260104T020000Z_" + pass.host.id + ".decision.md");
+  expect(path.basename(file)).toBe("20260104T020000.000Z_" + pass.host.id + ".decision.md");
   expect(fs.readFileSync(file, "utf8")).toBe(renderDecisionReport(pass));
 });
 
