@@ -10,7 +10,7 @@
 //   smallest fan-out f such that f^k >= L. File i sits in leaf dir floor(i/p). Depth is therefore
 //   never a capacity limit; checkSpec only reports path-length limits.
 // - Name styles: short = "f0042.dat" / "d07" / "l3" (zero-padded so sorting = index order);
-//   long = file and leaf-dir names padded to ~200 bytes; unicode = NFC names from several scripts
+//   long = file and dir names padded to ~200 bytes; unicode = NFC names from several scripts
 //   (incl. a non-BMP character); deep = a shared chain of DEEP_CHAIN_LEVELS extra 24-byte dirs between
 //   the group dir and its tree (paths of ~1 KiB).
 // - Extras live under "_extras/": empty/eN (empty dirs), symlinks/sN (relative links to group files),
@@ -214,7 +214,6 @@ function styledName(g: FileGroup, kind: "f" | "d" | "l", index: number, width: n
     case "deep":
       return base + ext;
     case "long":
-      if (kind === "l") return base;
       return base + "_" + longFiller(gi, kind.charCodeAt(0), index, LONG_NAME_BYTES - base.length - 1 - ext.length) + ext;
     case "unicode": {
       const w = UNICODE_WORDS[(index + gi) % UNICODE_WORDS.length]!;
@@ -448,7 +447,7 @@ export class DataPool {
 
 /** Workers pay off above a few thousand files or tens of MiB; below, their start-up dominates. */
 export function poolFor(files: number, bytes: number): DataPool {
-  const cores = Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8));
+  const cores = Number(process.env.MIRRORBENCH_DATA_WORKERS) || Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8));
   const worth = files >= 2000 || bytes >= 64 << 20;
   return new DataPool(worth && cores > 1 ? cores : 0);
 }

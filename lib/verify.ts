@@ -85,9 +85,12 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
     checkedFiles: 0,
     elapsedMs: 0,
   };
-  const problems: { path: string; what: string }[] = [];
-  const note = (p: string, what: string) => {
-    if (problems.length < MAX_EXAMPLES) problems.push({ path: p, what });
+  // Examples are kept per kind and interleaved, so 1000 missing files do not hide the one content mismatch.
+  const byKind = new Map<string, { path: string; what: string }[]>();
+  const note = (p: string, what: string, kind: string) => {
+    const list = byKind.get(kind) ?? [];
+    if (list.length < MAX_EXAMPLES) list.push({ path: p, what });
+    byKind.set(kind, list);
   };
   const dst = walkTree(dstDir);
   const expected = new Set<string>();
@@ -97,26 +100,26 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
     const kind = dst.get(e.path);
     if (kind === undefined) {
       r.missing++;
-      note(e.path, "missing");
+      note(e.path, "missing", "missing");
       continue;
     }
     if (e.type === "symlink") {
       if (!spec.symlinks) continue;
       if (kind !== "symlink") {
         r.symlinkMismatch++;
-        note(e.path, `symlink copied as ${kind}`);
+        note(e.path, `symlink copied as ${kind}`, "symlink");
         continue;
       }
       const target = fs.readlinkSync(path.join(dstDir, e.path));
       if (target !== e.target) {
         r.symlinkMismatch++;
-        note(e.path, `symlink -> ${target}, expected ${e.target}`);
+        note(e.path, `symlink -> ${target}, expected ${e.target}`, "symlink");
       }
       continue;
     }
     if (kind !== e.type) {
       r.missing++;
-      note(e.path, `${kind} instead of ${e.type}`);
+      note(e.path, `${kind} instead of ${e.type}`, "missing");
       continue;
     }
     if (e.type === "dir") {
@@ -124,7 +127,7 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
         const mode = fs.lstatSync(path.join(dstDir, e.path)).mode & 0o7777;
         if (mode !== (e.mode & 0o7777)) {
           r.modeMismatch++;
-          note(e.path, `mode ${mode.toString(8)}, expected ${(e.mode & 0o7777).toString(8)}`);
+          note(e.path, `mode ${mode.toString(8)}, expected ${(e.mode & 0o7777).toString(8)}`, "mode");
         }
       }
       continue;
@@ -134,7 +137,7 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
   for (const [p] of dst) {
     if (!expected.has(p)) {
       r.extra++;
-      note(p, "extra");
+      note(p, "extra", "extra");
     }
   }
 
@@ -159,23 +162,23 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
     r.checkedFiles++;
     if (g.error) {
       r.missing++;
-      note(e.path, `unreadable: ${g.error}`);
+      note(e.path, `unreadable: ${g.error}`, "missing");
       return;
     }
     if (g.size !== e.size) {
       r.sizeMismatch++;
-      note(e.path, `${g.size} bytes, expected ${e.size}`);
+      note(e.path, `${g.size} bytes, expected ${e.size}`, "size");
     } else if (g.hash !== (e.hash ?? srcHashes.get(e.path))) {
       r.contentMismatch++;
-      note(e.path, "content differs");
+      note(e.path, "content differs", "content");
     }
     if (spec.mode && (g.mode! & 0o7777) !== (e.mode & 0o7777)) {
       r.modeMismatch++;
-      note(e.path, `mode ${(g.mode! & 0o7777).toString(8)}, expected ${(e.mode & 0o7777).toString(8)}`);
+      note(e.path, `mode ${(g.mode! & 0o7777).toString(8)}, expected ${(e.mode & 0o7777).toString(8)}`, "mode");
     }
     if (spec.mtime && !mtimeMatches(e.mtimeMs, g.mtimeMs!)) {
       r.mtimeMismatch++;
-      note(e.path, `mtime ${new Date(g.mtimeMs!).toISOString()}, expected ${new Date(e.mtimeMs).toISOString()}`);
+      note(e.path, `mtime ${new Date(g.mtimeMs!).toISOString()}, expected ${new Date(e.mtimeMs).toISOString()}`, "mtime");
     }
     if (spec.mode) {
       inodeOf.set(e.path, g.ino!);
@@ -195,6 +198,11 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
   ];
   const parts = counts.filter(([n]) => n > 0).map(([n, one, many]) => `${n} ${n === 1 ? one : many}`);
   r.ok = parts.length === 0;
+  const problems: { path: string; what: string }[] = [];
+  const lists = [...byKind.values()];
+  for (let i = 0; problems.length < MAX_EXAMPLES && lists.some((l) => l.length > i); i++) {
+    for (const l of lists) if (l[i] && problems.length < MAX_EXAMPLES) problems.push(l[i]!);
+  }
   r.examples = problems.map((p) => `${p.path} (${p.what})`);
   if (!r.ok) {
     const total = counts.reduce((s, [n]) => s + n, 0);
