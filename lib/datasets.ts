@@ -397,6 +397,14 @@ function diskBytesNeeded(plan: DatasetPlan): number {
 
 type Req = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, "id" | "mirrorbenchData"> : never) : never;
 
+/**
+ * In a `bun build --compile` executable the worker is a second entrypoint, addressed from the
+ * bundle root ("./lib/…"); import.meta.url there points at the executable, not at this file.
+ */
+function workerSpecifier(): string {
+  return import.meta.url.startsWith("file:///$bunfs/") ? "./lib/datasets-worker.ts" : new URL("./datasets-worker.ts", import.meta.url).href;
+}
+
 /** Runs batches on N Bun Workers (or inline when N = 0); callers submit all work, then await. */
 export class DataPool {
   private workers: Worker[] = [];
@@ -406,7 +414,7 @@ export class DataPool {
   private nextId = 1;
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL("./datasets-worker.ts", import.meta.url).href);
+      const w = new Worker(workerSpecifier());
       w.addEventListener("message", (ev: MessageEvent) => {
         const res = ev.data as WorkerResponse;
         const cb = this.pending.get(res.id);
