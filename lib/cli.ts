@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { decide, toolResults, verdicts, type Decision } from "./analyze";
 import { envOverrides, loadConfig, type Overrides } from "./config";
-import { BenchError, EXIT } from "./errors";
+import { BenchError, EXIT, reportingErrors } from "./errors";
 import { captureEnvironment, hostId } from "./env";
 import { executeScenario } from "./execute";
 import { writeExports, type ExportTargets } from "./export/write";
@@ -187,22 +187,13 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   // report / compare have their own options; dispatch before the run's strict parser rejects them.
   if (argv[0] === "report") return runReport(argv.slice(1), io);
   if (argv[0] === "compare") return runCompare(argv.slice(1), io);
-  let opts;
-  try {
-    opts = parseCli(argv, io);
-  } catch (e) {
-    if (e instanceof BenchError) {
-      io.err(e.format() + "\n");
-      return e.exitCode;
+  return reportingErrors(io.err, async () => {
+    const opts = parseCli(argv, io);
+    if (opts.help) {
+      io.out(USAGE + "\n");
+      return EXIT.go;
     }
-    throw e;
-  }
-  if (opts.help) {
-    io.out(USAGE + "\n");
-    return EXIT.go;
-  }
-  try {
-    if (opts.command !== "run") throw new BenchError(`unknown command "${opts.command}"`, { hint: "commands: run (default)" });
+    if (opts.command !== "run") throw new BenchError(`unknown command "${opts.command}"`, { hint: "commands: run (default), report, compare" });
     const config = loadConfig(opts.configFile, { overrides: opts.overrides, env: io.env });
     if (opts.only && !config.scenarios.some((s) => opts.only!(s.name) || opts.only!(s.baseName))) {
       throw new BenchError(`no scenario matches --scenario`, { hint: `scenarios: ${config.scenarios.map((s) => s.name).join(", ")}` });
@@ -219,13 +210,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
       return EXIT.go;
     }
     return await runBenchmark(config, opts, io);
-  } catch (e) {
-    if (e instanceof BenchError) {
-      io.err(e.format() + "\n");
-      return e.exitCode;
-    }
-    throw e;
-  }
+  });
 }
 
 async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof parseCli>, io: CliIO): Promise<number> {

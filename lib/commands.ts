@@ -7,7 +7,7 @@ import type { Decision } from "./analyze";
 import type { CliIO } from "./cli";
 import { compareHeader, compareResults, compareTable } from "./compare";
 import { loadConfig } from "./config";
-import { BenchError, EXIT } from "./errors";
+import { BenchError, EXIT, reportingErrors } from "./errors";
 import { writeExports } from "./export/write";
 import { listResults, loadResults, regressionChecks, regressionLines, resolveResultsRef, type Regression } from "./history";
 import { averageLines, gateLines, scenarioHeader, scenarioTable, warningLines } from "./report/console";
@@ -76,7 +76,7 @@ export function renderConsole(results: ResultsFile, color: boolean): string[] {
 }
 
 export async function runReport(args: string[], io: CliIO): Promise<number> {
-  try {
+  return reportingErrors(io.err, async () => {
     const { values: v, positionals } = parse(() => parseArgs({
       args,
       allowPositionals: true,
@@ -137,17 +137,11 @@ export async function runReport(args: string[], io: CliIO): Promise<number> {
       io.out(`HTML report: ${out}\n`);
     }
     return EXIT.go;
-  } catch (e) {
-    if (e instanceof BenchError) {
-      io.err(e.format() + "\n");
-      return e.exitCode;
-    }
-    throw e;
-  }
+  });
 }
 
 export async function runCompare(args: string[], io: CliIO): Promise<number> {
-  try {
+  return reportingErrors(io.err, async () => {
     const { values: v, positionals } = parse(() => parseArgs({
       args,
       allowPositionals: true,
@@ -176,11 +170,5 @@ export async function runCompare(args: string[], io: CliIO): Promise<number> {
     io.out(compareHeader(fileA, a, fileB, b, noise).join("\n") + "\n");
     io.out(compareTable(compareResults(a, b, { noiseThreshold: noise }), { color: colorOn(io) }) + "\n");
     return EXIT.go;
-  } catch (e) {
-    if (e instanceof BenchError) {
-      io.err(e.format() + "\n");
-      return e.exitCode;
-    }
-    throw e;
-  }
+  });
 }

@@ -54,3 +54,16 @@ export class BenchError extends Error {
     return out;
   }
 }
+
+/** Runs a command, printing a BenchError as the user should see it; anything unexpected keeps its stack. */
+export async function reportingErrors(err: (s: string) => void, fn: () => number | Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof BenchError) {
+      err(e.format() + "\n");
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
