@@ -1,5 +1,7 @@
 // Each scenario's source: the cached dataset (and for incremental/resync the changed tree and its base mirror).
 
+import fs from "node:fs";
+import path from "node:path";
 import { consoleProgress, datasetPaths, datasetTotals, DatasetSpaceError, ensureDataset, specHash } from "./datasets";
 import { BenchError } from "./errors";
 import type { ScenarioSource } from "./execute";
@@ -20,7 +22,13 @@ export function expectedSourceDir(w: WorkloadSpec, datasetsRoot: string): string
   return w.kind === "copy" ? p.tree : `${p.dir}/<${w.kind} source, prepared at run time>`;
 }
 
-function announce(s: ScenarioSpec, log: Log): void {
+function announce(s: ScenarioSpec, datasetsRoot: string, log: Log): void {
+  const p = datasetPaths(datasetsRoot, specHash(s.workload.dataset));
+  // The old script's "Generating …" lines only when we will generate; a cached dataset says so instead.
+  if (fs.existsSync(p.complete)) {
+    log.line(`Reusing cached dataset ${path.basename(p.dir)} (quick check of sizes and mtimes)`);
+    return;
+  }
   for (const g of s.workload.dataset.groups) {
     if (g.count === 1) log.line(oldLines.generatingPayload(Math.round(g.minBytes / 1048576)));
     else log.line(oldLines.generatingSmall(g.count, g.minBytes === g.maxBytes ? String(g.minBytes) : `${g.minBytes}-${g.maxBytes}`));
@@ -33,7 +41,7 @@ export async function prepareSources(
   log: Log,
   opts: { verifyDataset: boolean; isTTY: boolean },
 ): Promise<PreparedSource> {
-  announce(s, log);
+  announce(s, datasetsRoot, log);
   const progress = consoleProgress(opts.isTTY ? process.stderr : { isTTY: false, write: (x: string) => log.file(x.replace(/\n$/, "")) });
   let base;
   try {
