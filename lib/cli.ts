@@ -220,11 +220,29 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
   const lock = acquireLock(config.workspace);
   const log = openLog(ws.log, { quiet: opts.quiet, out: io.out, err: io.err });
   const state: RunState = { interrupted: false, il: null };
+  let cleaned = false;
+  const cleanup = () => {
+    if (cleaned) return;
+    cleaned = true;
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+    log.close();
+    cleanupMeter();
+    lock.release();
+    if (!config.keepWorkspace) removeWorkspace(config.workspace);
+  };
   const onSigint = () => {
-    if (state.interrupted) return;
+    if (state.interrupted || !state.il) {
+      // Not inside a scenario's runs (generating data, or a second Ctrl-C): nothing to finish, so stop now.
+      // Results of finished scenarios are already on disk; a half-generated dataset is never marked complete.
+      killAll("SIGKILL");
+      log.error("interrupted: stopped before or between measured runs; finished scenarios are in the results file");
+      cleanup();
+      process.exit(EXIT.interrupted);
+    }
     state.interrupted = true;
     log.error("interrupted: stopping the running tool and writing what was measured");
-    state.il?.abort(new Aborted("interrupted"));
+    state.il.abort(new Aborted("interrupted"));
     killAll("SIGKILL");
   };
   process.on("SIGINT", onSigint);
@@ -318,12 +336,7 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
     log.summary(oldLines.complete(ws.log));
     return finalCode;
   } finally {
-    process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigint);
-    log.close();
-    cleanupMeter();
-    lock.release();
-    if (!config.keepWorkspace) removeWorkspace(config.workspace);
+    cleanup();
   }
 }
 

@@ -225,3 +225,27 @@ scenarios:
   expect(res.interrupted).toBe(true);
   expect(res.scenarios[0].runs.some((x: any) => x.tool === "ok" && x.state === "completed")).toBe(true);
 });
+
+test("Ctrl-C while a dataset is being generated stops at once and leaves no dataset marked complete", async () => {
+  const dir = fresh();
+  const config = writeConfig(dir, `${head(dir)}tools:
+  cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }
+scenarios:
+  - name: big
+    workload: { files: { count: 1, size: 3GiB } }
+    tools: [cp]
+`);
+  const proc = Bun.spawn(["bun", `${import.meta.dir}/../scripts/bench.ts`, "--config", config], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const logFile = path.join(dir, "ws", "bench.log");
+  const t0 = Date.now();
+  while (!(fs.existsSync(logFile) && fs.readFileSync(logFile, "utf8").includes("Generating 3072 MiB synthetic payload"))) {
+    if (Date.now() - t0 > 15_000) throw new Error("generation never started");
+    await Bun.sleep(20);
+  }
+  await Bun.sleep(200);
+  proc.kill("SIGINT");
+  expect(await proc.exited).toBe(130);
+  const datasets = path.join(dir, "ws", "datasets");
+  const complete = fs.existsSync(datasets) ? fs.readdirSync(datasets).filter((d) => fs.existsSync(path.join(datasets, d, "complete"))) : [];
+  expect(complete).toEqual([]);
+});
