@@ -2,6 +2,7 @@
 
 import Table from "cli-table3";
 import { measuredRuns } from "./analyze";
+import { sameBenchmark } from "./history";
 import type { ResultsFile, ScenarioResult } from "./results";
 import { bootstrapRatioCI, mean } from "./stats";
 import type { Interval } from "./types";
@@ -90,6 +91,11 @@ export function compareResults(a: ResultsFile, b: ResultsFile, opts: CompareOpti
         row.why = "no completed measured runs on either side";
       }
       if (row.word === "not comparable" && !row.why) row.why = "no completed measured runs";
+      // Same name, different workload or cache policy: the numbers are shown, but no verdict is drawn.
+      if (sa && sb && !sameBenchmark(sa, sb) && row.timeRatio) {
+        row.word = "not comparable";
+        row.why = `workload or cache differs (A: ${sa.workload.files} files, ${formatBytes(sa.workload.bytes)}, cache ${sa.cache}; B: ${sb.workload.files} files, ${formatBytes(sb.workload.bytes)}, cache ${sb.cache})`;
+      }
       rows.push(row);
     }
   }

@@ -63,3 +63,13 @@ test("the header warns when the two files come from different hosts", () => {
   const b = makeResults({ startedAt: night(2), host: "B", scenarios: [] });
   expect(compareHeader("a.json", a, "b.json", b).at(-1)).toMatch(/^warning: A and B come from different hosts/);
 });
+
+test("the same scenario name with a different workload is shown but not judged", () => {
+  const a = makeResults({ startedAt: night(1), scenarios: [{ name: "large-file", tools: { cp: { seconds: [1, 1.01, 0.99] } } }] });
+  const b = makeResults({ startedAt: night(2), scenarios: [{ name: "large-file", tools: { cp: { seconds: [2, 2.01, 1.99] } } }] });
+  b.scenarios[0]!.workload = { ...b.scenarios[0]!.workload, bytes: a.scenarios[0]!.workload.bytes * 16 };
+  const r = compareResults(a, b)[0]!;
+  expect(r.timeRatio!.estimate).toBeCloseTo(2, 2);
+  expect(r.word).toBe("not comparable");
+  expect(r.why).toStartWith("workload or cache differs");
+});
