@@ -22,6 +22,9 @@ export function expectedSourceDir(w: WorkloadSpec, datasetsRoot: string): string
   return w.kind === "copy" ? p.tree : `${p.dir}/<${w.kind} source, prepared at run time>`;
 }
 
+/** Up to this size a group is "small files" in the old script's wording. */
+const SMALL_FILE_MAX_BYTES = 1024 * 1024;
+
 function announce(s: ScenarioSpec, datasetsRoot: string, log: Log): void {
   const p = datasetPaths(datasetsRoot, specHash(s.workload.dataset));
   // The old script's "Generating …" lines only when we will generate; a cached dataset says so instead.
@@ -30,8 +33,10 @@ function announce(s: ScenarioSpec, datasetsRoot: string, log: Log): void {
     return;
   }
   for (const g of s.workload.dataset.groups) {
+    const each = g.minBytes === g.maxBytes ? String(g.minBytes) : `${g.minBytes}-${g.maxBytes}`;
     if (g.count === 1) log.line(oldLines.generatingPayload(Math.round(g.minBytes / 1048576)));
-    else log.line(oldLines.generatingSmall(g.count, g.minBytes === g.maxBytes ? String(g.minBytes) : `${g.minBytes}-${g.maxBytes}`));
+    else if (g.maxBytes <= SMALL_FILE_MAX_BYTES) log.line(oldLines.generatingSmall(g.count, each));
+    else log.line(`Generating ${g.count} files (${each} bytes each)...`);
   }
 }
 
