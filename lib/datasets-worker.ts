@@ -7,8 +7,10 @@ import { KeyStream } from "./prng.ts";
 
 /** Content hash chunking: hashes are per 1 MiB chunk so big files can be hashed by several workers. */
 export const HASH_CHUNK_BYTES = 1 << 20;
-/** Size of the write/read buffer; a multiple of HASH_CHUNK_BYTES. */
+/** Size of the read buffer; a multiple of HASH_CHUNK_BYTES. */
 export const IO_CHUNK_BYTES = 4 << 20;
+/** Size of the generate-hash-write step; a multiple of HASH_CHUNK_BYTES. */
+const GEN_CHUNK_BYTES = HASH_CHUNK_BYTES;
 export const SPARSE_BLOCK_BYTES = 4096;
 export const SPARSE_MAX_BLOCKS = 8;
 const COMPRESS_UNIT_BYTES = 512;
@@ -134,7 +136,8 @@ export class DataContext {
       if (p.whole && p.desc.content === "sparse") fs.ftruncateSync(fd, p.desc.sizeBytes);
       let done = 0;
       while (done < p.lengthBytes || (done === 0 && p.lengthBytes === 0)) {
-        const n = Math.min(IO_CHUNK_BYTES, p.lengthBytes - done);
+        // Generate 1 MiB at a time so it is still in the CPU cache when written (see WRITE_SLICE_BYTES).
+        const n = Math.min(GEN_CHUNK_BYTES, p.lengthBytes - done);
         const off = p.offsetBytes + done;
         const buf = this.buffer(n);
         this.fill(p.desc, off, buf);
@@ -229,9 +232,16 @@ export function needsChmod(mode: number): boolean {
   return (mode & UMASK & 0o777) !== 0 || (mode & 0o7000) !== 0;
 }
 
+/**
+ * Largest single write(). Measured on the 2-core ext4 VM (4 GiB, one thread, zeros): 4 MiB writes
+ * ~410 MiB/s, 1 MiB ~500, 128-256 KiB ~650-790; the page-cache copy of a slice that is still in
+ * the CPU cache, and the smaller page-cache folios, are cheaper than one huge copy.
+ */
+const WRITE_SLICE_BYTES = 256 << 10;
+
 function writeAll(fd: number, buf: Uint8Array, position: number): void {
   let done = 0;
-  while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done, position + done);
+  while (done < buf.length) done += fs.writeSync(fd, buf, done, Math.min(WRITE_SLICE_BYTES, buf.length - done), position + done);
 }
 
 function readAll(fd: number, buf: Uint8Array, position: number): number {
