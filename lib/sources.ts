@@ -47,7 +47,8 @@ export async function prepareSources(
   opts: { verifyDataset: boolean; isTTY: boolean },
 ): Promise<PreparedSource> {
   announce(s, datasetsRoot, log);
-  const progress = consoleProgress(opts.isTTY ? process.stderr : { isTTY: false, write: (x: string) => log.file(x.replace(/\n$/, "")) });
+  // A bar on a terminal; otherwise one line at the start and one at the end, on the console and in the log.
+  const progress = consoleProgress(opts.isTTY ? process.stderr : { isTTY: false, write: (x: string) => log.line(x.replace(/\n$/, "")) });
   let base;
   try {
     base = await ensureDataset(s.workload.dataset, datasetsRoot, { verifyDataset: opts.verifyDataset, progress });

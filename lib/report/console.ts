@@ -35,7 +35,7 @@ function verdictCell(v: CandidateVerdict | undefined, st: Style): string {
 }
 
 export function scenarioTable(s: ScenarioResult, st: Style): string {
-  const head = ["tool", "mean ± σ", "median", "min … max", "MiB/s", "CPU user/sys", "peak RSS", "ratio [95% CI]", "verdict"];
+  const head = ["tool", "mean ± σ", "median", "min … max", "MiB/s", "files/s", "CPU user/sys", "peak RSS", "ratio [95% CI]", "verdict"];
   const table = new Table({ head, style: { head: st.color ? ["cyan"] : [], border: st.color ? ["grey"] : [] } });
   for (const t of s.tools) {
     const role = t.tool === s.baseline ? " (baseline)" : "";
@@ -56,6 +56,7 @@ export function scenarioTable(s: ScenarioResult, st: Style): string {
       formatDuration(x.time.medianNs),
       `${formatDuration(x.time.minNs)} … ${formatDuration(x.time.maxNs)}`,
       x.mibPerSec.toFixed(1),
+      x.filesPerSec >= 100 ? Math.round(x.filesPerSec).toLocaleString("en-US") : x.filesPerSec.toFixed(1),
       cpu,
       x.maxRssMedianBytes === null ? "n/a" : formatBytes(x.maxRssMedianBytes),
       t.tool === s.baseline ? "1.000" : ratioCell(v),
