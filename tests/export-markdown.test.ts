@@ -1,37 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { toMarkdown } from "../lib/export/markdown.ts";
-import type { ExportRow } from "../lib/export/table.ts";
-
-// Fixed rows: rsync 2.0/2.1/2.3 s, blit 1.5/1.6/1.7 s in scenario "large".
-function rsyncRow(over: Partial<ExportRow> = {}): ExportRow {
-  return {
-    scenario: "large",
-    tool: "rsync",
-    label: "rsync",
-    parameters: { size: "1GiB" },
-    timesNs: [2.0e9, 2.1e9, 2.3e9],
-    exitCodes: [0, 0, 0],
-    userNs: [0.5e9, 0.7e9, 0.6e9],
-    systemNs: [1.0e9, 1.2e9, 1.1e9],
-    maxRssBytes: [1000, 2000, 3000],
-    ...over,
-  };
-}
-
-function blitRow(over: Partial<ExportRow> = {}): ExportRow {
-  return {
-    scenario: "large",
-    tool: "blit",
-    label: "blit mirror",
-    parameters: { size: "1GiB" },
-    timesNs: [1.5e9, 1.6e9, 1.7e9],
-    exitCodes: [0, 0, 0],
-    userNs: [],
-    systemNs: [],
-    maxRssBytes: [100, null, 300],
-    ...over,
-  };
-}
+import { blitRow, rsyncRow } from "./fixtures/export-rows.ts";
 
 // Relative σ by hand: 1.3333 × sqrt((0.152753/2.13333)² + (0.1/1.6)²) = 0.12672 (numpy gives 0.1267242193812129).
 describe("toMarkdown", () => {
