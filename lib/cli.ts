@@ -6,14 +6,14 @@ import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { decide, toolResults, verdicts, type Decision } from "./analyze";
 import { envOverrides, loadConfig, type Overrides } from "./config";
-import { BenchError, EXIT, reportingErrors } from "./errors";
+import { BenchError, EXIT, parseFlags, reportingErrors } from "./errors";
 import { captureEnvironment, hostId } from "./env";
 import { executeScenario } from "./execute";
 import { writeExports, type ExportTargets } from "./export/write";
 import { oldLines, openLog, type Log } from "./log";
 import { buildPlan, workspacePaths } from "./plan";
 import { prepareSources, expectedSourceDir } from "./sources";
-import { averageLines, gateLines, scenarioHeader, scenarioTable, warningLines } from "./report/console";
+import { gateLines, scenarioLines } from "./report/console";
 import { scenarioDistribution } from "./report/distribution";
 import { resultsPath, writeResults, type ResultsFile, type ScenarioResult } from "./results";
 import { cleanupMeter, getMeter, killAll } from "./spawn";
@@ -84,9 +84,8 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
 }
 
 export function parseCli(argv: string[], io: CliIO) {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseFlags(() =>
+    parseArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -109,10 +108,9 @@ export function parseCli(argv: string[], io: CliIO) {
         keep: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-    });
-  } catch (e: any) {
-    throw new BenchError(e.message.replace(/\. To specify.*$/s, ""), { hint: "see bun run bench --help" });
-  }
+    }),
+    "see bun run bench --help",
+  );
   const v = parsed.values;
   const env = envOverrides(io.env);
   const cli: Overrides = {
@@ -276,6 +274,7 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
       scenarios: [],
       decision: null,
     };
+    let exported: string[] = [];
     const scenarios = config.scenarios.filter((s) => !opts.only || opts.only(s.name) || opts.only(s.baseName));
     for (const s of scenarios) {
       if (state.interrupted) break;
@@ -311,8 +310,7 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
       };
       results.scenarios.push(sr);
       writeResults(file, results);
-      writeExports(results, opts.exports);
-      for (const l of averageLines(sr)) log.summary(l);
+      exported = writeExports(results, opts.exports);
       reportScenario(sr, log, color, io.isTTY);
     }
     const { decision, exitCode } = decide(results.scenarios);
@@ -332,7 +330,8 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
     if (results.scenarios.some((s) => s.verdicts.length)) log.summary(`Decision report: ${writeDecisionReport(results, path.dirname(file), { resultsFile: file })}`);
     if (config.keepResults !== null) for (const l of retentionLines(applyRetention(config.resultsDir, host.id, config.keepResults), config.keepResults)) log.summary(l);
     log.summary(`Results: ${file}`);
-    for (const f of writeExports(results, opts.exports)) log.summary(`Export: ${f}`);
+    // Exports were rewritten after the last scenario; only the decision changed since, and they do not carry it.
+    for (const f of exported) log.summary(`Export: ${f}`);
     log.summary(oldLines.complete(ws.log));
     return finalCode;
   } finally {
@@ -341,14 +340,11 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
 }
 
 function reportScenario(sr: ScenarioResult, log: Log, color: boolean, tty: boolean): void {
-  log.summary("");
-  log.summary(scenarioHeader(sr));
-  const plain = scenarioTable(sr, { color: false }).split("\n");
-  const styled = color ? scenarioTable(sr, { color }).split("\n") : plain;
+  const plain = scenarioLines(sr, { color: false });
+  const styled = color ? scenarioLines(sr, { color }) : plain;
   plain.forEach((l, i) => log.summary(styled[i] ?? l, l));
   // The picture is for a person at a terminal; logs and mail get the numbers only.
   if (tty) for (const l of scenarioDistribution(sr, { color })) log.summary(l, "");
-  for (const l of warningLines(sr)) log.summary(l);
   log.summary("");
 }
 

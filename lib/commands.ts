@@ -7,10 +7,10 @@ import type { Decision } from "./analyze";
 import type { CliIO } from "./cli";
 import { compareHeader, compareResults, compareTable } from "./compare";
 import { loadConfig } from "./config";
-import { BenchError, EXIT, reportingErrors } from "./errors";
+import { BenchError, EXIT, parseFlags, reportingErrors } from "./errors";
 import { writeExports } from "./export/write";
 import { listResults, loadResults, regressionChecks, regressionLines, resolveResultsRef, type Regression } from "./history";
-import { averageLines, gateLines, scenarioHeader, scenarioTable, warningLines } from "./report/console";
+import { gateLines, scenarioLines } from "./report/console";
 import { writeDecisionReport } from "./report/decision";
 import { renderHtml } from "./report/html";
 import { writeAtomic, type ResultsFile } from "./results";
@@ -56,20 +56,10 @@ function resultsDirOf(v: { "results-dir"?: string; config?: string }, io: CliIO)
   return path.resolve(io.cwd, "results");
 }
 
-function parse<R>(run: () => R, usage: string): R {
-  try {
-    return run();
-  } catch (e: any) {
-    throw new BenchError(e.message.replace(/\. To specify.*$/s, ""), { hint: usage.split("\n")[0] });
-  }
-}
-
 /** The console form of a stored result, the same lines a run prints at its end. */
 export function renderConsole(results: ResultsFile, color: boolean): string[] {
   const out: string[] = [];
-  for (const s of results.scenarios) {
-    out.push(...averageLines(s), "", scenarioHeader(s), ...scenarioTable(s, { color }).split("\n"), ...warningLines(s), "");
-  }
+  for (const s of results.scenarios) out.push(...scenarioLines(s, { color }), "");
   if (results.decision && !results.interrupted) out.push(...gateLines(results.scenarios, results.decision.decision as Decision, { color }));
   if (results.interrupted) out.push("Decision: none (the run was interrupted)");
   return out;
@@ -77,7 +67,7 @@ export function renderConsole(results: ResultsFile, color: boolean): string[] {
 
 export async function runReport(args: string[], io: CliIO): Promise<number> {
   return reportingErrors(io.err, async () => {
-    const { values: v, positionals } = parse(() => parseArgs({
+    const { values: v, positionals } = parseFlags(() => parseArgs({
       args,
       allowPositionals: true,
       options: {
@@ -91,7 +81,7 @@ export async function runReport(args: string[], io: CliIO): Promise<number> {
         "no-decision": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
-    }), REPORT_USAGE);
+    }), REPORT_USAGE.split("\n")[0]!);
     if (v.help) {
       io.out(REPORT_USAGE + "\n");
       return EXIT.go;
@@ -142,7 +132,7 @@ export async function runReport(args: string[], io: CliIO): Promise<number> {
 
 export async function runCompare(args: string[], io: CliIO): Promise<number> {
   return reportingErrors(io.err, async () => {
-    const { values: v, positionals } = parse(() => parseArgs({
+    const { values: v, positionals } = parseFlags(() => parseArgs({
       args,
       allowPositionals: true,
       options: {
@@ -151,7 +141,7 @@ export async function runCompare(args: string[], io: CliIO): Promise<number> {
         noise: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-    }), COMPARE_USAGE);
+    }), COMPARE_USAGE.split("\n")[0]!);
     if (v.help) {
       io.out(COMPARE_USAGE + "\n");
       return EXIT.go;

@@ -67,3 +67,12 @@ export async function reportingErrors(err: (s: string) => void, fn: () => number
     throw e;
   }
 }
+
+/** node:util parseArgs errors become usage errors (exit 2), without Node's "To specify a positional…" tail. */
+export function parseFlags<R>(run: () => R, hint: string): R {
+  try {
+    return run();
+  } catch (e: any) {
+    throw new BenchError(String(e?.message ?? e).replace(/\. To specify.*$/s, ""), { hint });
+  }
+}

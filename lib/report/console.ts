@@ -112,6 +112,11 @@ export function gateLines(scenarios: ScenarioResult[], decision: Decision, st: S
   return out;
 }
 
+/** One scenario's summary as a run prints it and `report` re-renders it: Average lines, header, table, warnings. */
+export function scenarioLines(s: ScenarioResult, st: Style): string[] {
+  return [...averageLines(s), "", scenarioHeader(s), ...scenarioTable(s, st).split("\n"), ...warningLines(s)];
+}
+
 export function toolList(tools: ToolResult[]): string {
   return tools.map((t) => t.label).join(", ");
 }
