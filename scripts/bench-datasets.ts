@@ -62,7 +62,7 @@ const countLabel = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 const sizeLabel = (b: number) => (b >= 2 ** 30 ? `${+(b / 2 ** 30).toFixed(2)} GiB` : `${+(b / 2 ** 20).toFixed(1)} MiB`);
 const log = (m: string) => process.stderr.write(`# ${m}\n`);
 
-const ALL: VerifySpec = { enabled: true, mode: true, mtime: true, symlinks: true };
+const ALL: VerifySpec = { enabled: true, mode: true, mtime: true, symlinks: true, allowSourceLinks: false };
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
