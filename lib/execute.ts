@@ -76,7 +76,7 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
     // After every run, whatever its exit: is {dst} a real directory, did the tool leave the source as it found it?
     const notReal = destinationNotReal(opts.workspace, run.dst);
     const tampered = guard.afterRun(run.label, notReal ? null : run.dst, s.verify.allowSourceLinks);
-    if (tampered) log.error(`error: ${run.label}: ${tampered}`);
+    if (tampered) log.error(`error: ${run.label}${tampered.startsWith("modified") ? " " : ": "}${tampered}`);
     const fail = (why: string, exitCode: number | null): number => {
       const reason = tampered && why !== tampered ? `${why}; ${tampered}` : why;
       records.push({ ...base, state: "failed", exitCode, measure: out.measure, reason, cache, residentFraction: residency, slotNs: Bun.nanoseconds() - slotStartNs });

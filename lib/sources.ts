@@ -10,7 +10,7 @@ import type { ScenarioSource } from "./execute";
 import { oldLines, type Log } from "./log";
 import type { ScenarioSpec, WorkloadSpec } from "./types";
 import { formatBytes } from "./units";
-import { workspaceReal } from "./workspace";
+import { inWorkspace, workspaceReal } from "./workspace";
 
 export interface PreparedSource {
   source: ScenarioSource;
@@ -46,20 +46,24 @@ function announce(s: ScenarioSpec, datasetsRoot: string, log: Log): void {
 /**
  * Everything under <workspace>/datasets is the harness's: the folder itself, each dataset folder and
  * what sits directly in it must not be links (a link would make regeneration delete or write
- * outside the workspace). Links found there are removed as links; the trees below are never followed.
+ * outside the workspace). Links found there are removed as links (the dataset is then regenerated);
+ * the trees below are never followed. Returns the warning lines.
  */
-function containDatasets(datasetsRoot: string): Replaced[] {
-  const replaced = ensureRealDir(workspaceReal(path.dirname(datasetsRoot)), datasetsRoot);
-  for (const name of fs.readdirSync(datasetsRoot)) {
-    const dir = path.join(datasetsRoot, name);
+function containDatasets(datasetsRoot: string): string[] {
+  const workspace = path.dirname(datasetsRoot);
+  const real = inWorkspace(workspace, datasetsRoot);
+  const lines = ensureRealDir(workspaceReal(workspace), real).map((r) => describeReplaced(r));
+  const inner: Replaced[] = [];
+  for (const name of fs.readdirSync(real)) {
+    const dir = path.join(real, name);
     const r = dropLink(dir);
-    if (r) replaced.push(r);
-    else if (lstatOrNull(dir)?.isDirectory()) for (const inner of fs.readdirSync(dir)) {
-      const ri = dropLink(path.join(dir, inner));
-      if (ri) replaced.push(ri);
+    if (r) inner.push(r);
+    else if (lstatOrNull(dir)?.isDirectory()) for (const entry of fs.readdirSync(dir)) {
+      const re = dropLink(path.join(dir, entry));
+      if (re) inner.push(re);
     }
   }
-  return replaced;
+  return [...lines, ...inner.map((r) => describeReplaced(r, "(the dataset is regenerated)"))];
 }
 
 export async function prepareSources(
@@ -68,7 +72,7 @@ export async function prepareSources(
   log: Log,
   opts: { verifyDataset: boolean; isTTY: boolean },
 ): Promise<PreparedSource> {
-  for (const r of containDatasets(datasetsRoot)) log.error(describeReplaced(r, r.path === datasetsRoot ? "and created a real directory" : "(the dataset is regenerated)"));
+  for (const l of containDatasets(datasetsRoot)) log.error(l);
   announce(s, datasetsRoot, log);
   // A bar on a terminal; otherwise one line at the start and one at the end, on the console and in the log.
   const progress = consoleProgress(opts.isTTY ? process.stderr : { isTTY: false, write: (x: string) => log.line(x.replace(/\n$/, "")) });

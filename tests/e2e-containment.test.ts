@@ -158,3 +158,21 @@ scenarios:
   expect(r.code).toBe(0);
   expect(fs.existsSync(path.join(dir, "ws"))).toBe(false);
 });
+
+test("a workspace reached through a symlinked parent (like macOS /tmp -> /private/tmp) runs without warnings", async () => {
+  const dir = fresh();
+  fs.mkdirSync(path.join(dir, "private"));
+  fs.symlinkSync(path.join(dir, "private"), path.join(dir, "alias"));
+  const config = writeConfig(dir, `${head(dir)}tools:
+  cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }
+scenarios:
+  - name: s
+    ${WORKLOAD}
+    tools: [cp]
+`.replace(`workspace: ${dir}/ws`, `workspace: ${dir}/alias/ws`));
+  const r = await runCli(["--config", config, "--remove-workspace"]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(readResults(path.join(dir, "results")).scenarios[0].runs.map((x: any) => x.state)).toEqual(["completed", "completed"]);
+  expect(fs.readdirSync(path.join(dir, "private"))).toEqual([]);
+});
