@@ -2,8 +2,9 @@
 //
 // Decisions (where the issue was silent):
 // - One snapshot per scenario, one re-walk per run, outside the timed window; the root is entry "".
-//   Per entry one string "kind|size|mtimeNs|ctimeNs|dev|ino|nlink|mode|target": equal strings mean
-//   unchanged, so the common case is one Map lookup and one string compare per entry.
+//   Per entry one string "kind|size|mtimeNs|ctimeNs|dev|ino|nlink|mode|target", in a sorted walk's
+//   order: when nothing was added or removed both walks list the same paths at the same index, so
+//   the common case is two string compares per entry and no Map at all.
 // - ctime is compared too (it catches content rewritten with the old mtime put back), so anything
 //   that links to or unlinks from a source inode moves it. Hard links a destination holds to the
 //   source are therefore explained rather than blamed: a change that is only "hard-linked" on an
@@ -19,7 +20,9 @@ import { lstatOrNull, walk } from "./safe-fs";
 
 export interface SourceSnapshot {
   root: string;
-  entries: Map<string, string>;
+  /** Paths in sorted pre-order ("" first) and their fingerprints, index for index. */
+  paths: string[];
+  fps: string[];
   /** Source inodes with more names than the tree holds: something outside links to them. */
   externalLinks: number;
 }
@@ -36,13 +39,15 @@ const KIND_ORDER: ChangeKind[] = ["added", "removed", "type", "replaced", "symli
 const MAX_NAMED = 3;
 
 export function snapshotSource(root: string): SourceSnapshot {
-  const entries = new Map<string, string>();
+  const paths: string[] = [];
+  const fps: string[] = [];
   const names = new Map<string, { nlink: bigint; seen: number }>();
   const add = (rel: string, abs: string): boolean => {
     const st = fs.lstatSync(abs, { bigint: true });
     const kind = st.isFile() ? "f" : st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : "o";
     const target = kind === "l" ? fs.readlinkSync(abs) : "";
-    entries.set(rel, `${kind}|${st.size}|${st.mtimeNs}|${st.ctimeNs}|${st.dev}|${st.ino}|${st.nlink}|${st.mode & 0o7777n}|${target}`);
+    paths.push(rel);
+    fps.push(`${kind}|${st.size}|${st.mtimeNs}|${st.ctimeNs}|${st.dev}|${st.ino}|${st.nlink}|${st.mode & 0o7777n}|${target}`);
     if (kind === "f" && st.nlink > 1n) {
       const key = `${st.dev}:${st.ino}`;
       const n = names.get(key) ?? { nlink: st.nlink, seen: 0 };
@@ -57,10 +62,10 @@ export function snapshotSource(root: string): SourceSnapshot {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  if (rootIsDir) walk(root, (rel, _kind, abs) => add(rel, abs));
+  if (rootIsDir) walk(root, (rel, _kind, abs) => add(rel, abs), { sorted: true });
   let externalLinks = 0;
   for (const n of names.values()) if (n.nlink > BigInt(n.seen)) externalLinks++;
-  return { root, entries, externalLinks };
+  return { root, paths, fps, externalLinks };
 }
 
 function fields(fp: string) {
@@ -77,10 +82,21 @@ function fields(fp: string) {
   };
 }
 
+/** Whether both walks listed the same paths in the same order (nothing added, removed or renamed). */
+function sameShape(before: SourceSnapshot, after: SourceSnapshot): boolean {
+  if (before.paths.length !== after.paths.length) return false;
+  for (let i = 0; i < before.paths.length; i++) if (before.paths[i] !== after.paths[i]) return false;
+  return true;
+}
+
 export function compareSnapshots(before: SourceSnapshot, after: SourceSnapshot): SourceChange[] {
   const out: SourceChange[] = [];
-  for (const [p, fp] of before.entries) {
-    const now = after.entries.get(p);
+  const aligned = sameShape(before, after);
+  const afterMap = aligned ? null : new Map(after.paths.map((p, i) => [p, after.fps[i]!]));
+  for (let i = 0; i < before.paths.length; i++) {
+    const p = before.paths[i]!;
+    const fp = before.fps[i]!;
+    const now = afterMap ? afterMap.get(p) : after.fps[i];
     if (now === fp) continue;
     if (now === undefined) {
       out.push({ path: p, kinds: ["removed"], devIno: null });
@@ -101,7 +117,10 @@ export function compareSnapshots(before: SourceSnapshot, after: SourceSnapshot):
     }
     out.push({ path: p, kinds, devIno: b.kind === "f" ? b.devIno : null });
   }
-  for (const p of after.entries.keys()) if (!before.entries.has(p)) out.push({ path: p, kinds: ["added"], devIno: null });
+  if (!aligned) {
+    const had = new Set(before.paths);
+    for (const p of after.paths) if (!had.has(p)) out.push({ path: p, kinds: ["added"], devIno: null });
+  }
   const rank = (c: SourceChange) => KIND_ORDER.indexOf(c.kinds[0]!);
   return out.sort((x, y) => rank(x) - rank(y) || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
@@ -214,6 +233,6 @@ export class SourceGuard {
   /** After the scenario's last run: say where a damaged source was left. */
   finish(): void {
     if (this.damagedBy) this.log.line(`Source ${this.src.srcDir} was modified by ${this.damagedBy}: its cached dataset stays marked invalid and is regenerated on its next use`);
-    this.log.file(`source check: ${this.checks} walk(s) of ${this.src.srcDir}, ${this.snap.entries.size} entries, ${(this.checkMs / Math.max(1, this.checks)).toFixed(1)} ms each`);
+    this.log.file(`source check: ${this.checks} walk(s) of ${this.src.srcDir}, ${this.snap.paths.length} entries, ${(this.checkMs / Math.max(1, this.checks)).toFixed(1)} ms each`);
   }
 }
