@@ -56,6 +56,34 @@ scenarios:
   expect(fs.readFileSync(path.join(dir, "ws", "bench.log"), "utf8")).toContain("removed the link (its target untouched)");
 });
 
+test("a tool that replaces workspace/dst with a symlink fails, and the next reset leaves the link's target alone", async () => {
+  const dir = fresh();
+  const out = sentinel(dir, "s/swap");
+  const swap = path.join(dir, "swap.sh");
+  // Copies, then swaps the whole <workspace>/dst for a link to a folder laid out like it.
+  fs.writeFileSync(swap, `#!/bin/sh\ncp -a "$1/." "$2/" || exit 9\nd=$(dirname "$(dirname "$2")")\nrm -rf "$d"\nln -s "${out}" "$d"\n`, { mode: 0o755 });
+  const ok = copyScript(dir, "ok.sh");
+  const config = writeConfig(dir, `${head(dir)}tools:
+  swap: { argv: [${swap}, "{src}", "{dst}"] }
+  ok: { argv: [${ok}, "{src}", "{dst}"] }
+scenarios:
+  - name: s
+    ${WORKLOAD}
+    tools: [swap, ok]
+`);
+  const r = await runCli(["--config", config]);
+  expect(r.code).toBe(1);
+  expectSentinelIntact(out, "s/swap");
+  expect(fs.readdirSync(out)).toEqual(["s"]);
+  expect(fs.readdirSync(path.join(out, "s"))).toEqual(["swap"]);
+  expect(r.stderr).toContain(`${path.join(dir, "ws", "dst")} was a symlink to ${out}; removed the link (its target untouched)`);
+  const runs = readResults(path.join(dir, "results")).scenarios[0].runs;
+  expect(runs.find((x: any) => x.tool === "swap").reason).toBe(
+    `destination ${path.join(dir, "ws", "dst", "s", "swap")} is not a copy: ${path.join(dir, "ws", "dst")} on the way to it is a symlink to ${out}`,
+  );
+  expect(runs.filter((x: any) => x.tool === "ok").map((x: any) => x.state)).toEqual(["completed", "completed"]);
+});
+
 test("a tool that replaces dst/<scenario> with a symlink fails, and the next reset leaves the link's target alone", async () => {
   const dir = fresh();
   const out = sentinel(dir, "swap");
