@@ -1,8 +1,8 @@
 // Page cache: drop it before a run (with per-platform fallbacks), evict single files, and measure residency.
 
-import { closeSync, fstatSync, openSync, readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, fstatSync, openSync, writeFileSync } from "node:fs";
 import { dlopen, FFIType } from "bun:ffi";
+import { walk } from "./safe-fs.ts";
 import type { CacheTreatment } from "./types.ts";
 
 export interface CacheDropResult {
@@ -158,15 +158,8 @@ export function residentFraction(files: readonly string[], sampleMax = 64): numb
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.push(p);
-    }
-  };
   try {
-    walk(dir);
+    walk(dir, (_rel, kind, abs) => void (kind === "file" && out.push(abs)));
   } catch {
     // A missing source dir leaves nothing to evict; the caller reports that as not-dropped.
   }

@@ -46,7 +46,7 @@ export const KNOWN = {
   group: ["name", "count", "size", "distribution", "per_dir", "depth", "content", "compress_ratio", "names"],
   extras: ["empty_dirs", "symlinks", "hardlinks", "executables", "old_mtimes"],
   changes: ["touch", "delete", "add", "add_size", "rename"],
-  verify: ["enabled", "mode", "mtime", "symlinks"],
+  verify: ["enabled", "mode", "mtime", "symlinks", "allow_source_links"],
   thresholds: ["max_time_ratio", "max_memory_ratio", "require_significance"],
   sweep: ["count", "size"],
 } as const;
@@ -319,6 +319,7 @@ function resolveVerify(r: Reader, p: Path, def: VerifySpec): VerifySpec {
     mode: r.bool([...p, "mode"], def.mode),
     mtime: r.bool([...p, "mtime"], def.mtime),
     symlinks: r.bool([...p, "symlinks"], def.symlinks),
+    allowSourceLinks: r.bool([...p, "allow_source_links"], def.allowSourceLinks),
   };
 }
 
@@ -533,7 +534,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   if (version !== 1) r.fail(["version"], `unsupported config version ${version}`, "this mirrorbench reads version: 1");
 
   if (r.has(["defaults"])) r.map(["defaults"], KNOWN.defaults, "defaults");
-  const verifyDef: VerifySpec = { enabled: true, mode: false, mtime: false, symlinks: true };
+  const verifyDef: VerifySpec = { enabled: true, mode: false, mtime: false, symlinks: true, allowSourceLinks: false };
   const partial: ScenarioDefaults = {
     runs: r.int(["defaults", "runs"], { min: 1, def: DEFAULTS.runs }),
     warmup: r.int(["defaults", "warmup"], { min: 0, def: DEFAULTS.warmup }),

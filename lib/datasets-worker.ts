@@ -263,10 +263,10 @@ export interface CopyItem {
   mtimeMs: number;
 }
 
-/** Copy files (dst must not exist), then set mode and mtime; kernel copy_file_range via copyFileSync. */
+/** Copy files (dst must not exist: EXCL never writes through a link or an inode left there), then set mode and mtime; kernel copy_file_range via copyFileSync. */
 export function copyFiles(items: CopyItem[]): void {
   for (const it of items) {
-    fs.copyFileSync(it.src, it.dst);
+    fs.copyFileSync(it.src, it.dst, fs.constants.COPYFILE_EXCL);
     fs.chmodSync(it.dst, it.mode & 0o7777);
     const s = it.mtimeMs / 1000;
     fs.utimesSync(it.dst, s, s);

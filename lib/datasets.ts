@@ -26,6 +26,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import type { DatasetSpec, FileGroup } from "./types.ts";
+import { invalidReason, structureCheck } from "./dataset-check.ts";
+import { removeEntry } from "./safe-fs.ts";
 import { Rng, contentKey, detExp, detLn, hashWords } from "./prng.ts";
 import {
   HASH_CHUNK_BYTES,
@@ -732,8 +734,10 @@ export function quickCheck(treeDir: string, manifest: Manifest): string | null {
   return null;
 }
 
-/** Full check: re-hash every file and compare with the manifest. */
+/** Full check: the tree's structure (extras, types, modes, links) and every file's content hash against the manifest. */
 export async function deepCheck(treeDir: string, manifest: Manifest, progress?: Progress): Promise<string | null> {
+  const wrong = structureCheck(treeDir, manifest);
+  if (wrong) return wrong;
   const files = manifest.entries.filter((e) => e.type === "file" && !e.linkOf);
   const pool = poolFor(files.length, manifest.totalBytes);
   try {
@@ -788,7 +792,7 @@ function removeStaleTemps(datasetsRoot: string, hash: string): void {
     const m = /^\.tmp-([0-9a-f]+)-(\d+)-\d+$/.exec(n);
     if (!m || m[1] !== hash) continue;
     const pid = Number(m[2]);
-    if (pid === process.pid || !processAlive(pid)) fs.rmSync(path.join(datasetsRoot, n), { recursive: true, force: true });
+    if (pid === process.pid || !processAlive(pid)) removeEntry(path.join(datasetsRoot, n));
   }
 }
 
@@ -815,7 +819,7 @@ export async function buildCached(
     );
   if (neededBytes > freeBytes) throw spaceError("");
   const tmp = path.join(datasetsRoot, `.tmp-${hash}-${process.pid}-${tempCounter++}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
+  removeEntry(tmp);
   fs.mkdirSync(tmp);
   try {
     const tree = path.join(tmp, "tree");
@@ -828,7 +832,7 @@ export async function buildCached(
       const code = (e as NodeJS.ErrnoException).code;
       if ((code === "ENOTEMPTY" || code === "EEXIST") && fs.existsSync(p.complete)) {
         // Someone else finished the same dataset first; theirs is as good as ours.
-        fs.rmSync(tmp, { recursive: true, force: true });
+        removeEntry(tmp);
         return { dir: p.tree, manifest: readManifest(p.manifest) };
       }
       throw e;
@@ -836,7 +840,7 @@ export async function buildCached(
     writeFileDurable(p.complete, new Date().toISOString() + "\n");
     return { dir: p.tree, manifest };
   } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeEntry(tmp);
     if ((e as NodeJS.ErrnoException).code === "ENOSPC") throw spaceError(" (ran out of space while writing)");
     throw e;
   }
@@ -845,7 +849,7 @@ export async function buildCached(
 export async function ensureDataset(
   spec: DatasetSpec,
   datasetsRoot: string,
-  opts: { verifyDataset?: boolean; progress?: Progress } = {},
+  opts: { verifyDataset?: boolean; progress?: Progress; onRegenerate?: (why: string) => void } = {},
 ): Promise<DatasetHandle> {
   const hash = specHash(spec);
   const p = datasetPaths(datasetsRoot, hash);
@@ -854,15 +858,19 @@ export async function ensureDataset(
   if (fs.existsSync(p.complete)) {
     try {
       const manifest = readManifest(p.manifest);
-      let problem = quickCheck(p.tree, manifest);
-      if (!problem && opts.verifyDataset) problem = await deepCheck(p.tree, manifest, opts.progress);
-      if (!problem) return { dir: p.tree, manifest, reused: true, generateMs: performance.now() - t0 };
-    } catch {
-      // Unreadable manifest: regenerate.
+      const quick = quickCheck(p.tree, manifest);
+      const deep = !quick && opts.verifyDataset ? await deepCheck(p.tree, manifest, opts.progress) : null;
+      if (!quick && !deep) return { dir: p.tree, manifest, reused: true, generateMs: performance.now() - t0 };
+      opts.onRegenerate?.(quick ? `quick check found ${quick}` : `--verify-dataset found ${deep}`);
+    } catch (e) {
+      opts.onRegenerate?.(`its manifest is unreadable (${(e as Error).message})`);
     }
+  } else {
+    const invalid = invalidReason(p.dir);
+    if (invalid) opts.onRegenerate?.(`marked invalid (${invalid})`);
   }
   // Incomplete, damaged or stale: it is ours, so start over.
-  fs.rmSync(p.dir, { recursive: true, force: true });
+  removeEntry(p.dir);
   const plan = planDataset(spec);
   const { dir, manifest } = await buildCached(datasetsRoot, hash, `spec ${describeSpec(spec)}`, diskBytesNeeded(plan), (tree) =>
     generateTree(spec, tree, hash, opts.progress, plan),

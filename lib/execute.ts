@@ -1,21 +1,27 @@
-// Executing one scenario's plan: per run reset the destination, treat the cache, spawn and time, verify.
+// Executing one scenario's plan: per run reset the destination, treat the cache, spawn and time, check the copy is real and the source intact, verify.
 
 import path from "node:path";
 import { dropCaches, residentFraction } from "./cache";
 import type { Manifest } from "./datasets";
 import { oldLines, type Log } from "./log";
+import { describeReplaced } from "./safe-fs";
+import { SourceGuard } from "./source-check";
 import { runTool } from "./spawn";
 import { interleave, type Interleaved, type Slot, type ToolTiming } from "./timing";
 import type { CacheTreatment, PlannedRun, RunRecord, ScenarioPlan, ToolSpec } from "./types";
 import { formatSeconds } from "./units";
 import { verifyCopy } from "./verify";
-import { assertInside, resetDestination } from "./workspace";
+import { destinationNotReal, realDestination, resetDestination } from "./workspace";
 
 export interface ScenarioSource {
   srcDir: string;
   manifest: Manifest;
   /** For incremental/resync: makes a destination the base mirror again before each run. */
   restore: ((dst: string) => Promise<void>) | null;
+  /** Marks the cached source invalid (a tool modified it), so its next use regenerates it. */
+  invalidate?: (reason: string) => void;
+  /** Regenerates a source a tool modified, at the same path. */
+  rebuild?: () => Promise<void>;
 }
 
 export interface ExecuteOptions {
@@ -42,6 +48,7 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
   for (const r of sp.runs) byKey.set(`${r.tool}/${r.phase}/${r.index}`, r);
 
   log.line(oldLines.running(s.warmup, s.runs));
+  const guard = new SourceGuard(source, log);
 
   const exec = async (slot: Slot): Promise<number> => {
     const run = byKey.get(`${slot.tool}/${slot.phase}/${slot.index}`)!;
@@ -50,13 +57,12 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
     const base = { scenario: s.name, tool: run.tool, phase: run.phase, index: run.index, round: run.round };
     log.line(run.phase === "warmup" ? oldLines.warmupRun(run.label, run.index, run.total, run.dst) : oldLines.measuredRun(run.label, run.index, run.total, run.dst));
 
-    // Outside the timed window: a fresh destination, then the cache policy.
-    if (source.restore) {
-      assertInside(opts.workspace, run.dst);
-      await source.restore(run.dst);
-    } else {
-      resetDestination(opts.workspace, run.dst, source.srcDir);
-    }
+    // Outside the timed window: an intact source, a fresh destination, then the cache policy.
+    await guard.beforeReset();
+    const replaced = source.restore ? realDestination(opts.workspace, run.dst) : resetDestination(opts.workspace, run.dst, source.srcDir);
+    for (const r of replaced) log.error(describeReplaced(r));
+    if (source.restore) await source.restore(run.dst);
+    guard.afterReset();
     let cache: CacheTreatment = "kept";
     let residency: number | null = null;
     if (run.cache === "drop") {
@@ -67,7 +73,12 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
     }
 
     const out = await runTool({ argv: run.argv, env: tool.env, logFd: log.fd, timeoutMs: s.timeoutMs });
-    const fail = (reason: string, exitCode: number | null): number => {
+    // After every run, whatever its exit: is {dst} a real directory, did the tool leave the source as it found it?
+    const notReal = destinationNotReal(opts.workspace, run.dst);
+    const tampered = guard.afterRun(run.label, notReal ? null : run.dst, s.verify.allowSourceLinks);
+    if (tampered) log.error(`error: ${run.label}${tampered.startsWith("modified") ? " " : ": "}${tampered}`);
+    const fail = (why: string, exitCode: number | null): number => {
+      const reason = tampered && why !== tampered ? `${why}; ${tampered}` : why;
       records.push({ ...base, state: "failed", exitCode, measure: out.measure, reason, cache, residentFraction: residency, slotNs: Bun.nanoseconds() - slotStartNs });
       return Number.NaN;
     };
@@ -80,6 +91,11 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
       return fail(`exited with status ${out.exitCode ?? "unknown"}`, out.exitCode);
     }
     if (!out.measure) return fail("the meter reported no measurement", out.exitCode);
+    if (notReal) {
+      log.error(`error: ${run.label}: ${notReal}`);
+      return fail(notReal, out.exitCode);
+    }
+    if (tampered) return fail(tampered, out.exitCode);
 
     let verified: boolean | null = null;
     if (s.verify.enabled) {
@@ -98,5 +114,6 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
   const il = interleave(sp.runs, sp.tools, s.runs, exec);
   opts.onStart?.(il);
   const timings = await il.run();
+  guard.finish();
   return { runs: records, timings };
 }

@@ -16,6 +16,9 @@
 //   last restore cannot have been modified (any write, chmod or utimes moves ctime), so only
 //   changed, missing and extra entries cost I/O. Without that memory (first restore in a process),
 //   existing files are compared by size, mode, mtime and content hash before being kept.
+// - restoreMirror never writes through a link or an inode it did not create: the destination root
+//   must be a real directory, its walk never follows a link, anything replaced is unlinked first,
+//   and copies are created exclusively (COPYFILE_EXCL).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
@@ -36,6 +39,8 @@ import {
   type ManifestEntry,
 } from "./datasets.ts";
 import { combineChunkHashes, type ContentDesc, type CopyItem, type WritePiece } from "./datasets-worker.ts";
+import { invalidReason } from "./dataset-check.ts";
+import { listKinds, removeEntry, walk } from "./safe-fs.ts";
 
 export interface ChangeSummary {
   touched: number;
@@ -88,7 +93,12 @@ function changeCandidates(m: Manifest): ManifestEntry[] {
   return m.entries.filter((e) => e.type === "file" && !linked.has(e.path));
 }
 
-export async function prepareIncremental(base: DatasetHandle, workload: WorkloadSpec, datasetsRoot: string): Promise<IncrementalHandle> {
+export async function prepareIncremental(
+  base: DatasetHandle,
+  workload: WorkloadSpec,
+  datasetsRoot: string,
+  onRegenerate?: (why: string) => void,
+): Promise<IncrementalHandle> {
   if (workload.kind !== "incremental" || !workload.changes) {
     return { srcDir: base.dir, srcManifest: base.manifest, baseMirrorDir: base.dir, changes: workload.kind === "incremental" ? zeroSummary() : null };
   }
@@ -106,8 +116,11 @@ export async function prepareIncremental(base: DatasetHandle, workload: Workload
     } catch {
       // fall through and rebuild
     }
+  } else {
+    const invalid = invalidReason(p.dir);
+    if (invalid) onRegenerate?.(`marked invalid (${invalid})`);
   }
-  fs.rmSync(p.dir, { recursive: true, force: true });
+  removeEntry(p.dir);
   const needed = base.manifest.totalBytes + c.add * c.addBytes + base.manifest.entries.length * 4096;
   const { manifest } = await buildCached(datasetsRoot, hash, `base ${base.manifest.specHash} + changes ${JSON.stringify(c)}`, needed, async (tree) => {
     await restoreMirror(base.dir, tree);
@@ -263,16 +276,13 @@ function listBase(dir: string): BaseListing {
   if (cached && cached.key === key) return cached;
   const entries: BaseEntry[] = [];
   const firstOfIno = new Map<bigint, string>();
-  const walk = (rel: string) => {
-    const names = fs.readdirSync(rel ? path.join(dir, rel) : dir).sort();
-    for (const n of names) {
-      const p = rel ? `${rel}/${n}` : n;
-      const abs = path.join(dir, p);
+  walk(
+    dir,
+    (p, _kind, abs) => {
       const st = fs.lstatSync(abs, { bigint: true });
       const base = { path: p, size: Number(st.size), mode: Number(st.mode & 0o7777n), mtimeNs: st.mtimeNs, ino: st.ino };
       if (st.isDirectory()) {
         entries.push({ ...base, kind: "dir" });
-        walk(p);
       } else if (st.isSymbolicLink()) {
         entries.push({ ...base, kind: "symlink", target: fs.readlinkSync(abs) });
       } else if (st.isFile()) {
@@ -284,9 +294,10 @@ function listBase(dir: string): BaseListing {
         }
         entries.push(e);
       }
-    }
-  };
-  walk("");
+      return st.isDirectory();
+    },
+    { sorted: true },
+  );
   const root = fs.lstatSync(dir, { bigint: true });
   // A dataset tree has its manifest beside it: its hashes save hashing the base.
   let hashes: Map<string, string> | null = null;
@@ -318,10 +329,13 @@ function setTimesNs(abs: string, mtimeNs: bigint, link = false): void {
 export async function restoreMirror(baseMirrorDir: string, dstDir: string): Promise<void> {
   const base = listBase(baseMirrorDir);
   fs.mkdirSync(dstDir, { recursive: true });
+  // Everything below is written through this path: a link here would make us empty and fill its target.
+  const root = fs.lstatSync(dstDir);
+  if (!root.isDirectory()) throw new Error(`restore ${dstDir}: it is ${root.isSymbolicLink() ? `a symlink to ${fs.readlinkSync(dstDir)}` : "not a directory"}; refusing to write through it`);
   const dstKey = path.resolve(dstDir);
   const prior = dstStates.get(dstKey);
   const state = prior && prior.baseKey === base.key ? prior : null;
-  const dstKinds = walkKinds(dstDir);
+  const dstKinds = listKinds(dstDir);
 
   // 1. Remove what the base does not have (or has with another type), outermost first.
   const removed = new Set<string>();
@@ -336,7 +350,7 @@ export async function restoreMirror(baseMirrorDir: string, dstDir: string): Prom
     }
     const b = base.byPath.get(p);
     if (b && b.kind === kind) continue;
-    fs.rmSync(path.join(dstDir, p), { recursive: true, force: true });
+    removeEntry(path.join(dstDir, p));
     dstKinds.delete(p);
     if (kind === "dir") removed.add(p);
   }
@@ -400,7 +414,7 @@ export async function restoreMirror(baseMirrorDir: string, dstDir: string): Prom
         if (dstH[i]!.hash && dstH[i]!.hash === baseH[i]) kept.set(u.e.path, { ino: u.st.ino, ctimeNs: u.st.ctimeNs });
         else {
           const abs = path.join(dstDir, u.e.path);
-          fs.rmSync(abs, { force: true });
+          fs.unlinkSync(abs);
           toCopy.push({ src: path.join(baseMirrorDir, u.e.path), dst: abs, mode: u.e.mode, mtimeMs: Number(u.e.mtimeNs / 1000n) / 1000 });
         }
       });
@@ -457,19 +471,4 @@ function fixDir(abs: string, mode: number, mtimeNs: bigint): void {
   const st = fs.lstatSync(abs, { bigint: true });
   if (Number(st.mode & 0o7777n) !== mode) fs.chmodSync(abs, mode);
   if (st.mtimeNs !== mtimeNs) setTimesNs(abs, mtimeNs);
-}
-
-function walkKinds(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const stack = [""];
-  while (stack.length) {
-    const rel = stack.pop()!;
-    for (const d of fs.readdirSync(rel ? path.join(root, rel) : root, { withFileTypes: true })) {
-      const p = rel ? `${rel}/${d.name}` : d.name;
-      const kind = d.isFile() ? "file" : d.isDirectory() ? "dir" : d.isSymbolicLink() ? "symlink" : "other";
-      out.set(p, kind);
-      if (kind === "dir") stack.push(p);
-    }
-  }
-  return out;
 }

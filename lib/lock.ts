@@ -145,3 +145,10 @@ export function takeoverNote(lock: Lock): string | null {
   const t = lock.tookOverFrom;
   return t ? `note: took over the lock ${lock.path} left by pid ${t.pid} (started ${t.startedAt}), which is no longer running` : null;
 }
+
+/** The holder of the workspace's lock when it is another live run (so its files must not be removed), else null. */
+export function lockHeldByOther(workspace: string): LockInfo | null {
+  const held = readLock(path.join(workspace, LOCK_NAME));
+  if (!held || held.pid === process.pid) return null;
+  return held.hostname !== os.hostname() || pidAlive(held.pid) ? held : null;
+}

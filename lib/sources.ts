@@ -2,12 +2,15 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { invalidateDataset } from "./dataset-check";
 import { consoleProgress, datasetPaths, datasetTotals, DatasetSpaceError, ensureDataset, specHash } from "./datasets";
 import { BenchError } from "./errors";
+import { describeReplaced, dropLink, ensureRealDir, lstatOrNull, type Replaced } from "./safe-fs";
 import type { ScenarioSource } from "./execute";
 import { oldLines, type Log } from "./log";
 import type { ScenarioSpec, WorkloadSpec } from "./types";
 import { formatBytes } from "./units";
+import { inWorkspace, workspaceReal } from "./workspace";
 
 export interface PreparedSource {
   source: ScenarioSource;
@@ -40,39 +43,71 @@ function announce(s: ScenarioSpec, datasetsRoot: string, log: Log): void {
   }
 }
 
+/**
+ * Everything under <workspace>/datasets is the harness's: the folder itself, each dataset folder and
+ * what sits directly in it must not be links (a link would make regeneration delete or write
+ * outside the workspace). Links found there are removed as links (the dataset is then regenerated);
+ * the trees below are never followed. Returns the warning lines.
+ */
+function containDatasets(datasetsRoot: string): string[] {
+  const workspace = path.dirname(datasetsRoot);
+  const real = inWorkspace(workspace, datasetsRoot);
+  const lines = ensureRealDir(workspaceReal(workspace), real).map((r) => describeReplaced(r));
+  const inner: Replaced[] = [];
+  for (const name of fs.readdirSync(real)) {
+    const dir = path.join(real, name);
+    const r = dropLink(dir);
+    if (r) inner.push(r);
+    else if (lstatOrNull(dir)?.isDirectory()) for (const entry of fs.readdirSync(dir)) {
+      const re = dropLink(path.join(dir, entry));
+      if (re) inner.push(re);
+    }
+  }
+  return [...lines, ...inner.map((r) => describeReplaced(r, "(the dataset is regenerated)"))];
+}
+
 export async function prepareSources(
   s: ScenarioSpec,
   datasetsRoot: string,
   log: Log,
   opts: { verifyDataset: boolean; isTTY: boolean },
 ): Promise<PreparedSource> {
+  for (const l of containDatasets(datasetsRoot)) log.error(l);
   announce(s, datasetsRoot, log);
   // A bar on a terminal; otherwise one line at the start and one at the end, on the console and in the log.
   const progress = consoleProgress(opts.isTTY ? process.stderr : { isTTY: false, write: (x: string) => log.line(x.replace(/\n$/, "")) });
-  let base;
-  try {
-    base = await ensureDataset(s.workload.dataset, datasetsRoot, { verifyDataset: opts.verifyDataset, progress });
-  } catch (e) {
-    if (e instanceof DatasetSpaceError) {
-      throw new BenchError(e.message, { key: `scenarios.${s.name}.workload`, hint: "free space, point workspace: (or BENCH_ROOT) at a larger disk, or shrink the workload", cause: e });
+  const hash = specHash(s.workload.dataset);
+  const onRegenerate = (h: string) => (why: string) => log.line(`Regenerating dataset ${h}: ${why}`);
+  const dataset = async (verifyDataset: boolean) => {
+    try {
+      return await ensureDataset(s.workload.dataset, datasetsRoot, { verifyDataset, progress, onRegenerate: onRegenerate(hash) });
+    } catch (e) {
+      if (e instanceof DatasetSpaceError) {
+        throw new BenchError(e.message, { key: `scenarios.${s.name}.workload`, hint: "free space, point workspace: (or BENCH_ROOT) at a larger disk, or shrink the workload", cause: e });
+      }
+      throw e;
     }
-    throw e;
-  }
+  };
+  const base = await dataset(opts.verifyDataset);
   const totals = datasetTotals(s.workload.dataset);
   log.line(oldLines.payloadSize(`${formatBytes(totals.bytes)} in ${totals.files} file(s)${base.reused ? " (cached dataset reused)" : ""}`));
-  const hash = specHash(s.workload.dataset);
+  // A source a tool damaged: its cached dataset is marked invalid at once, and rebuilt before the next run.
+  const invalidate = (srcDir: string) => (reason: string) => invalidateDataset(path.dirname(srcDir), reason);
   if (s.workload.kind === "copy") {
-    return { source: { srcDir: base.dir, manifest: base.manifest, restore: null }, datasetHash: hash, reused: base.reused, changes: null };
+    const rebuild = async () => void (await dataset(false));
+    return { source: { srcDir: base.dir, manifest: base.manifest, restore: null, invalidate: invalidate(base.dir), rebuild }, datasetHash: hash, reused: base.reused, changes: null };
   }
   // Loaded only when a scenario needs it.
   const { prepareIncremental, restoreMirror } = await import("./incremental");
-  const inc = await prepareIncremental(base, s.workload, datasetsRoot);
+  const changed = (b: typeof base) => prepareIncremental(b, s.workload, datasetsRoot, (why) => log.line(`Regenerating the changed tree of dataset ${hash}: ${why}`));
+  const inc = await changed(base);
+  const rebuild = async () => void (await changed(await dataset(false)));
   if (inc.changes) {
     const c = inc.changes;
     log.line(`Change set: ${c.touched} touched, ${c.deleted} deleted, ${c.added} added (${formatBytes(c.addedBytes)}), ${c.renamed} renamed`);
   }
   return {
-    source: { srcDir: inc.srcDir, manifest: inc.srcManifest, restore: (dst: string) => restoreMirror(inc.baseMirrorDir, dst) },
+    source: { srcDir: inc.srcDir, manifest: inc.srcManifest, restore: (dst: string) => restoreMirror(inc.baseMirrorDir, dst), invalidate: invalidate(inc.srcDir), rebuild },
     datasetHash: hash,
     reused: base.reused,
     changes: inc.changes,

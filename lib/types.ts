@@ -63,6 +63,8 @@ export interface VerifySpec {
   mode: boolean;
   mtime: boolean;
   symlinks: boolean;
+  /** A copy made of hard links to the source's inodes (cp -al) counts; by default it fails the run. */
+  allowSourceLinks: boolean;
 }
 
 // ---- tools -----------------------------------------------------------------

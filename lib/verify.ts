@@ -9,6 +9,7 @@
 // - mode (spec.mode): permission bits (0o7777) of files and dirs. mtime (spec.mtime): files only
 //   (dir mtimes are left to the tools' taste: many set them before filling the dir); tolerance
 //   1 ms, or 2 s when the destination's timestamp has no sub-second part (coarse filesystems).
+// - The destination root is lstat'ed, never followed: a root that is a symlink fails.
 // - Hard links: every name is checked as a file. Whether the link itself was kept is reported in
 //   `notes` (only when spec.mode is on) and never fails verification: preserving hard links is a
 //   tool option (rsync -H), not correctness.
@@ -16,6 +17,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { VerifySpec } from "./types.ts";
 import { hashFiles, poolFor, type Manifest, type ManifestEntry } from "./datasets.ts";
+import { listKinds, lstatOrNull } from "./safe-fs.ts";
 
 export interface VerifyResult {
   ok: boolean;
@@ -38,38 +40,13 @@ const MAX_EXAMPLES = 5;
 const MTIME_TOLERANCE_MS = 1;
 const COARSE_MTIME_TOLERANCE_MS = 2000;
 
-type Kind = "file" | "dir" | "symlink" | "other";
-
-/** Every entry below `root` (posix relative path -> kind); empty when root is missing. */
-export function walkTree(root: string): Map<string, Kind> {
-  const out = new Map<string, Kind>();
-  const stack: string[] = [""];
-  while (stack.length) {
-    const rel = stack.pop()!;
-    let ents: fs.Dirent[];
-    try {
-      ents = fs.readdirSync(rel ? path.join(root, rel) : root, { withFileTypes: true });
-    } catch (e) {
-      if (rel === "" && (e as NodeJS.ErrnoException).code === "ENOENT") return out;
-      throw e;
-    }
-    for (const d of ents) {
-      const p = rel ? rel + "/" + d.name : d.name;
-      const kind: Kind = d.isFile() ? "file" : d.isDirectory() ? "dir" : d.isSymbolicLink() ? "symlink" : "other";
-      out.set(p, kind);
-      if (kind === "dir") stack.push(p);
-    }
-  }
-  return out;
-}
-
 export function mtimeMatches(expectedMs: number, actualMs: number): boolean {
   const diff = Math.abs(actualMs - expectedMs);
   if (diff < MTIME_TOLERANCE_MS) return true;
   return actualMs % 1000 === 0 && diff < COARSE_MTIME_TOLERANCE_MS;
 }
 
-export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: string, spec: VerifySpec): Promise<VerifyResult> {
+export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: string, spec: Omit<VerifySpec, "allowSourceLinks">): Promise<VerifyResult> {
   const t0 = performance.now();
   const r: VerifyResult = {
     ok: true,
@@ -92,7 +69,16 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
     if (list.length < MAX_EXAMPLES) list.push({ path: p, what });
     byKind.set(kind, list);
   };
-  const dst = walkTree(dstDir);
+  // The root is never followed: a destination that is a link to the source is not a copy of it.
+  const root = lstatOrNull(dstDir);
+  if (root && !root.isDirectory()) {
+    r.ok = false;
+    r.summary = `destination ${dstDir} is ${root.isSymbolicLink() ? `a symlink to ${fs.readlinkSync(dstDir)}` : "not a directory"}, not a copy`;
+    r.examples = [dstDir];
+    r.elapsedMs = performance.now() - t0;
+    return r;
+  }
+  const dst = listKinds(dstDir);
   const expected = new Set<string>();
   const files: ManifestEntry[] = [];
   for (const e of manifest.entries) {

@@ -14,6 +14,9 @@ import type { DatasetSpec, VerifySpec } from "../lib/types.ts";
 import { ensureDataset, datasetTotals } from "../lib/datasets.ts";
 import { verifyCopy } from "../lib/verify.ts";
 import { prepareIncremental, restoreMirror, forget } from "../lib/incremental.ts";
+import { compareSnapshots, snapshotSource } from "../lib/source-check.ts";
+import { structureCheck } from "../lib/dataset-check.ts";
+import { removeEntry } from "../lib/safe-fs.ts";
 
 function parseSize(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB|K|M|G|T)?$/i.exec(s.trim());
@@ -62,7 +65,7 @@ const countLabel = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 const sizeLabel = (b: number) => (b >= 2 ** 30 ? `${+(b / 2 ** 30).toFixed(2)} GiB` : `${+(b / 2 ** 20).toFixed(1)} MiB`);
 const log = (m: string) => process.stderr.write(`# ${m}\n`);
 
-const ALL: VerifySpec = { enabled: true, mode: true, mtime: true, symlinks: true };
+const ALL: VerifySpec = { enabled: true, mode: true, mtime: true, symlinks: true, allowSourceLinks: false };
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
@@ -114,6 +117,21 @@ async function main() {
     if (!vr.ok) throw new Error(`verify of a cp -a copy failed: ${vr.summary}`);
     out(`verify ${N} dest: ${(verifyMs / cpMs).toFixed(2)}x cp -a (ours ${s(verifyMs)}, cp -a ${s(cpMs)}; target <= 1.00x)`);
 
+    // The per-run source check (lib/source-check.ts): one lstat walk of the source plus the compare, outside the timed window.
+    log("source check (3 times, median)");
+    const before = snapshotSource(ds.dir);
+    const checkMs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const [changes, ms] = await timed(() => compareSnapshots(before, snapshotSource(ds.dir)));
+      if (changes.length) throw new Error(`source check saw changes in an untouched tree: ${changes.length}`);
+      checkMs.push(ms);
+    }
+    const checkMed = checkMs.sort((a, b) => a - b)[1]!;
+    out(`source check of ${N} files (lstat walk + compare, per run): ${(checkMed / cpMs).toFixed(3)}x cp -a (ours ${checkMed.toFixed(0)} ms [runs ${checkMs.map((m) => m.toFixed(0)).join(", ")} ms], cp -a ${s(cpMs)})`);
+    const [problem, structMs] = await timed(() => structureCheck(ds.dir, ds.manifest));
+    if (problem) throw new Error(`structure check of a fresh dataset failed: ${problem}`);
+    out(`--verify-dataset structure check of ${N} files (extras, types, modes, links; on top of the hashes): ${(structMs / cpMs).toFixed(3)}x cp -a (ours ${structMs.toFixed(0)} ms)`);
+
     log("restore");
     const dstEmpty = path.join(work, "restore-empty");
     fs.mkdirSync(dstEmpty);
@@ -136,6 +154,10 @@ async function main() {
       const r = await verifyCopy(ds.dir, ds.manifest, d, ALL);
       if (!r.ok) throw new Error(`restored ${d} does not match the base: ${r.summary}`);
     }
+    // Emptying a destination (resetDestination) walks with lstat in JS: against rm -rf of the same tree.
+    const [, removeMs] = await timed(() => removeEntry(unknown));
+    const rmMs = (sync(), run("rm", ["-rf", path.join(work, "cp1")]));
+    out(`remove a ${N} dest (non-following lstat walk): ${(removeMs / rmMs).toFixed(2)}x rm -rf (ours ${s(removeMs)}, rm -rf ${s(rmMs)})`);
 
     log("large file");
     const large: DatasetSpec = {

@@ -9,8 +9,8 @@ import { verifyCopy } from "../lib/verify.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-verify-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const ALL: VerifySpec = { enabled: true, mode: true, mtime: true, symlinks: true };
-const CONTENT_ONLY: VerifySpec = { enabled: true, mode: false, mtime: false, symlinks: false };
+const ALL: VerifySpec = { enabled: true, mode: true, mtime: true, symlinks: true, allowSourceLinks: false };
+const CONTENT_ONLY: VerifySpec = { enabled: true, mode: false, mtime: false, symlinks: false, allowSourceLinks: false };
 const spec: DatasetSpec = {
   seed: 11,
   groups: [{ name: "g0", count: 40, minBytes: 1, maxBytes: 30000, distribution: "uniform", perDir: 10, depth: 1, content: "random", compressRatio: 1, names: "short" }],
