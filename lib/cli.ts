@@ -27,6 +27,7 @@ import { checkRegressions, exitWithRegressions, regressionLines } from "./histor
 import { takeoverNote } from "./lock";
 import { applyRetention, retentionLines } from "./retention";
 import { claimAndCheck, OutputWriter } from "./outputs";
+import { defaultIO, type CliIO } from "./io";
 
 const USAGE = `usage: bun run bench [options]
 
@@ -56,21 +57,7 @@ exit codes: 0 GO (or no gate and all runs completed), 1 NO-GO, 2 usage or config
             3 undecided (baseline failed or missing), 4 regression (with --fail-on-regression),
             5 workspace locked by another run, 130 interrupted`;
 
-export interface CliIO {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  env: Record<string, string | undefined>;
-  isTTY: boolean;
-  cwd: string;
-}
-
-const defaultIO = (): CliIO => ({
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
-  env: process.env,
-  isTTY: Boolean(process.stdout.isTTY),
-  cwd: process.cwd(),
-});
+export type { CliIO } from "./io";
 
 function globToRegExp(glob: string): RegExp {
   const esc = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");

@@ -2,7 +2,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { consoleProgress, datasetPaths, datasetTotals, DatasetSpaceError, ensureDataset, specHash } from "./datasets";
+import { consoleProgress, datasetPaths, DatasetSpaceError, ensureDataset, specHash } from "./datasets";
 import { BenchError } from "./errors";
 import type { ScenarioSource } from "./execute";
 import { oldLines, type Log } from "./log";
@@ -58,7 +58,8 @@ export async function prepareSources(
     }
     throw e;
   }
-  const totals = datasetTotals(s.workload.dataset);
+  // The manifest already counts them: no second pass over every file's size.
+  const totals = { files: base.manifest.fileCount, bytes: base.manifest.totalBytes };
   log.line(oldLines.payloadSize(`${formatBytes(totals.bytes)} in ${totals.files} file(s)${base.reused ? " (cached dataset reused)" : ""}`));
   const hash = specHash(s.workload.dataset);
   if (s.workload.kind === "copy") {
