@@ -26,13 +26,20 @@ export function probeDir(dir: string): string | null {
   }
   if (!st.isDirectory()) return at === dir ? `${dir} is a file, not a directory` : `${at} is a file, so ${dir} cannot be created under it`;
   const probe = path.join(at, `.mirrorbench-probe-${process.pid}`);
+  let created = false;
   try {
     // A few bytes, not an empty file: a full disk still has inodes for empty files.
-    fs.writeFileSync(probe, "mirrorbench write probe\n", { flag: "wx" });
+    const fd = fs.openSync(probe, "wx");
+    created = true;
+    try {
+      fs.writeSync(fd, "mirrorbench write probe\n");
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (e) {
     return `${at} is not writable: ${ioCause(e) ?? (e as Error).message}`;
   } finally {
-    fs.rmSync(probe, { force: true });
+    if (created) fs.rmSync(probe, { force: true });
   }
   return null;
 }

@@ -24,7 +24,7 @@ function findCommand(cmd: string): { path: string } | { reason: string } {
     return { path: path.resolve(cmd) };
   }
   // Bun.which already skips directories and files without x on PATH.
-  const found = Bun.which(cmd);
+  const found = Bun.which(cmd, { PATH: process.env.PATH ?? "" });
   return found ? { path: found } : { reason: `${cmd} not found on PATH` };
 }
 
