@@ -360,7 +360,7 @@ function toolRefs(r: Reader, p: Path, scenarioTools: string[], what: string): st
   return list;
 }
 
-function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: string[], ov: Overrides, workspace: string, machine: Machine): ScenarioSpec[] {
+function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: string[], ov: Overrides, workspace: string, machine: Machine | null): ScenarioSpec[] {
   const list = r.get(["scenarios"]);
   if (!Array.isArray(list) || list.length === 0) r.fail(["scenarios"], "must be a non-empty list", "add at least one scenario with a name, a workload and tools");
   const out: ScenarioSpec[] = [];
@@ -458,7 +458,7 @@ function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: string[], 
     // Impossible workloads are config errors, so --dry-run and --list refuse them too; sweep values are checked one by one.
     for (const v of variants) {
       if (v !== base) for (const problem of checkSpec(v.workload.dataset)) r.fail([...p, "sweep"], `${v.name}: ${problem.replace(/^groups\[\d+\] \([^)]*\): /, "")}`);
-      checkWorkload(r, p, v, hasFiles, workspace, machine);
+      if (machine) checkWorkload(r, p, v, hasFiles, workspace, machine);
     }
     out.push(...variants);
   });
@@ -502,8 +502,8 @@ export interface LoadOptions {
   overrides?: Overrides;
   env?: Record<string, string | undefined>;
   platform?: string;
-  /** Memory and free space the workload limits are checked against (default: this machine). */
-  machine?: Machine;
+  /** Memory and free space the workload limits are checked against (default: this machine; null: not checked, for report/compare). */
+  machine?: Machine | null;
 }
 
 /** Environment knobs of bench_local_mirror.sh, as overrides. */
@@ -583,7 +583,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     tools[id] = resolveTool(r, id, platform, env);
   }
   const places = resolvePlaces(r, ov, env);
-  const scenarios = resolveScenarios(r, defs, Object.keys(tools), ov, places.workspace, opts.machine ?? realMachine);
+  const scenarios = resolveScenarios(r, defs, Object.keys(tools), ov, places.workspace, opts.machine === undefined ? realMachine : opts.machine);
   const keepResults = ov.keepResults ?? (r.has(["keep_results"]) ? r.int(["keep_results"], { min: 1 }) : null);
   return {
     file: path.resolve(file),

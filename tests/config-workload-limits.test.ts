@@ -123,3 +123,9 @@ describe("totals never loop over absurd counts", () => {
     expect(() => datasetTotals(spec(1e12, 1, 1024))).toThrow("more than a plan could hold");
   });
 });
+
+test("report and compare read a config without the machine checks: a full disk never stops a report", () => {
+  const text = `${head}    workload:\n      files: { count: 900, size: 1TiB }\n`;
+  expect(() => parseConfig(text, "w.yaml", { env: {}, machine: machine({ freeBytes: 0 }) })).toThrow("needs at least");
+  expect(parseConfig(text, "w.yaml", { env: {}, machine: null }).scenarios[0]!.workload.dataset.groups[0]!.count).toBe(900);
+});
