@@ -328,6 +328,11 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
     results.interrupted = state.interrupted;
     results.finishedAt = new Date().toISOString();
     outputs.saveResults(results);
+    // The last write may be the first to fail: the rescued file must carry the code the run ends with.
+    if (results.decision.exitCode !== finalCode()) {
+      results.decision.exitCode = finalCode();
+      outputs.saveResults(results);
+    }
     if (stopped) log.summary("Decision: none (the run stopped early: an output could not be written)");
     else if (!state.interrupted) {
       const plain = gateLines(results.scenarios, decision, { color: false });
