@@ -6,27 +6,29 @@ import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { decide, toolResults, verdicts, type Decision } from "./analyze";
 import { envOverrides, loadConfig, type Overrides } from "./config";
-import { BenchError, EXIT, parseFlags, reportingErrors } from "./errors";
+import { BenchError, EXIT, ioCause, ioLine, parseFlags, reportingErrors } from "./errors";
 import { captureEnvironment, hostId } from "./env";
 import { executeScenario } from "./execute";
-import { writeExports, type ExportTargets } from "./export/write";
+import type { ExportTargets } from "./export/write";
 import { oldLines, openLog, type Log } from "./log";
 import { buildPlan, workspacePaths } from "./plan";
 import { prepareSources, expectedSourceDir } from "./sources";
 import { gateLines, scenarioLines } from "./report/console";
 import { scenarioDistribution } from "./report/distribution";
-import { resultsPath, writeResults, type ResultsFile, type ScenarioResult } from "./results";
+import { resultsPath, type ResultsFile, type ScenarioResult } from "./results";
 import { cleanupMeter, getMeter, killAll } from "./spawn";
 import { Aborted, ENGINE, samplingOptions, type Interleaved } from "./timing";
 import { probeVersions, resolveTools } from "./tools";
 import type { ResolvedConfig, ScenarioPlan } from "./types";
 import { formatBytes } from "./units";
-import { claimWorkspace, removeWorkspace } from "./workspace";
+import { removeWorkspace } from "./workspace";
 import { runCompare, runReport } from "./commands";
 import { checkRegressions, exitWithRegressions, regressionLines } from "./history";
-import { acquireLock, takeoverNote } from "./lock";
+import { takeoverNote } from "./lock";
 import { applyRetention, retentionLines } from "./retention";
-import { writeDecisionReport } from "./report/decision";
+import { claimAndCheck, OutputWriter } from "./outputs";
+import { describeReplaced } from "./safe-fs";
+import { defaultIO, type CliIO } from "./io";
 
 const USAGE = `usage: bun run bench [options]
 
@@ -54,23 +56,10 @@ commands:
 
 exit codes: 0 GO (or no gate and all runs completed), 1 NO-GO, 2 usage or config error,
             3 undecided (baseline failed or missing), 4 regression (with --fail-on-regression),
-            5 workspace locked by another run, 130 interrupted`;
+            5 workspace locked by another run, 6 an output could not be written (results saved
+            to the temp folder when possible; the error line says where and why), 130 interrupted`;
 
-export interface CliIO {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  env: Record<string, string | undefined>;
-  isTTY: boolean;
-  cwd: string;
-}
-
-const defaultIO = (): CliIO => ({
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
-  env: process.env,
-  isTTY: Boolean(process.stdout.isTTY),
-  cwd: process.cwd(),
-});
+export type { CliIO } from "./io";
 
 function globToRegExp(glob: string): RegExp {
   const esc = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
@@ -122,6 +111,12 @@ export function parseCli(argv: string[], io: CliIO) {
     keepResults: intFlag("keep", v.keep, 1),
   };
   for (const k of Object.keys(cli) as (keyof Overrides)[]) if (cli[k] === undefined) delete cli[k];
+  // Which flag set a place, so an error about it names the flag (the environment's knobs name themselves).
+  const from = { ...env.from };
+  if (v.workspace) from.workspace = "--workspace";
+  if (v["results-dir"]) from.resultsDir = "--results-dir";
+  if (cli.keepWorkspace !== undefined) from.keepWorkspace = cli.keepWorkspace ? "--keep-workspace" : "--remove-workspace";
+  if (Object.keys(from).length) cli.from = from;
   const patterns = (v.scenario ?? []).map(globToRegExp);
   return {
     command: parsed.positionals[0] ?? "run",
@@ -214,8 +209,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
 async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof parseCli>, io: CliIO): Promise<number> {
   const startedAt = new Date();
   const ws = workspacePaths(config.workspace);
-  claimWorkspace(config.workspace);
-  const lock = acquireLock(config.workspace);
+  // Before anything is generated: the workspace claimed and locked, every output checked writable.
+  const { lock, freedBytes, replaced } = claimAndCheck(config, opts.exports);
   const log = openLog(ws.log, { quiet: opts.quiet, out: io.out, err: io.err });
   const state: RunState = { interrupted: false, il: null };
   let cleaned = false;
@@ -251,6 +246,8 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
     log.line(oldLines.workspace(config.workspace, config.keepWorkspace));
     const takeover = takeoverNote(lock);
     if (takeover) log.summary(takeover);
+    for (const r of replaced) log.error(describeReplaced(r, ""));
+    if (freedBytes) log.file(`Freed ${formatBytes(freedBytes)} of destinations left in ${path.join(config.workspace, "dst")} by an earlier run`);
     const environment = captureEnvironment(config.workspace, pkg.version);
     const host = hostId(environment);
     const avail = resolveTools(config.tools);
@@ -274,66 +271,87 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
       scenarios: [],
       decision: null,
     };
+    const outputs = new OutputWriter(file, (l) => log.error(l));
     let exported: string[] = [];
+    // A disk that refuses a write mid-run stops the run with one line; what was measured is still saved.
+    let stopped: string | null = null;
     const scenarios = config.scenarios.filter((s) => !opts.only || opts.only(s.name) || opts.only(s.baseName));
     for (const s of scenarios) {
-      if (state.interrupted) break;
-      const labels = Object.fromEntries(Object.values(config.tools).map((t) => [t.id, t.label]));
-      const prepared = await prepareSources(s, ws.datasets, log, { verifyDataset: opts.verifyDataset, isTTY: io.isTTY && !opts.quiet });
-      const [sp] = buildPlan({ ...config, scenarios: [s] }, avail, () => prepared.source.srcDir).scenarios;
-      const scenarioPlan = sp!;
-      for (const sk of scenarioPlan.skipped) log.summary(`note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`);
-      const exec = await executeScenario(scenarioPlan, prepared.source, {
-        workspace: config.workspace,
-        tools: config.tools,
-        log,
-        onStart: (il) => (state.il = il),
-      });
-      state.il = null;
-      const totals = { files: prepared.source.manifest.fileCount, bytes: prepared.source.manifest.totalBytes };
-      const tools = toolResults(scenarioPlan, exec.runs, totals, labels);
-      const sr: ScenarioResult = {
-        name: s.name,
-        baseName: s.baseName,
-        parameters: s.parameters,
-        state: state.interrupted ? "failed" : tools.every((t) => t.state === "skipped") ? "skipped" : tools.some((t) => t.state === "failed") ? "failed" : "completed",
-        workload: { kind: s.workload.kind, files: totals.files, bytes: totals.bytes, datasetHash: prepared.datasetHash, reused: prepared.reused, changes: prepared.changes },
-        cache: s.cache,
-        verified: s.verify.enabled,
-        baseline: scenarioPlan.baseline,
-        candidates: scenarioPlan.candidates,
-        tools,
-        verdicts: state.interrupted ? [] : verdicts(scenarioPlan, tools, exec.runs),
-        runs: exec.runs,
-        timings: exec.timings,
-        thresholds: s.thresholds,
-      };
-      results.scenarios.push(sr);
-      writeResults(file, results);
-      exported = writeExports(results, opts.exports);
-      reportScenario(sr, log, color, io.isTTY);
+      if (state.interrupted || stopped) break;
+      try {
+        const labels = Object.fromEntries(Object.values(config.tools).map((t) => [t.id, t.label]));
+        const prepared = await prepareSources(s, ws.datasets, log, { verifyDataset: opts.verifyDataset, isTTY: io.isTTY && !opts.quiet });
+        const [sp] = buildPlan({ ...config, scenarios: [s] }, avail, () => prepared.source.srcDir).scenarios;
+        const scenarioPlan = sp!;
+        for (const sk of scenarioPlan.skipped) log.summary(`note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`);
+        const exec = await executeScenario(scenarioPlan, prepared.source, {
+          workspace: config.workspace,
+          tools: config.tools,
+          log,
+          onStart: (il) => (state.il = il),
+        });
+        state.il = null;
+        const totals = { files: prepared.source.manifest.fileCount, bytes: prepared.source.manifest.totalBytes };
+        const tools = toolResults(scenarioPlan, exec.runs, totals, labels);
+        const sr: ScenarioResult = {
+          name: s.name,
+          baseName: s.baseName,
+          parameters: s.parameters,
+          state: state.interrupted ? "failed" : tools.every((t) => t.state === "skipped") ? "skipped" : tools.some((t) => t.state === "failed") ? "failed" : "completed",
+          workload: { kind: s.workload.kind, files: totals.files, bytes: totals.bytes, datasetHash: prepared.datasetHash, reused: prepared.reused, changes: prepared.changes },
+          cache: s.cache,
+          verified: s.verify.enabled,
+          baseline: scenarioPlan.baseline,
+          candidates: scenarioPlan.candidates,
+          tools,
+          verdicts: state.interrupted ? [] : verdicts(scenarioPlan, tools, exec.runs),
+          runs: exec.runs,
+          timings: exec.timings,
+          thresholds: s.thresholds,
+        };
+        results.scenarios.push(sr);
+        outputs.saveResults(results);
+        exported = outputs.saveExports(results, opts.exports);
+        reportScenario(sr, log, color, io.isTTY);
+      } catch (e) {
+        if (!ioCause(e)) throw e;
+        stopped = ioLine(e, (e as NodeJS.ErrnoException).syscall);
+        log.error(`error: ${stopped}; stopping here: the scenarios measured so far are saved`);
+      }
     }
     const { decision, exitCode } = decide(results.scenarios);
-    const regressions = state.interrupted ? [] : checkRegressions(results, config.resultsDir);
-    const finalCode = state.interrupted ? EXIT.interrupted : exitWithRegressions(exitCode, regressions, opts.failOnRegression);
-    results.decision = { decision, exitCode: finalCode };
+    const early = state.interrupted || stopped !== null;
+    const regressions = early ? [] : checkRegressions(results, config.resultsDir);
+    const gateCode = state.interrupted ? EXIT.interrupted : exitWithRegressions(exitCode, regressions, opts.failOnRegression);
+    const outputFailed = () => stopped !== null || outputs.failed || log.writeError !== null;
+    const finalCode = () => (!state.interrupted && outputFailed() ? EXIT.output : gateCode);
+    results.decision = { decision, exitCode: finalCode() };
     results.regressions = regressions;
     results.interrupted = state.interrupted;
     results.finishedAt = new Date().toISOString();
-    writeResults(file, results);
-    if (!state.interrupted) {
+    outputs.saveResults(results);
+    // The last write may be the first to fail: the rescued file must carry the code the run ends with.
+    if (results.decision.exitCode !== finalCode()) {
+      results.decision.exitCode = finalCode();
+      outputs.saveResults(results);
+    }
+    if (stopped) log.summary("Decision: none (the run stopped early: an output could not be written)");
+    else if (!state.interrupted) {
       const plain = gateLines(results.scenarios, decision, { color: false });
       const styled = color ? gateLines(results.scenarios, decision, { color }) : plain;
       plain.forEach((l, i) => log.summary(styled[i] ?? l, l));
     }
     for (const l of regressionLines(regressions)) log.summary(l);
-    if (results.scenarios.some((s) => s.verdicts.length)) log.summary(`Decision report: ${writeDecisionReport(results, path.dirname(file), { resultsFile: file })}`);
-    if (config.keepResults !== null) for (const l of retentionLines(applyRetention(config.resultsDir, host.id, config.keepResults), config.keepResults)) log.summary(l);
-    log.summary(`Results: ${file}`);
+    const report = results.scenarios.some((s) => s.verdicts.length) ? outputs.saveDecision(results) : null;
+    if (report) log.summary(`Decision report: ${report}`);
+    // Never thin out the history when this run's own file did not land in it.
+    if (config.keepResults !== null && outputs.resultsFile === file) for (const l of retentionLines(applyRetention(config.resultsDir, host.id, config.keepResults), config.keepResults)) log.summary(l);
+    log.summary(`Results: ${outputs.resultsFile ?? "not saved (see the error above)"}`);
     // Exports were rewritten after the last scenario; only the decision changed since, and they do not carry it.
     for (const f of exported) log.summary(`Export: ${f}`);
     log.summary(oldLines.complete(ws.log));
-    return finalCode;
+    if (finalCode() === EXIT.output) log.summary(`Exit ${EXIT.output}: an output could not be written (see the error above)`);
+    return finalCode();
   } finally {
     cleanup();
   }

@@ -52,7 +52,8 @@ function colorOn(io: CliIO): boolean {
 function resultsDirOf(v: { "results-dir"?: string; config?: string }, io: CliIO): string {
   if (v["results-dir"]) return path.resolve(io.cwd, v["results-dir"]);
   const cfg = path.resolve(io.cwd, v.config ?? "bench.config.yaml");
-  if (v.config || fs.existsSync(cfg)) return loadConfig(cfg, { env: io.env }).resultsDir;
+  // Only the results folder is wanted: a full disk or a workload too big for this machine must not stop a report.
+  if (v.config || fs.existsSync(cfg)) return loadConfig(cfg, { env: io.env, machine: null }).resultsDir;
   return path.resolve(io.cwd, "results");
 }
 

@@ -1,12 +1,13 @@
 // Loading bench.config.yaml: parse, resolve defaults and overrides, validate with file:line:key errors.
 
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import YAML, { LineCounter, type Document, isMap, isSeq, isScalar } from "yaml";
+import { checkNameKey, checkWorkload, duplicateKeyError, resolvePlaces, type OverrideOrigins } from "./config-safety";
 import { checkSpec } from "./datasets";
-import { DEFAULTS, defaultWorkspace } from "./defaults";
+import { DEFAULTS } from "./defaults";
 import { BenchError } from "./errors";
+import { realMachine, type Machine } from "./space";
 import type {
   CachePolicy,
   ChangeSetSpec,
@@ -31,6 +32,8 @@ export interface Overrides {
   sizeBytes?: number;
   resultsDir?: string;
   keepResults?: number;
+  /** Which flag or environment variable set workspace / resultsDir / keepWorkspace, for errors that name it. */
+  from?: OverrideOrigins;
 }
 
 export const KNOWN = {
@@ -115,6 +118,7 @@ class Reader {
       this.fail(p, "is required", `give a whole number${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}`);
     }
     if (typeof v !== "number" || !Number.isInteger(v)) this.fail(p, `must be a whole number, got ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(v)) this.fail(p, `${v} is too large to count exactly (more than 2^53)`);
     if (opts.min !== undefined && v < opts.min) this.fail(p, `must be at least ${opts.min}, got ${v}`);
     return v;
   }
@@ -161,7 +165,9 @@ class Reader {
     if (opts.allowString && typeof v === "string") return [v];
     if (!Array.isArray(v) || v.length === 0) this.fail(p, `must be a non-empty list of strings`);
     (v as unknown[]).forEach((x, i) => {
-      if (typeof x !== "string" && typeof x !== "number") this.fail([...p, i], `must be a string, got ${JSON.stringify(x)}`);
+      if (typeof x !== "string" && typeof x !== "number") {
+        this.fail([...p, i], `must be a string, got ${JSON.stringify(x)}`, typeof x === "boolean" || x === null ? `YAML reads an unquoted ${JSON.stringify(x)} as ${x === null ? "null" : "a boolean"}: quote it, "${x}"` : undefined);
+      }
     });
     return (v as unknown[]).map(String);
   }
@@ -355,7 +361,7 @@ function toolRefs(r: Reader, p: Path, scenarioTools: string[], what: string): st
   return list;
 }
 
-function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: string[], ov: Overrides): ScenarioSpec[] {
+function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: string[], ov: Overrides, workspace: string, machine: Machine | null): ScenarioSpec[] {
   const list = r.get(["scenarios"]);
   if (!Array.isArray(list) || list.length === 0) r.fail(["scenarios"], "must be a non-empty list", "add at least one scenario with a name, a workload and tools");
   const out: ScenarioSpec[] = [];
@@ -449,7 +455,13 @@ function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: string[], 
       verify: resolveVerify(r, [...p, "verify"], defs.verify),
       thresholds: resolveThresholds(r, [...p, "thresholds"], defs),
     };
-    out.push(...expandSweep(r, [...p, "sweep"], base, hasFiles));
+    const variants = expandSweep(r, [...p, "sweep"], base, hasFiles);
+    // Impossible workloads are config errors, so --dry-run and --list refuse them too; sweep values are checked one by one.
+    for (const v of variants) {
+      if (v !== base) for (const problem of checkSpec(v.workload.dataset)) r.fail([...p, "sweep"], `${v.name}: ${problem.replace(/^groups\[\d+\] \([^)]*\): /, "")}`);
+      if (machine) checkWorkload(r, p, v, hasFiles, workspace, machine);
+    }
+    out.push(...variants);
   });
   return out;
 }
@@ -464,7 +476,7 @@ function expandSweep(r: Reader, p: Path, base: ScenarioSpec, hasFiles: boolean):
     const values = r.get([...p, k]);
     if (!Array.isArray(values) || values.length === 0) r.fail([...p, k], "must be a non-empty list of values", k === "size" ? "e.g. size: [256MiB, 1GiB, 4GiB]" : "e.g. count: [1000, 10000, 100000]");
     values.forEach((v, i) => {
-      if (k === "count" && !(Number.isInteger(v) && v >= 1)) r.fail([...p, k, i], `must be a whole number ≥ 1, got ${JSON.stringify(v)}`);
+      if (k === "count" && !(Number.isSafeInteger(v) && v >= 1)) r.fail([...p, k, i], `must be a whole number ≥ 1, got ${JSON.stringify(v)}`);
       if (k === "size" && !parseByteRange(v)) r.fail([...p, k, i], `must be a size or range, got ${JSON.stringify(v)}`);
     });
     points = points.flatMap((pt) => values.map((v) => ({ ...pt, [k]: String(v) })));
@@ -491,6 +503,8 @@ export interface LoadOptions {
   overrides?: Overrides;
   env?: Record<string, string | undefined>;
   platform?: string;
+  /** Memory and free space the workload limits are checked against (default: this machine; null: not checked, for report/compare). */
+  machine?: Machine | null;
 }
 
 /** Environment knobs of bench_local_mirror.sh, as overrides. */
@@ -511,9 +525,17 @@ export function envOverrides(env: Record<string, string | undefined>): Overrides
   const size = int("SIZE_MB");
   if (size !== undefined) ov.sizeBytes = size * 1024 * 1024;
   const keep = int("KEEP_BENCH_DIR");
-  if (keep !== undefined) ov.keepWorkspace = keep !== 0;
-  if (env.BENCH_ROOT) ov.workspace = env.BENCH_ROOT;
+  const from: OverrideOrigins = {};
+  if (keep !== undefined) {
+    ov.keepWorkspace = keep !== 0;
+    from.keepWorkspace = `KEEP_BENCH_DIR=${keep}`;
+  }
+  if (env.BENCH_ROOT) {
+    ov.workspace = env.BENCH_ROOT;
+    from.workspace = "BENCH_ROOT";
+  }
   for (const k of Object.keys(ov) as (keyof Overrides)[]) if (ov[k] === undefined) delete ov[k];
+  if (Object.keys(from).length) ov.from = from;
   return ov;
 }
 
@@ -525,6 +547,10 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   const doc = YAML.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
+    if (e.code === "DUPLICATE_KEY") {
+      const dup = duplicateKeyError(doc, lc, file, e.pos[0]);
+      if (dup) throw dup;
+    }
     const { line, col } = lc.linePos(e.pos[0]);
     throw new BenchError(`YAML syntax: ${e.message.split("\n")[0]}`, { file, line, col, hint: "check indentation and quoting on that line" });
   }
@@ -553,24 +579,23 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   if (!isMap(toolNode)) r.fail(["tools"], "must be a mapping of tool name to its definition");
   const tools: Record<string, ToolSpec> = {};
   for (const it of (toolNode as any).items) {
+    checkNameKey(it.key, lc, file, "tool name");
     const id = String(isScalar(it.key) ? it.key.value : it.key);
     tools[id] = resolveTool(r, id, platform, env);
   }
-  const scenarios = resolveScenarios(r, defs, Object.keys(tools), ov);
-
-  const dir = path.dirname(path.resolve(file));
-  const workspaceRaw = ov.workspace ?? (r.has(["workspace"]) ? expandEnv(r.str(["workspace"]), env) : defaultWorkspace(os.tmpdir()));
-  const resultsRaw = ov.resultsDir ?? r.str(["results_dir"], DEFAULTS.resultsDir);
+  const places = resolvePlaces(r, ov, env);
+  const scenarios = resolveScenarios(r, defs, Object.keys(tools), ov, places.workspace, opts.machine === undefined ? realMachine : opts.machine);
   const keepResults = ov.keepResults ?? (r.has(["keep_results"]) ? r.int(["keep_results"], { min: 1 }) : null);
   return {
     file: path.resolve(file),
     version: 1,
-    workspace: path.resolve(dir, workspaceRaw.replace(/^~(?=\/|$)/, os.homedir())),
-    keepWorkspace: ov.keepWorkspace ?? r.bool(["keep_workspace"], DEFAULTS.keepWorkspace),
-    resultsDir: path.resolve(dir, resultsRaw),
+    workspace: places.workspace,
+    keepWorkspace: places.keepWorkspace,
+    resultsDir: places.resultsDir,
     keepResults,
     tools,
     scenarios,
+    origins: places.origins,
   };
 }
 

@@ -28,6 +28,7 @@ import { createHash } from "node:crypto";
 import type { DatasetSpec, FileGroup } from "./types.ts";
 import { invalidReason, structureCheck } from "./dataset-check.ts";
 import { removeEntry } from "./safe-fs.ts";
+import { DEFAULTS } from "./defaults.ts";
 import { Rng, contentKey, detExp, detLn, hashWords } from "./prng.ts";
 import {
   HASH_CHUNK_BYTES,
@@ -370,18 +371,33 @@ export function planDataset(spec: DatasetSpec): DatasetPlan {
   return { dirs, files, symlinks, hardlinks };
 }
 
-/** Exact file count and bytes without generating (same numbers as the manifest's). */
+/**
+ * Exact file count and bytes without generating (same numbers as the manifest's). A fixed size is
+ * count × size; a range draws each file's size as the plan does, so it refuses counts no plan could
+ * hold in this machine's memory (config load refuses those workloads first) instead of looping for hours.
+ */
 export function datasetTotals(spec: DatasetSpec): { files: number; bytes: number } {
   let files = 0;
   let bytes = 0;
   spec.groups.forEach((g, gi) => {
     if (g.count <= 0) return;
-    const rng = new Rng(spec.seed, 0x53495a45, gi);
-    for (let i = 0; i < g.count; i++) bytes += fileSize(g, rng);
+    if (g.maxBytes <= g.minBytes) bytes += g.count * g.minBytes;
+    else {
+      if (g.count * DEFAULTS.planBytesPerFile > os.totalmem()) {
+        throw new Error(`datasetTotals: group ${g.name} has ${g.count} files of random size, more than a plan could hold in this machine's memory`);
+      }
+      const rng = new Rng(spec.seed, 0x53495a45, gi);
+      for (let i = 0; i < g.count; i++) bytes += fileSize(g, rng);
+    }
     files += g.count;
   });
   if (files > 0) files += spec.extras.hardlinks;
   return { files, bytes };
+}
+
+/** Bytes of the group's longest relative path (the highest-numbered file), for limits computed without a plan. */
+export function longestPathBytes(g: FileGroup): number {
+  return Buffer.byteLength(samplePath(g));
 }
 
 /** Disk blocks the tree will take (holes of sparse files excluded), for the up-front space check. */

@@ -18,6 +18,20 @@ export const DEFAULTS = {
   bootstrapResamples: 10_000,
   confidence: 0.95,
   versionTimeoutMs: 1500,
+  /**
+   * Memory the dataset generator holds per planned entry (plan, manifest, hashes, the manifest's JSON)
+   * = planBytesPerFile + planBytesPerPathByte × path bytes. Measured as the slope of peak RSS over
+   * ensureDataset of 20k–800k files: 1.24–1.55 KiB per file with 23-byte paths (names: short),
+   * 8.8 KiB with 604-byte paths (names: long). Config load refuses a workload whose plan exceeds RAM.
+   */
+  planBytesPerFile: 1300,
+  planBytesPerPathByte: 13,
+  /** One dataset's file list is one JS array (at most 2^32 - 1 elements). */
+  maxDatasetFiles: 2 ** 32 - 1,
+  /** Linux PATH_MAX, including the terminating NUL. */
+  pathMaxBytes: 4096,
+  /** Longest prefix mirrorbench puts between the workspace and a dataset's tree (datasets/.tmp-<hash>-<pid>-<n>/tree/). */
+  datasetPrefixBytes: 64,
 };
 
 export function defaultWorkspace(tmpdir: string): string {

@@ -7,6 +7,8 @@ export const EXIT = {
   undecided: 3,
   regression: 4,
   locked: 5,
+  /** An output (results, export, decision report, log) could not be written; what was measured went wherever still possible. */
+  output: 6,
   interrupted: 130,
 } as const;
 
@@ -55,7 +57,34 @@ export class BenchError extends Error {
   }
 }
 
-/** Runs a command, printing a BenchError as the user should see it; anything unexpected keeps its stack. */
+/** Errno codes that mean "the disk would not take it": the fault is the place, not the program. */
+const IO_CAUSES: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EFBIG: "file too large",
+  EIO: "input/output error",
+  ENOTDIR: "a parent in the path is a file, not a directory",
+  EISDIR: "it is a directory",
+  ENAMETOOLONG: "path too long",
+};
+
+/** "ENOSPC (no space left on device)" for an I/O failure, null for anything else. */
+export function ioCause(e: unknown): string | null {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return typeof code === "string" && code in IO_CAUSES ? `${code} (${IO_CAUSES[code]})` : null;
+}
+
+/** One line for an I/O failure on a path: what was being done, where (Bun leaves `path` off some write errors), why. */
+export function ioLine(e: unknown, what = "write", file?: string): string {
+  const x = e as NodeJS.ErrnoException;
+  const where = file ?? x.path;
+  return `cannot ${what}${where ? ` ${where}` : ""}: ${ioCause(e) ?? x.code ?? x.message}`;
+}
+
+/** Runs a command, printing a BenchError as the user should see it; a disk that refuses a write gets one line and EXIT.output; anything unexpected keeps its stack. */
 export async function reportingErrors(err: (s: string) => void, fn: () => number | Promise<number>): Promise<number> {
   try {
     return await fn();
@@ -63,6 +92,10 @@ export async function reportingErrors(err: (s: string) => void, fn: () => number
     if (e instanceof BenchError) {
       err(e.format() + "\n");
       return e.exitCode;
+    }
+    if (ioCause(e)) {
+      err(`error: ${ioLine(e, (e as NodeJS.ErrnoException).syscall ?? "write")}\n`);
+      return EXIT.output;
     }
     throw e;
   }

@@ -6,6 +6,7 @@ import { measuredRuns } from "./analyze";
 import { hostId } from "./env";
 import { BenchError, EXIT } from "./errors";
 import { SCHEMA_VERSION, type ResultsFile, type ScenarioResult } from "./results";
+import { checkResultsShape } from "./results-check";
 import { mean, predictionInterval } from "./stats";
 import { formatDuration } from "./units";
 
@@ -35,6 +36,7 @@ function normalize(raw: any, file: string): ResultsFile {
   raw.decision ??= null;
   raw.tools ??= {};
   for (const s of raw.scenarios) {
+    if (s === null || typeof s !== "object") continue;
     s.baseName ??= s.name;
     s.parameters ??= {};
     s.tools ??= [];
@@ -44,6 +46,8 @@ function normalize(raw: any, file: string): ResultsFile {
     s.candidates ??= [];
     s.baseline ??= null;
   }
+  // Every nested field a reader touches, so a damaged file is a named error (exit 2), never a TypeError.
+  checkResultsShape(raw, file);
   return raw as ResultsFile;
 }
 

@@ -70,10 +70,23 @@ function tryCreate(file: string, info: LockInfo): boolean {
   }
   try {
     fs.writeSync(fd, JSON.stringify(info) + "\n");
-  } finally {
+  } catch (e) {
+    // An empty lock (a full disk) would block every later run for a while: leave none.
     fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw e;
   }
+  fs.closeSync(fd);
   return true;
+}
+
+/** True while a live run on this host (or one writing its lock right now, or any run on another host) holds the workspace. */
+export function lockHeld(workspace: string): boolean {
+  const file = path.join(workspace, LOCK_NAME);
+  if (!fs.existsSync(file)) return false;
+  const held = readLock(file);
+  if (!held) return ageMs(file) < UNREADABLE_STALE_MS;
+  return held.hostname !== os.hostname() || pidAlive(held.pid);
 }
 
 /**

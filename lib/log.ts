@@ -1,6 +1,7 @@
 // The run log: the old script's lines, on the console and in <workspace>/bench.log.
 
 import fs from "node:fs";
+import { ioLine } from "./errors";
 
 export interface Log {
   /** A line for both the console and the log file. */
@@ -14,15 +15,41 @@ export interface Log {
   /** The log's fd, handed to tools so their output lands in the log, not the console. */
   fd: number | "ignore";
   path: string | null;
+  /** Set once a write to the log file failed (a full disk): the line that was reported; the run goes on. */
+  readonly writeError: string | null;
   close(): void;
 }
 
 export function openLog(logPath: string | null, opts: { quiet?: boolean; out?: (s: string) => void; err?: (s: string) => void } = {}): Log {
   const out = opts.out ?? ((s: string) => process.stdout.write(s));
   const err = opts.err ?? ((s: string) => process.stderr.write(s));
-  const fd = logPath ? fs.openSync(logPath, "a") : null;
+  let writeError: string | null = null;
+  let lost = 0;
+  // The log must never end a run: the first failure is reported once, later lines are still tried
+  // (space may come back when a destination is emptied) and the gap is marked where writing resumes.
+  const failed = (e: unknown, what: string) => {
+    lost++;
+    if (writeError) return;
+    writeError = `error: ${ioLine(e, what, logPath ?? undefined)}; the run goes on, the console keeps every line but the log will miss some`;
+    err(writeError + "\n");
+  };
+  let fd: number | null = null;
+  if (logPath) {
+    try {
+      fd = fs.openSync(logPath, "a");
+    } catch (e) {
+      failed(e, "open the log");
+    }
+  }
   const toFile = (s: string) => {
-    if (fd !== null) fs.writeSync(fd, s + "\n");
+    if (fd === null) return;
+    try {
+      if (lost) fs.writeSync(fd, `(${lost} log line(s) lost: ${writeError?.replace(/^error: /, "")})\n`);
+      lost = 0;
+      fs.writeSync(fd, s + "\n");
+    } catch (e) {
+      failed(e, "write the log");
+    }
   };
   return {
     line(s) {
@@ -40,8 +67,16 @@ export function openLog(logPath: string | null, opts: { quiet?: boolean; out?: (
     file: toFile,
     fd: fd ?? "ignore",
     path: logPath,
+    get writeError() {
+      return writeError;
+    },
     close() {
-      if (fd !== null) fs.closeSync(fd);
+      try {
+        if (fd !== null) fs.closeSync(fd);
+      } catch (e) {
+        failed(e, "close the log");
+      }
+      fd = null;
     },
   };
 }

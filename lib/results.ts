@@ -64,8 +64,18 @@ export function resultsPath(dir: string, startedAt: Date, host: HostId): string 
 export function writeAtomic(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    // A half-written temp file on a full disk is worse than none: it holds the space the next write needs.
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* the original failure is the one to report */
+    }
+    throw e;
+  }
 }
 
 export function writeResults(file: string, results: ResultsFile): void {

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { invalidateDataset } from "./dataset-check";
-import { consoleProgress, datasetPaths, datasetTotals, DatasetSpaceError, ensureDataset, specHash } from "./datasets";
+import { consoleProgress, datasetPaths, DatasetSpaceError, ensureDataset, specHash } from "./datasets";
 import { BenchError } from "./errors";
 import { describeReplaced, dropLink, ensureRealDir, lstatOrNull, type Replaced } from "./safe-fs";
 import type { ScenarioSource } from "./execute";
@@ -89,7 +89,8 @@ export async function prepareSources(
     }
   };
   const base = await dataset(opts.verifyDataset);
-  const totals = datasetTotals(s.workload.dataset);
+  // The manifest already counts them: no second pass over every file's size.
+  const totals = { files: base.manifest.fileCount, bytes: base.manifest.totalBytes };
   log.line(oldLines.payloadSize(`${formatBytes(totals.bytes)} in ${totals.files} file(s)${base.reused ? " (cached dataset reused)" : ""}`));
   // A source a tool damaged: its cached dataset is marked invalid at once, and rebuilt before the next run.
   const invalidate = (srcDir: string) => (reason: string) => invalidateDataset(path.dirname(srcDir), reason);

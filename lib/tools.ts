@@ -5,16 +5,27 @@ import path from "node:path";
 import { DEFAULTS } from "./defaults";
 import type { ToolAvailability, ToolSpec } from "./types";
 
-function findCommand(cmd: string): string | null {
+/** The absolute path of a command, or why it cannot be run (a directory or a file without x passes access(X_OK) checks people rely on). */
+function findCommand(cmd: string): { path: string } | { reason: string } {
   if (cmd.includes("/") || (process.platform === "win32" && cmd.includes("\\"))) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(cmd);
+    } catch {
+      return { reason: `${cmd} not found or not executable` };
+    }
+    if (st.isDirectory()) return { reason: `${cmd} is a directory, not a program` };
+    if (!st.isFile()) return { reason: `${cmd} is not a regular file` };
     try {
       fs.accessSync(cmd, fs.constants.X_OK);
-      return path.resolve(cmd);
     } catch {
-      return null;
+      return { reason: `${cmd} is not executable (mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}; chmod +x it)` };
     }
+    return { path: path.resolve(cmd) };
   }
-  return Bun.which(cmd);
+  // Bun.which already skips directories and files without x on PATH.
+  const found = Bun.which(cmd, { PATH: process.env.PATH ?? "" });
+  return found ? { path: found } : { reason: `${cmd} not found on PATH` };
 }
 
 /** The commands a tool needs: its requires list, else argv[0] (first word of a shell command). */
@@ -33,11 +44,8 @@ export function checkAvailability(tool: ToolSpec, platform = process.platform): 
   let first: string | null = null;
   for (const cmd of requiredCommands(tool)) {
     const found = findCommand(cmd);
-    if (!found) {
-      const reason = cmd.includes("/") || cmd.includes("\\") ? `${cmd} not found or not executable` : `${cmd} not found on PATH`;
-      return { id: tool.id, available: false, path: null, reason, version: null };
-    }
-    first ??= found;
+    if ("reason" in found) return { id: tool.id, available: false, path: null, reason: found.reason, version: null };
+    first ??= found.path;
   }
   return { id: tool.id, available: true, path: first, reason: null, version: null };
 }

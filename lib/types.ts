@@ -123,6 +123,15 @@ export interface ScenarioSpec {
   baseName: string;
 }
 
+/** Where a resolved value came from, so a check made later (before the first run) still points at it: a config line, or a flag / variable. */
+export interface ValueOrigin {
+  /** The config key ("results_dir"), or the flag / environment variable ("--results-dir", "BENCH_ROOT"). */
+  key: string;
+  file?: string;
+  line?: number;
+  col?: number;
+}
+
 export interface ResolvedConfig {
   file: string;
   version: 1;
@@ -132,6 +141,8 @@ export interface ResolvedConfig {
   keepResults: number | null;
   tools: Record<string, ToolSpec>;
   scenarios: ScenarioSpec[];
+  /** Where workspace, results_dir and keep_workspace were set; absent in configs built by hand. */
+  origins?: { workspace: ValueOrigin; resultsDir: ValueOrigin; keepWorkspace: ValueOrigin };
 }
 
 export type RunPhase = "warmup" | "measured";

@@ -1,0 +1,108 @@
+// The shape of a stored results file: every field a reader (report, compare, history, exports, HTML) touches, checked once, the first bad one named.
+
+import { BenchError } from "./errors";
+
+type Check = (v: unknown, at: string) => void;
+
+class ShapeError extends Error {}
+
+const got = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v) ?? String(v));
+const wrong = (at: string, want: string, v: unknown): never => {
+  throw new ShapeError(`${at}: expected ${want}, got ${got(v)}`);
+};
+
+const num: Check = (v, at) => {
+  if (typeof v !== "number" || !Number.isFinite(v)) wrong(at, "a number", v);
+};
+const str: Check = (v, at) => {
+  if (typeof v !== "string") wrong(at, "a string", v);
+};
+const bool: Check = (v, at) => {
+  if (typeof v !== "boolean") wrong(at, "true or false", v);
+};
+const nullable = (c: Check): Check => (v, at) => {
+  if (v !== null) c(v, at);
+};
+const optional = (c: Check): Check => (v, at) => {
+  if (v !== undefined) c(v, at);
+};
+const oneOf = (...options: string[]): Check => (v, at) => {
+  if (typeof v !== "string" || !options.includes(v)) wrong(at, `one of ${options.join(", ")}`, v);
+};
+const list = (c: Check): Check => (v, at) => {
+  if (!Array.isArray(v)) wrong(at, "a list", v);
+  (v as unknown[]).forEach((x, i) => c(x, `${at}[${i}]`));
+};
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const obj = (fields: Record<string, Check>): Check => (v, at) => {
+  if (!isObject(v)) wrong(at, "an object", v);
+  for (const [k, c] of Object.entries(fields)) c((v as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
+};
+const record = (c: Check): Check => (v, at) => {
+  if (!isObject(v)) wrong(at, "an object", v);
+  for (const [k, x] of Object.entries(v as object)) c(x, `${at}.${k}`);
+};
+/** A union keyed by `state`: the common fields, then the fields of that state. */
+const byState = (common: Record<string, Check>, states: Record<string, Record<string, Check>>): Check => (v, at) => {
+  obj({ state: oneOf(...Object.keys(states)) })(v, at);
+  obj({ ...common, ...states[(v as { state: string }).state]! })(v, at);
+};
+
+const summary = obj({ n: num, meanNs: num, stddevNs: num, medianNs: num, minNs: num, maxNs: num });
+const stats = obj({
+  time: summary,
+  userMsMean: nullable(num),
+  systemMsMean: nullable(num),
+  cpuUtilMean: nullable(num),
+  maxRssMedianBytes: nullable(num),
+  mibPerSec: num,
+  filesPerSec: num,
+  warnings: list(str),
+});
+const tool = byState({ tool: str, label: str }, { completed: { stats }, failed: { reason: str, stats: nullable(stats) }, skipped: { reason: str } });
+const measure = obj({ wallNs: num, userUs: nullable(num), systemUs: nullable(num), maxRssBytes: nullable(num) });
+const run = byState(
+  { tool: str, phase: oneOf("warmup", "measured"), index: num, round: num, cache: str, residentFraction: optional(nullable(num)) },
+  { completed: { exitCode: num, measure }, failed: { exitCode: nullable(num), measure: nullable(measure), reason: str }, skipped: { reason: str } },
+);
+const interval = obj({ estimate: num, low: num, high: num });
+const verdict = obj({ candidate: str, baseline: str, verdict: oneOf("PASS", "FAIL", "UNDECIDED"), timeRatio: nullable(interval), memoryRatio: nullable(num), withinNoise: bool, reasons: list(str) });
+const scenario = obj({
+  name: str,
+  baseName: str,
+  parameters: record(str),
+  workload: obj({ kind: str, files: num, bytes: num, datasetHash: optional(nullable(str)) }),
+  cache: str,
+  verified: bool,
+  baseline: nullable(str),
+  candidates: list(str),
+  tools: list(tool),
+  verdicts: list(verdict),
+  runs: list(run),
+  timings: list(obj({})),
+  thresholds: obj({ maxTimeRatio: num, maxMemoryRatio: num, requireSignificance: bool }),
+});
+const regression = obj({ scenario: str, tool: str, label: str, verdict: oneOf("regression", "improvement", "ok", "no-verdict"), meanNs: num, message: str });
+const resultsShape = obj({
+  startedAt: str,
+  finishedAt: nullable(str),
+  interrupted: bool,
+  host: obj({ id: str }),
+  environment: obj({ user: obj({}) }),
+  tools: record(obj({ available: bool })),
+  scenarios: list(scenario),
+  decision: nullable(obj({ decision: str, exitCode: num })),
+  regressions: optional(list(regression)),
+});
+
+/** Throws a BenchError naming the first field a reader would trip on, e.g. `scenarios[0].tools[1].stats.time.meanNs: expected a number, got "x"`. */
+export function checkResultsShape(raw: unknown, file: string): void {
+  try {
+    resultsShape(raw, "");
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
+    throw new BenchError(`${file}: not a usable mirrorbench results file: ${e.message}`, {
+      hint: "the file was edited or damaged; re-run the benchmark, or restore the file from a copy",
+    });
+  }
+}
