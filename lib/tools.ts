@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DEFAULTS } from "./defaults";
+import { firstWord, shellFor } from "./shellquote";
 import type { ToolAvailability, ToolSpec } from "./types";
 
 function findCommand(cmd: string): string | null {
@@ -21,7 +22,7 @@ function findCommand(cmd: string): string | null {
 export function requiredCommands(tool: ToolSpec): string[] {
   if (tool.requires.length) return tool.requires;
   if (!tool.argv.length) return [];
-  const first = tool.shell ? tool.argv[0]!.trim().split(/\s+/)[0]! : tool.argv[0]!;
+  const first = tool.shell ? firstWord(tool.argv[0]!, shellFor(process.platform)) : tool.argv[0]!;
   return [first];
 }
 
