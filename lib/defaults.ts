@@ -18,6 +18,11 @@ export const DEFAULTS = {
   bootstrapResamples: 10_000,
   confidence: 0.95,
   versionTimeoutMs: 1500,
+  /**
+   * A run's harness-side steps (reset, cache drop, restore, verify) may take the run's timeout plus this,
+   * on top of the tool's own timeout, before the run is failed and abandoned (execute.ts guardSlots).
+   */
+  harnessGraceMs: 60_000,
 };
 
 export function defaultWorkspace(tmpdir: string): string {
