@@ -40,8 +40,18 @@
 extern char **environ;
 
 static volatile sig_atomic_t stop_signal = 0;
-static void on_stop(int sig) { stop_signal = sig; }
-static void on_child(int sig) { (void)sig; }
+static volatile sig_atomic_t tool_pid = 0;
+
+/* Kills the tool right here (kill is async-signal-safe), so a stop can never slip in between a check and
+ * the blocking wait4 below; set before tool_pid is known, it is acted on right after the spawn. */
+static void on_stop(int sig) {
+  stop_signal = sig;
+#ifdef __linux__
+  if (tool_pid > 0) kill((pid_t)tool_pid, SIGKILL); /* its descendants come to us when it dies */
+#else
+  if (tool_pid > 0) kill(-(pid_t)tool_pid, SIGKILL);
+#endif
+}
 
 static long long now_ns(void) {
   struct timespec ts;
@@ -131,28 +141,15 @@ int main(int argc, char **argv) {
   /* Own process group, so the harness can still kill the tree as one if mb-run stops answering. */
   setpgid(0, 0);
 
-  /* Signals stay blocked except inside sigsuspend, so a stop request can never slip in unseen. */
-  sigset_t block, none, orig;
-  sigemptyset(&block);
-  sigaddset(&block, SIGCHLD);
-  sigaddset(&block, SIGTERM);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGHUP);
-  sigemptyset(&none);
-  sigprocmask(SIG_BLOCK, &block, &orig);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop;
+  sa.sa_handler = on_stop; /* no SA_RESTART: a stop interrupts the reaping loop's waitpid */
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
-  sa.sa_handler = on_child;
-  sigaction(SIGCHLD, &sa, NULL);
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  posix_spawnattr_setsigmask(&attr, &orig); /* the tool gets the mask we were given; handlers reset at exec */
-  short flags = POSIX_SPAWN_SETSIGMASK;
 #ifdef __linux__
   pid_t parent = getppid();
   prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -160,9 +157,8 @@ int main(int argc, char **argv) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) stop_signal = SIGTERM; /* the harness died before we asked */
 #else
-  flags |= POSIX_SPAWN_SETPGROUP; /* pgroup 0: the tool leads its own group, killable as one */
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP); /* pgroup 0: the tool leads its own group */
 #endif
-  posix_spawnattr_setflags(&attr, flags);
   if (stop_signal) return 125;
 
   /* posix_spawn (vfork-like) rather than fork: on small VMs a fork of even this tiny process
@@ -176,28 +172,19 @@ int main(int argc, char **argv) {
     fclose(report);
     return 127;
   }
-  int status = 0, tool_killed = 0;
+  tool_pid = pid;
+  if (stop_signal) on_stop(stop_signal);
+  int status = 0;
   struct rusage ru;
   memset(&ru, 0, sizeof ru);
-  for (;;) {
-    pid_t w = wait4(pid, &status, WNOHANG, &ru);
-    if (w == pid) break;
-    if (w < 0 && errno != EINTR) {
+  while (wait4(pid, &status, 0, &ru) < 0) {
+    if (errno != EINTR) {
       fprintf(stderr, "mb-run: wait4: %s\n", strerror(errno));
       return 125;
     }
-    if (stop_signal && !tool_killed) {
-#ifdef __linux__
-      kill(pid, SIGKILL); /* its descendants come to us when it dies, and go below */
-#else
-      kill(-pid, SIGKILL);
-#endif
-      tool_killed = 1;
-      continue;
-    }
-    sigsuspend(&none); /* wakes on SIGCHLD or a stop signal */
   }
   long long wall = now_ns() - t0;
+  tool_pid = 0; /* reaped: its pid may be reused */
 
 #ifdef __linux__
   int strays = kill_descendants();
