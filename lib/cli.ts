@@ -219,6 +219,7 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
     cleaned = true;
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
+    process.off("SIGHUP", onSigint);
     log.close();
     cleanupMeter();
     lock.release();
@@ -240,6 +241,7 @@ async function runBenchmark(config: ResolvedConfig, opts: ReturnType<typeof pars
   };
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
+  process.on("SIGHUP", onSigint); // a closed terminal or ssh session: finish like Ctrl-C (exit 130)
   const color = io.isTTY && !io.env.NO_COLOR;
   try {
     log.file(`---- mirrorbench ${pkg.version} ${startedAt.toISOString()} ${opts.configFile}`);

@@ -8,6 +8,7 @@ import { checkSpec } from "./datasets";
 import { DEFAULTS } from "./defaults";
 import { BenchError } from "./errors";
 import { realMachine, type Machine } from "./space";
+import { fillShell, PLACEHOLDER, ShellTemplateError, shellFor, type ShellKind } from "./shellquote";
 import type {
   CachePolicy,
   ChangeSetSpec,
@@ -212,12 +213,20 @@ function editDistance(a: string, b: string): number {
   return dp[a.length]![b.length]!;
 }
 
-/** "${VAR}" and "${VAR:-default}" in argv, so a binary's path can come from the environment (BLIT_BIN). */
-export function expandEnv(s: string, env: Record<string, string | undefined>): string {
-  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, def?: string) => {
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * "${VAR}" and "${VAR:-default}" in argv, so a binary's path can come from the environment (BLIT_BIN).
+ * In a shell tool's command string (`shell` given) the value is quoted for that shell like {src}/{dst};
+ * a plain $VAR the user wrote there is not ours and is left to the shell, which expands it when the tool runs.
+ */
+export function expandEnv(s: string, env: Record<string, string | undefined>, shell?: ShellKind): string {
+  const valueOf = (name: string, def?: string) => {
     const v = env[name];
     return v !== undefined && v !== "" ? v : (def ?? "");
-  });
+  };
+  if (shell) return fillShell(s, ENV_REF, (m) => valueOf(m[1]!, m[2]), shell);
+  return s.replace(ENV_REF, (_, name: string, def?: string) => valueOf(name, def));
 }
 
 function parseCodes(r: Reader, p: Path): number[] {
@@ -251,7 +260,16 @@ function resolveTool(r: Reader, id: string, platform: string, env: Record<string
   if (shell && argv.length !== 1) r.fail(at("argv"), "with shell: true must be one command string", `e.g. argv: "tar -C {src} -cf - . | tar -C {dst} -xf -"`);
   if (argv.length && !argv.join(" ").includes("{src}")) r.fail(at("argv"), `has no {src} placeholder`, `the tool must be told what to copy, e.g. "{src}/"`);
   if (argv.length && !argv.join(" ").includes("{dst}")) r.fail(at("argv"), `has no {dst} placeholder`, `the tool must be told where to copy, e.g. "{dst}/"`);
-  argv = argv.map((a) => expandEnv(a, env));
+  if (shell) {
+    // Checked here, with the dummy value, so a placeholder that cannot be quoted is a located config error.
+    try {
+      argv = argv.map((a) => expandEnv(a, env, shellFor(platform)));
+      fillShell(argv[0]!, PLACEHOLDER, () => "x", shellFor(platform));
+    } catch (e) {
+      if (!(e instanceof ShellTemplateError)) throw e;
+      r.fail(at("argv"), e.message, `write {src}, {dst} and \${VAR} bare, in '...' or in "...": mirrorbench quotes each value for the shell`);
+    }
+  } else argv = argv.map((a) => expandEnv(a, env));
   const envMap: Record<string, string> = {};
   if (r.has(at("env"))) {
     const e = r.get(at("env"));

@@ -423,6 +423,15 @@ function workerSpecifier(): string {
   return import.meta.url.startsWith("file:///$bunfs/") ? "./lib/datasets-worker.ts" : new URL("./datasets-worker.ts", import.meta.url).href;
 }
 
+/** Pools not closed yet: a run abandoned for overrunning its budget has its workers terminated (execute.ts). */
+const livePools = new Set<DataPool>();
+
+export function closeLivePools(): number {
+  const n = livePools.size;
+  for (const p of [...livePools]) p.close();
+  return n;
+}
+
 /** Runs batches on N Bun Workers (or inline when N = 0); callers submit all work, then await. */
 export class DataPool {
   private workers: Worker[] = [];
@@ -431,6 +440,7 @@ export class DataPool {
   private pending = new Map<number, (r: WorkerResponse) => void>();
   private nextId = 1;
   constructor(readonly size: number) {
+    livePools.add(this);
     for (let i = 0; i < size; i++) {
       const w = new Worker(workerSpecifier());
       w.addEventListener("message", (ev: MessageEvent) => {
@@ -466,6 +476,7 @@ export class DataPool {
     }
   }
   close(): void {
+    livePools.delete(this);
     for (const w of this.workers) w.terminate();
     this.workers = [];
   }

@@ -32,6 +32,11 @@ export const DEFAULTS = {
   pathMaxBytes: 4096,
   /** Longest prefix mirrorbench puts between the workspace and a dataset's tree (datasets/.tmp-<hash>-<pid>-<n>/tree/). */
   datasetPrefixBytes: 64,
+  /**
+   * A run's harness-side steps (reset, cache drop, restore, verify) may take the run's timeout plus this,
+   * on top of the tool's own timeout, before the run is failed and abandoned (execute.ts guardSlots).
+   */
+  harnessGraceMs: 60_000,
 };
 
 export function defaultWorkspace(tmpdir: string): string {

@@ -109,3 +109,14 @@ export function parseFlags<R>(run: () => R, hint: string): R {
     throw new BenchError(String(e?.message ?? e).replace(/\. To specify.*$/s, ""), { hint });
   }
 }
+
+/** Longest error text a console line carries; paths deeper than this are cut in the middle. */
+const ONE_LINE_MAX_CHARS = 300;
+
+/** An error as one console line: the first line of its message, a long middle (deep paths) elided. */
+export function oneLine(e: unknown, maxChars = ONE_LINE_MAX_CHARS): string {
+  const text = (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+  if (text.length <= maxChars) return text;
+  const keep = Math.floor((maxChars - 1) / 2);
+  return `${text.slice(0, keep)}…${text.slice(text.length - keep)}`;
+}

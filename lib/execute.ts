@@ -2,12 +2,14 @@
 
 import path from "node:path";
 import { dropCaches, residentFraction } from "./cache";
-import type { Manifest } from "./datasets";
+import { closeLivePools, type Manifest } from "./datasets";
+import { DEFAULTS } from "./defaults";
+import { oneLine } from "./errors";
 import { oldLines, type Log } from "./log";
 import { describeReplaced } from "./safe-fs";
 import { SourceGuard } from "./source-check";
-import { runTool } from "./spawn";
-import { interleave, type Interleaved, type Slot, type ToolTiming } from "./timing";
+import { killAll, runTool } from "./spawn";
+import { interleave, type Interleaved, type Slot, type SlotRunner, type ToolTiming } from "./timing";
 import type { CacheTreatment, PlannedRun, RunRecord, ScenarioPlan, ToolSpec } from "./types";
 import { formatSeconds } from "./units";
 import { verifyCopy } from "./verify";
@@ -54,7 +56,7 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
     const run = byKey.get(`${slot.tool}/${slot.phase}/${slot.index}`)!;
     const slotStartNs = Bun.nanoseconds();
     const tool = opts.tools[run.tool]!;
-    const base = { scenario: s.name, tool: run.tool, phase: run.phase, index: run.index, round: run.round };
+    const base: RunKey & { strayProcessesKilled?: number | null } = { scenario: s.name, tool: run.tool, phase: run.phase, index: run.index, round: run.round };
     log.line(run.phase === "warmup" ? oldLines.warmupRun(run.label, run.index, run.total, run.dst) : oldLines.measuredRun(run.label, run.index, run.total, run.dst));
 
     // Outside the timed window: an intact source, a fresh destination, then the cache policy.
@@ -73,6 +75,10 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
     }
 
     const out = await runTool({ argv: run.argv, env: tool.env, logFd: log.fd, timeoutMs: s.timeoutMs });
+    if (out.strayProcessesKilled !== undefined) base.strayProcessesKilled = out.strayProcessesKilled;
+    if (out.strayProcessesKilled !== 0 && out.strayProcessesKilled !== undefined && !out.timedOut) {
+      log.error(`warning: ${run.label} left ${out.strayProcessesKilled ?? "some"} process(es) running; killed`);
+    }
     // After every run, whatever its exit: is {dst} a real directory, did the tool leave the source as it found it?
     const notReal = destinationNotReal(opts.workspace, run.dst);
     const tampered = guard.afterRun(run.label, notReal ? null : run.dst, s.verify.allowSourceLinks);
@@ -111,9 +117,83 @@ export async function executeScenario(sp: ScenarioPlan, source: ScenarioSource, 
     return out.measure.wallNs;
   };
 
-  const il = interleave(sp.runs, sp.tools, s.runs, exec);
+  const slots = guardSlots(exec, { runs: byKey, records, log, budgetMs: 2 * s.timeoutMs + DEFAULTS.harnessGraceMs });
+  const il = interleave(sp.runs, sp.tools, s.runs, slots.run);
   opts.onStart?.(il);
   const timings = await il.run();
   guard.finish();
-  return { runs: records, timings };
+  return { runs: slots.records(), timings };
+}
+
+type RunKey = { scenario: string; tool: string; phase: PlannedRun["phase"]; index: number; round: number };
+const slotKey = (r: { tool: string; phase: string; index: number }) => `${r.tool}/${r.phase}/${r.index}`;
+
+class SlotOverrun extends Error {}
+
+export interface GuardOptions {
+  runs: Map<string, PlannedRun>;
+  records: RunRecord[];
+  log: Log;
+  /** How long one slot (harness steps and the tool together) may take before it is failed and abandoned. */
+  budgetMs: number;
+}
+
+/**
+ * No run can stop the benchmark: whatever throws in a slot's work (reset, cache, restore, verify: ELOOP,
+ * ENAMETOOLONG, EACCES, ENOSPC …) becomes that run's failed record, with the reason on the console, and
+ * the next slot goes on. A slot over its budget is failed the same way and abandoned: its tool tree is
+ * killed, the worker pools working for it are terminated, and whatever it records later is dropped.
+ * (A step stuck inside one synchronous system call, e.g. on a hung NFS mount, cannot be interrupted from
+ * this thread: the timer fires only when the event loop runs.)
+ */
+export function guardSlots(exec: SlotRunner, o: GuardOptions): { run: SlotRunner; records(): RunRecord[] } {
+  const abandoned = new Map<string, RunRecord>();
+  const run: SlotRunner = async (slot) => {
+    const planned = o.runs.get(slotKey(slot))!;
+    const before = o.records.length;
+    const startNs = Bun.nanoseconds();
+    let timer: Timer | undefined;
+    const overrun = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SlotOverrun()), o.budgetMs);
+    });
+    try {
+      return await Promise.race([exec(slot), overrun]);
+    } catch (e) {
+      const over = e instanceof SlotOverrun;
+      if (over) {
+        killAll("SIGKILL");
+        closeLivePools();
+      }
+      const reason = over
+        ? `the run took longer than its budget of ${(o.budgetMs / 1000).toFixed(1)}s (the tool's timeout, the same again for the harness's own steps, plus ${DEFAULTS.harnessGraceMs / 1000}s grace) and was abandoned`
+        : oneLine(e);
+      o.log.error(`error: ${planned.label} run failed: ${reason}`);
+      const rec: RunRecord = {
+        scenario: planned.scenario,
+        tool: planned.tool,
+        phase: planned.phase,
+        index: planned.index,
+        round: planned.round,
+        state: "failed",
+        exitCode: null,
+        measure: null,
+        reason,
+        cache: planned.cache === "keep" ? "kept" : "unknown",
+        residentFraction: null,
+        slotNs: Bun.nanoseconds() - startNs,
+      };
+      if (over) abandoned.set(slotKey(slot), rec);
+      // A run that recorded its outcome before something later threw keeps that record.
+      if (over || o.records.length === before) o.records.push(rec);
+      return Number.NaN;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const records = () =>
+    o.records.filter((r) => {
+      const own = abandoned.get(slotKey(r));
+      return !own || own === r;
+    });
+  return { run, records };
 }

@@ -1,6 +1,7 @@
 // The plan: scenarios × tools → an ordered list of runs (pure: no spawning, no file system).
 
 import path from "node:path";
+import { CMD_SHELL, fillShell, PLACEHOLDER, shellFor } from "./shellquote";
 import type { Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability, ToolSpec } from "./types";
 
 /** Directory-safe name for a scenario (sweep names carry brackets and '='). */
@@ -17,11 +18,13 @@ export function workspacePaths(workspace: string) {
   };
 }
 
-export function renderArgv(tool: ToolSpec, src: string, dst: string, platform = process.platform): string[] {
-  const fill = (s: string) => s.replaceAll("{src}", src).replaceAll("{dst}", dst);
-  if (!tool.shell) return tool.argv.map(fill);
-  const cmd = fill(tool.argv[0]!);
-  return platform === "win32" ? ["cmd.exe", "/d", "/s", "/c", cmd] : ["/bin/sh", "-c", cmd];
+/** argv tools get the paths verbatim (no shell sees them); a shell tool's string gets them quoted for its shell. */
+export function renderArgv(tool: ToolSpec, src: string, dst: string, platform: string = process.platform): string[] {
+  const valueOf = (m: RegExpExecArray) => (m[1] === "src" ? src : dst);
+  if (!tool.shell) return tool.argv.map((a) => a.replace(PLACEHOLDER, (_, k: string) => (k === "src" ? src : dst)));
+  const cmd = fillShell(tool.argv[0]!, PLACEHOLDER, valueOf, shellFor(platform));
+  // cmd /s strips exactly the outer pair of quotes; spawn passes this string verbatim on Windows (see spawn.ts).
+  return platform === "win32" ? [...CMD_SHELL, `"${cmd}"`] : ["/bin/sh", "-c", cmd];
 }
 
 /**

@@ -1,10 +1,11 @@
-// Spawning one tool run: wall time, CPU and the tool's own peak memory, timeout with tree kill.
+// Spawning one tool run: wall time, CPU and the tool's own peak memory, timeout with tree kill, no process left behind.
 
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import wrapperSource from "./native/mb-run.c" with { type: "text" };
+import { CMD_SHELL } from "./shellquote";
 import type { RunMeasure } from "./types";
 
 export interface SpawnRequest {
@@ -21,6 +22,12 @@ export interface SpawnOutcome {
   exitCode: number | null;
   timedOut: boolean;
   measure: RunMeasure | null;
+  /**
+   * Processes of the tool's tree still running after it exited (or was killed), which were then killed:
+   * a count (0 = none); null = some were, the platform cannot count them (macOS, no-meter fallback);
+   * undefined = not checked (Windows, or the meter itself died).
+   */
+  strayProcessesKilled?: number | null;
 }
 
 export interface Meter {
@@ -87,9 +94,18 @@ function reportFile(): string {
   return path.join(reportDir, "report");
 }
 
-/** Kills every process group we started (Ctrl-C, fatal errors). */
+/**
+ * Kills every tool tree we started (Ctrl-C, fatal errors). mb-run is asked with SIGTERM first: it then
+ * SIGKILLs its whole tree, setsid escapes included, which a SIGKILL of its group would leave behind.
+ * Its group gets `signal` only if it is still there after the grace.
+ */
 export function killAll(signal: NodeJS.Signals = "SIGKILL"): void {
-  for (const pid of live) killTree(pid, signal);
+  for (const pid of live) {
+    if (getMeter().wrapperPath) {
+      killTree(pid, "SIGTERM");
+      setTimeout(() => live.has(pid) && killTree(pid, signal), KILL_GRACE_MS).unref();
+    } else killTree(pid, signal);
+  }
 }
 
 export function cleanupMeter(): void {
@@ -109,14 +125,15 @@ function killTree(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Parses mb-run's report line; exported for tests. */
-export function parseReport(line: string): { measure: RunMeasure; exitCode: number } | null {
+/** Parses mb-run's report line (7 fields; the 6 of older meters, without the stray count, still read); exported for tests. */
+export function parseReport(line: string): { measure: RunMeasure; exitCode: number; strayProcessesKilled?: number | null } | null {
   const f = line.trim().split(/\s+/).map(Number);
-  if (f.length !== 6 || f.some((x) => !Number.isFinite(x))) return null;
-  const [wallNs, rssBytes, userUs, systemUs, code, sig] = f as [number, number, number, number, number, number];
+  if ((f.length !== 6 && f.length !== 7) || f.some((x) => !Number.isFinite(x))) return null;
+  const [wallNs, rssBytes, userUs, systemUs, code, sig, strays] = f as [number, number, number, number, number, number, number?];
   return {
     measure: { wallNs, maxRssBytes: rssBytes, userUs, systemUs },
     exitCode: code >= 0 ? code : 128 + sig,
+    ...(strays === undefined ? {} : { strayProcessesKilled: strays < 0 ? null : strays }),
   };
 }
 
@@ -136,6 +153,8 @@ export async function runTool(req: SpawnRequest): Promise<SpawnOutcome> {
     stderr: req.logFd,
     // mb-run makes its own group; without it, detach so the tree can still be killed as one.
     detached: !m.wrapperPath,
+    // A shell tool's command line is already quoted for cmd.exe (shellquote.ts); Bun must not re-quote it.
+    windowsVerbatimArguments: process.platform === "win32" && argv[0] === CMD_SHELL[0],
   });
   live.add(proc.pid);
   let timedOut = false;
@@ -160,14 +179,25 @@ export async function runTool(req: SpawnRequest): Promise<SpawnOutcome> {
       /* the meter itself was killed (timeout, Ctrl-C) */
     }
     const parsed = text ? parseReport(text) : null;
-    if (parsed) return { exitCode: parsed.exitCode, timedOut, measure: parsed.measure };
+    if (parsed) return { exitCode: parsed.exitCode, timedOut, measure: parsed.measure, strayProcessesKilled: parsed.strayProcessesKilled };
     return { exitCode: proc.signalCode ? null : status, timedOut, measure: null };
+  }
+  // No meter: the tool led its own group; whatever is still in it was left behind (a setsid escape is not).
+  let strayProcessesKilled: number | null | undefined;
+  if (process.platform !== "win32") {
+    try {
+      process.kill(-proc.pid, "SIGKILL");
+      strayProcessesKilled = null;
+    } catch {
+      strayProcessesKilled = 0;
+    }
   }
   const ru = proc.resourceUsage();
   const exitCode = proc.signalCode ? 128 + (os.constants.signals[proc.signalCode as NodeJS.Signals] ?? 0) : status;
   return {
     exitCode,
     timedOut,
+    strayProcessesKilled,
     measure: {
       wallNs: bunWallNs,
       userUs: ru ? Number(ru.cpuTime.user) : null,

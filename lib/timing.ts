@@ -35,10 +35,14 @@ export const ENGINE = { name: "mitata", version: mitataPkg.version, api: "measur
 
 export class Aborted extends Error {}
 
-/** Hands the turn to slots strictly in order; each tool's measure() loop waits for its own next slot. */
-class Turns {
+/**
+ * Hands the turn to slots strictly in order; each tool's measure() loop waits for its own next slot.
+ * A tool whose loop has ended for good is retired, so nobody waits on a slot it will never take.
+ */
+export class Turns {
   private next = 0;
   private waiters = new Map<string, () => void>();
+  private retired = new Set<string>();
   private aborted: Error | null = null;
   constructor(private order: Slot[]) {}
 
@@ -57,6 +61,19 @@ class Turns {
 
   done(): void {
     this.next++;
+    this.handOver();
+  }
+
+  /** Skips the tool's remaining slots (its loop died); returns how many were skipped. */
+  retire(tool: string): number {
+    this.retired.add(tool);
+    const skipped = this.order.slice(this.next).filter((s) => s.tool === tool).length;
+    this.handOver();
+    return skipped;
+  }
+
+  private handOver(): void {
+    while (this.current() && this.retired.has(this.current()!.tool)) this.next++;
     const slot = this.current();
     if (slot) {
       const w = this.waiters.get(slot.tool);
@@ -90,10 +107,16 @@ export interface Interleaved {
  */
 export function interleave(order: Slot[], tools: string[], runs: number, exec: SlotRunner): Interleaved {
   const turns = new Turns(order);
+  const slotErrors = new Map<string, string>();
+  // exec should not throw (execute.ts turns every error into a failed run); if it does, the slot yields no
+  // sample and the tool's loop goes on, so the turns keep moving.
   const take = async (tool: string): Promise<number> => {
     const slot = await turns.wait(tool);
     try {
       return await exec(slot);
+    } catch (e: any) {
+      if (!slotErrors.has(tool)) slotErrors.set(tool, `${slot.phase} run ${slot.index} threw: ${String(e?.message ?? e)}`);
+      return Number.NaN;
     } finally {
       turns.done();
     }
@@ -121,10 +144,12 @@ export function interleave(order: Slot[], tools: string[], runs: number, exec: S
       return {
         tool,
         mitata: { avg: stats.avg, min: stats.min, max: stats.max, p50: stats.p50, samples: samples.length },
-        error: null,
+        error: slotErrors.get(tool) ?? null,
       };
     } catch (e: any) {
-      return { tool, mitata: null, error: e instanceof Aborted ? "aborted" : String(e?.message ?? e) };
+      if (e instanceof Aborted) return { tool, mitata: null, error: "aborted" };
+      const skipped = turns.retire(tool);
+      return { tool, mitata: null, error: `${String(e?.message ?? e)}${skipped ? `; its ${skipped} remaining run(s) were skipped` : ""}` };
     }
   };
   return {

@@ -1,8 +1,11 @@
 // Which tools exist on this machine: argv[0] / requires on PATH, and each tool's version line.
 
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { DEFAULTS } from "./defaults";
+import { runTool } from "./spawn";
+import { firstWord, shellFor } from "./shellquote";
 import type { ToolAvailability, ToolSpec } from "./types";
 
 /** The absolute path of a command, or why it cannot be run (a directory or a file without x passes access(X_OK) checks people rely on). */
@@ -32,7 +35,7 @@ function findCommand(cmd: string): { path: string } | { reason: string } {
 export function requiredCommands(tool: ToolSpec): string[] {
   if (tool.requires.length) return tool.requires;
   if (!tool.argv.length) return [];
-  const first = tool.shell ? tool.argv[0]!.trim().split(/\s+/)[0]! : tool.argv[0]!;
+  const first = tool.shell ? firstWord(tool.argv[0]!, shellFor(process.platform)) : tool.argv[0]!;
   return [first];
 }
 
@@ -58,22 +61,21 @@ export async function probeVersion(tool: ToolSpec, avail: ToolAvailability): Pro
   if (!avail.available) return null;
   const argv = tool.versionArgv ?? (tool.shell ? null : [tool.argv[0]!, "--version"]);
   if (!argv || argv.length === 0) return null;
+  // Through the meter like a run, into a file rather than a pipe: a probe that leaves a child behind
+  // holding its output open can neither hang the benchmark nor outlive the probe.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mirrorbench-version-"));
+  const file = path.join(dir, "out");
+  const fd = fs.openSync(file, "w");
   try {
-    const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: true, env: { ...process.env, ...tool.env } });
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-proc.pid, "SIGKILL");
-      } catch {
-        proc.kill("SIGKILL");
-      }
-    }, DEFAULTS.versionTimeoutMs);
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    clearTimeout(timer);
-    if (code !== 0) return null;
-    const line = (out || err).split("\n").find((l) => l.trim());
+    const out = await runTool({ argv, env: tool.env, logFd: fd, timeoutMs: DEFAULTS.versionTimeoutMs });
+    if (out.timedOut || out.exitCode !== 0) return null;
+    const line = fs.readFileSync(file, "utf8").split("\n").find((l) => l.trim());
     return line ? line.trim().slice(0, 200) : null;
   } catch {
     return null;
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -185,6 +185,8 @@ export type CacheTreatment =
   | "fadvise"
   | "purged"
   | "kept"
+  /** The run failed in the harness before it could say (execute.ts guardSlots). */
+  | "unknown"
   | `not-dropped: ${string}`;
 
 export interface RunMeasure {
@@ -206,6 +208,11 @@ interface RunBase {
   residentFraction: number | null;
   /** Whole slot (reset, cache, spawn, verify) in ns: slotNs - wallNs is the harness's cost outside the timed window. */
   slotNs?: number;
+  /**
+   * Processes the tool left running (or that were running when it was killed), killed by the meter after it:
+   * a count; null = some were, but this platform cannot count them; absent = not checked (Windows).
+   */
+  strayProcessesKilled?: number | null;
 }
 
 export type RunRecord =
