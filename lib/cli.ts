@@ -57,7 +57,7 @@ commands:
 exit codes: 0 GO (or no gate and all runs completed), 1 NO-GO, 2 usage or config error,
             3 undecided (baseline failed or missing), 4 regression (with --fail-on-regression),
             5 workspace locked by another run, 6 an output could not be written (results saved
-            to the temp folder when possible; the error line says where and why), 130 interrupted`;
+            to the temp folder when possible; the error line says where and why), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP)`;
 
 export type { CliIO } from "./io";
 
