@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { BenchError } from "./errors";
 import { LOCK_NAME, lockHeldByOther } from "./lock";
-import { workspacePaths } from "./plan";
+import { workspacePaths } from "./plan/plan";
 import { dropLink, ensureRealDir, firstNonDir, lstatOrNull, removeInside, type Replaced } from "./safe-fs";
 
 const MARKER = ".mirrorbench";

@@ -11,11 +11,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import type { DatasetSpec, VerifySpec } from "../lib/types.ts";
-import { ensureDataset, datasetTotals } from "../lib/datasets.ts";
-import { verifyCopy } from "../lib/verify.ts";
-import { prepareIncremental, restoreMirror, forget } from "../lib/incremental.ts";
-import { compareSnapshots, snapshotSource } from "../lib/source-check.ts";
-import { structureCheck } from "../lib/dataset-check.ts";
+import { ensureDataset, datasetTotals } from "../lib/datasets/generate.ts";
+import { verifyCopy } from "../lib/run/verify.ts";
+import { prepareIncremental, restoreMirror, forget } from "../lib/datasets/changes.ts";
+import { compareSnapshots, snapshotSource } from "../lib/run/source-check.ts";
+import { structureCheck } from "../lib/datasets/check.ts";
 import { removeEntry } from "../lib/safe-fs.ts";
 
 function parseSize(s: string): number {

@@ -11,11 +11,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { verifyCopy } from "../lib/verify.ts";
-import { datasetPaths, readManifest } from "../lib/datasets.ts";
-import { cleanupMeter, getMeter, runTool } from "../lib/spawn.ts";
-import { mean, median } from "../lib/stats.ts";
-import { interleave, type Slot } from "../lib/timing.ts";
+import { verifyCopy } from "../lib/run/verify.ts";
+import { datasetPaths, readManifest } from "../lib/datasets/generate.ts";
+import { cleanupMeter, getMeter, runTool } from "../lib/run/spawn.ts";
+import { mean, median } from "../lib/analyze/summary.ts";
+import { interleave, type Slot } from "../lib/run/timing.ts";
 import { resetDestination } from "../lib/workspace.ts";
 
 // ---- pure helpers (exported for tests) ----------------------------------------------------------

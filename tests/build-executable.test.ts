@@ -2,8 +2,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loadResults } from "../lib/history";
-import type { ResultsFile } from "../lib/results";
+import { loadResults } from "../lib/history/regressions";
+import type { ResultsFile } from "../lib/results/file";
 
 // One `bun build --compile` into a temp folder, then the same tiny config run by the executable (from a
 // folder with no node_modules, on a PATH with no bun or node) and by `bun scripts/bench.ts`.

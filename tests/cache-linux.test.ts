@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dropCaches, dropCachesLinux, fadviseDontNeed, residentFraction } from "../lib/cache.ts";
+import { dropCaches, dropCachesLinux, fadviseDontNeed, residentFraction } from "../lib/platform/linux.ts";
 
 const isLinux = process.platform === "linux";
 const isRoot = isLinux && process.getuid?.() === 0;
@@ -113,7 +113,7 @@ describe.skipIf(!isRoot)("dropping the cache (Linux, root)", () => {
   test.skipIf(!setpriv)("a real non-root process falls back to fadvise and reports it", () => {
     const f = makeFile("nonroot.bin", 4 * MiB);
     warm(f);
-    const script = `import { dropCaches } from ${JSON.stringify(join(import.meta.dir, "..", "lib", "cache.ts"))};
+    const script = `import { dropCaches } from ${JSON.stringify(join(import.meta.dir, "..", "lib", "platform", "linux.ts"))};
       console.log(JSON.stringify(await dropCaches(${JSON.stringify(dir)}, [${JSON.stringify(f)}])));`;
     const p = Bun.spawnSync(
       [setpriv!, "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script],

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { dropCaches, sampleEvenly, WINDOWS_PURGE_PS1 } from "../lib/cache.ts";
+import { dropCaches, sampleEvenly, WINDOWS_PURGE_PS1 } from "../lib/platform/linux.ts";
 
 describe("dropCaches on other platforms", () => {
   test("an unknown platform is reported as not dropped, never silently", async () => {

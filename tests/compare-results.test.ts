@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { compareHeader, compareResults, compareTable } from "../lib/compare";
+import { compareHeader, compareResults, compareTable } from "../lib/report/compare";
 import { makeResults, night } from "./fixtures/synthetic";
 
 function pair(aSec: number[], bSec: number[], extra: { aRss?: number; bRss?: number } = {}) {

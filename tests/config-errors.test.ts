@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseConfig } from "../lib/config";
+import { parseConfig } from "../lib/config/load";
 import { BenchError } from "../lib/errors";
 
 const TOOLS = `tools:

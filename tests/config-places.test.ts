@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { envOverrides, parseConfig, type Overrides } from "../lib/config";
+import { envOverrides, parseConfig, type Overrides } from "../lib/config/load";
 import { BenchError } from "../lib/errors";
 import { tmpDir } from "./helpers";
 

@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { envOverrides, expandEnv, KNOWN, parseConfig } from "../lib/config";
-import { loadConfig } from "../lib/config";
+import { envOverrides, expandEnv, KNOWN, parseConfig } from "../lib/config/load";
+import { loadConfig } from "../lib/config/load";
 
 const ROOT = path.join(import.meta.dir, "..");
 

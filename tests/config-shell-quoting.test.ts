@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
 import { BenchError } from "../lib/errors";
-import { parseConfig } from "../lib/config";
-import { buildPlan } from "../lib/plan";
-import { checkAvailability } from "../lib/tools";
+import { parseConfig } from "../lib/config/load";
+import { buildPlan } from "../lib/plan/plan";
+import { checkAvailability } from "../lib/run/tools";
 
 // ${VAR} values and {src}/{dst} in a shell tool's command are quoted for its shell; argv tools get them verbatim.
 

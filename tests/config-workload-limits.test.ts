@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { parseConfig } from "../lib/config";
-import { datasetTotals } from "../lib/datasets";
+import { parseConfig } from "../lib/config/load";
+import { datasetTotals } from "../lib/datasets/generate";
 import { DEFAULTS } from "../lib/defaults";
 import { BenchError } from "../lib/errors";
-import type { Machine } from "../lib/space";
+import type { Machine } from "../lib/platform/machine";
 
 const GiB = 1024 ** 3;
 const TiB = 1024 ** 4;

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { DatasetSpec, FileGroup } from "../lib/types.ts";
-import { DatasetSpaceError, checkSpec, consoleProgress, ensureDataset, specHash } from "../lib/datasets.ts";
+import { DatasetSpaceError, checkSpec, consoleProgress, ensureDataset, specHash } from "../lib/datasets/generate.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-dscache-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -2,8 +2,8 @@ import { afterAll, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { invalidateDataset, invalidReason, structureCheck } from "../lib/dataset-check.ts";
-import { deepCheck, ensureDataset } from "../lib/datasets.ts";
+import { invalidateDataset, invalidReason, structureCheck } from "../lib/datasets/check.ts";
+import { deepCheck, ensureDataset } from "../lib/datasets/generate.ts";
 import type { DatasetSpec } from "../lib/types.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-dsint-"));

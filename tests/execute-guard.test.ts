@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
-import { guardSlots } from "../lib/execute";
+import { guardSlots } from "../lib/run/execute";
 import { openLog } from "../lib/log";
-import { runOrder } from "../lib/plan";
-import type { Slot } from "../lib/timing";
+import { runOrder } from "../lib/plan/plan";
+import type { Slot } from "../lib/run/timing";
 import type { PlannedRun, RunRecord } from "../lib/types";
 
 // Whatever happens in a slot's own work, the slot ends with one record and the benchmark goes on.

@@ -3,8 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { BenchError } from "../lib/errors";
-import { listResults, loadResults, resolveResultsRef } from "../lib/history";
-import { writeResults } from "../lib/results";
+import { listResults, loadResults, resolveResultsRef } from "../lib/history/regressions";
+import { writeResults } from "../lib/results/file";
 import { fileNameOf, HOST_A, HOST_B, nightly } from "./fixtures/synthetic";
 
 const fixtures = path.join(import.meta.dir, "fixtures");

@@ -2,8 +2,8 @@ import { afterAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { checkRegressions, classify, exitWithRegressions, regressionChecks, regressionLines } from "../lib/history";
-import { writeResults } from "../lib/results";
+import { checkRegressions, classify, exitWithRegressions, regressionChecks, regressionLines } from "../lib/history/regressions";
+import { writeResults } from "../lib/results/file";
 import { fileNameOf, HISTORY_MEANS_S, nightly } from "./fixtures/synthetic";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-hist-"));

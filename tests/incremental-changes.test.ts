@@ -3,9 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ChangeSetSpec, DatasetSpec, WorkloadSpec } from "../lib/types.ts";
-import { ensureDataset, type DatasetHandle } from "../lib/datasets.ts";
-import { prepareIncremental, restoreMirror, forget, checkChanges } from "../lib/incremental.ts";
-import { verifyCopy } from "../lib/verify.ts";
+import { ensureDataset, type DatasetHandle } from "../lib/datasets/generate.ts";
+import { prepareIncremental, restoreMirror, forget, checkChanges } from "../lib/datasets/changes.ts";
+import { verifyCopy } from "../lib/run/verify.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-incr-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

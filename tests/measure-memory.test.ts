@@ -1,8 +1,8 @@
 import { afterAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { toolStats } from "../lib/analyze";
-import { getMeter, runTool } from "../lib/spawn";
+import { toolStats } from "../lib/analyze/verdicts";
+import { getMeter, runTool } from "../lib/run/spawn";
 import type { RunMeasure, RunRecord } from "../lib/types";
 import { tmpDir } from "./helpers";
 

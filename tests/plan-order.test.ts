@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { parseConfig } from "../lib/config";
-import { buildPlan, runOrder } from "../lib/plan";
+import { parseConfig } from "../lib/config/load";
+import { buildPlan, runOrder } from "../lib/plan/plan";
 import type { ToolAvailability } from "../lib/types";
 
 test("warmups of every tool come first, then rounds rotate which tool starts", () => {

@@ -2,8 +2,8 @@ import { afterAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { writeResults } from "../lib/results";
-import { applyRetention } from "../lib/retention";
+import { writeResults } from "../lib/results/file";
+import { applyRetention } from "../lib/history/retention";
 import { fileNameOf, HOST_A, nightly } from "./fixtures/synthetic";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-ret-"));

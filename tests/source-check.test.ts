@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openLog } from "../lib/log";
-import { compareSnapshots, describeChanges, snapshotSource, SourceGuard } from "../lib/source-check";
+import { compareSnapshots, describeChanges, snapshotSource, SourceGuard } from "../lib/run/source-check";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-srcsnap-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { getMeter, killAll, runTool } from "../lib/spawn";
+import { getMeter, killAll, runTool } from "../lib/run/spawn";
 
 // mb-run as the tool tree's subreaper: double forks and setsid escapes are found and killed (Linux).
 

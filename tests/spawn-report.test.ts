@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseReport } from "../lib/spawn";
+import { parseReport } from "../lib/run/spawn";
 
 // mb-run's report line: 7 fields now; a 6-field line from an older meter is still read.
 

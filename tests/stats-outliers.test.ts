@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { MAD_OUTLIER_CUTOFF, madOutliers, modifiedZScores } from "../lib/stats.ts";
+import { MAD_OUTLIER_CUTOFF, madOutliers, modifiedZScores } from "../lib/analyze/summary.ts";
 
 describe("madOutliers", () => {
   test("the default cut-off is hyperfine's 1.4826 × 10", () => {

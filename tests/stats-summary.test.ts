@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mean, median, percentile, stddev, summarize } from "../lib/stats.ts";
+import { mean, median, percentile, stddev, summarize } from "../lib/analyze/summary.ts";
 
 // Expected values from numpy 2.4 (np.mean, np.std(ddof=1), np.median, np.percentile default "linear"):
 //   xs = [1200,1000,1100,1500,1050,3000,1150,1080]

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isColdFirstRun, warnings } from "../lib/stats.ts";
+import { isColdFirstRun, warnings } from "../lib/analyze/summary.ts";
 
 describe("warnings", () => {
   test("steady runs produce no warnings", () => {

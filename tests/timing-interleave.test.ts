@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { interleave, Turns, type Slot } from "../lib/timing";
-import { runOrder } from "../lib/plan";
+import { interleave, Turns, type Slot } from "../lib/run/timing";
+import { runOrder } from "../lib/plan/plan";
 
 // The turn-taking scheduler must never wait for a tool that can no longer take its turn.
 

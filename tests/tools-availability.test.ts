@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { checkAvailability } from "../lib/tools";
+import { checkAvailability } from "../lib/run/tools";
 import type { ToolSpec } from "../lib/types";
 import { tmpDir } from "./helpers";
 

@@ -1,6 +1,6 @@
 // Export rows: the one input shape every export format reads, plus the per-row numbers they share.
 
-import { mean, median, stddev } from "../stats.ts";
+import { mean, median, stddev } from "../analyze/summary.ts";
 
 /** One tool in one scenario, as the exporters see it. All times in ns, memory in bytes. */
 export interface ExportRow {

@@ -1,7 +1,7 @@
 // The one place exports are written: results → export rows → the formats the user asked for.
 
-import { measuredRuns } from "../analyze";
-import { writeAtomic, type ResultsFile } from "../results";
+import { measuredRuns } from "../analyze/verdicts";
+import { writeAtomic, type ResultsFile } from "../results/file";
 import { toCsv } from "./csv";
 import { toHyperfineJson } from "./json";
 import { toMarkdown } from "./markdown";

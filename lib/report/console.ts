@@ -1,9 +1,9 @@
 // The console summary: the old script's Average lines, one table per scenario, warnings, the gate.
 
 import Table from "cli-table3";
-import type { Decision } from "../analyze";
+import type { Decision } from "../analyze/verdicts";
 import { oldLines } from "../log";
-import type { ScenarioResult } from "../results";
+import type { ScenarioResult } from "../results/file";
 import type { CandidateVerdict, ToolResult } from "../types";
 import { formatBytes, formatDuration, formatSeconds } from "../units";
 

@@ -1,9 +1,9 @@
 // The decision report: a Markdown record of one gated invocation in the form of the user's phase_2.5_decision.md.
 
 import path from "node:path";
-import { measuredRuns } from "../analyze";
-import type { Regression } from "../history";
-import { resultsPath, writeAtomic, type ResultsFile, type ScenarioResult } from "../results";
+import { measuredRuns } from "../analyze/verdicts";
+import type { Regression } from "../history/regressions";
+import { resultsPath, writeAtomic, type ResultsFile, type ScenarioResult } from "../results/file";
 import type { CandidateVerdict } from "../types";
 import { formatBytes } from "../units";
 

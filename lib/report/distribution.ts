@@ -4,8 +4,8 @@
 // marks the mean rather than the median, clips the whisker at p99 and takes three lines per tool.
 // Here: whiskers at min and max (every sample is kept, so a stray run shows), box p25–p75, median mark.
 
-import type { ScenarioResult } from "../results";
-import { percentile } from "../stats";
+import type { ScenarioResult } from "../results/file";
+import { percentile } from "../analyze/summary";
 
 export interface DistributionRow {
   label: string;

@@ -1,7 +1,7 @@
 // The HTML report: one self-contained page (inline SVG + CSS, no script, no network) of bars, sweeps and history.
 
-import { classify, completedMeanNs, REGRESSION_DEFAULTS, sameBenchmark, type RegressionVerdict } from "../history";
-import type { ResultsFile, ScenarioResult } from "../results";
+import { classify, completedMeanNs, REGRESSION_DEFAULTS, sameBenchmark, type RegressionVerdict } from "../history/regressions";
+import type { ResultsFile, ScenarioResult } from "../results/file";
 import { parseBytes, formatDuration } from "../units";
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];

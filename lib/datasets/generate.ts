@@ -20,16 +20,16 @@
 // - Manifest fileCount counts every regular-file name (hard-link names too); totalBytes counts the
 //   bytes of distinct files (a hard link adds no data). datasetTotals returns the same two numbers.
 // - Content hash: wyhash64 (Bun.hash.wyhash) of each 1 MiB chunk seeded with the chunk index, then
-//   for files over 1 MiB a wyhash of the chunk hashes seeded with the size (see datasets-worker.ts).
+//   for files over 1 MiB a wyhash of the chunk hashes seeded with the size (see worker.ts).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
-import type { DatasetSpec, FileGroup } from "./types.ts";
-import { invalidReason, structureCheck } from "./dataset-check.ts";
-import { removeEntry } from "./safe-fs.ts";
-import { DEFAULTS } from "./defaults.ts";
-import { Rng, contentKey, detExp, detLn, hashWords } from "./prng.ts";
+import type { DatasetSpec, FileGroup } from "../types.ts";
+import { invalidReason, structureCheck } from "./check.ts";
+import { removeEntry } from "../safe-fs.ts";
+import { DEFAULTS } from "../defaults.ts";
+import { Rng, contentKey, detExp, detLn, hashWords } from "../prng.ts";
 import {
   HASH_CHUNK_BYTES,
   SPARSE_BLOCK_BYTES,
@@ -43,7 +43,7 @@ import {
   type WorkerRequest,
   type WorkerResponse,
   type WritePiece,
-} from "./datasets-worker.ts";
+} from "./worker.ts";
 
 export interface ManifestEntry {
   path: string; // posix, relative
@@ -420,7 +420,7 @@ type Req = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, "
  * bundle root ("./lib/…"); import.meta.url there points at the executable, not at this file.
  */
 function workerSpecifier(): string {
-  return import.meta.url.startsWith("file:///$bunfs/") ? "./lib/datasets-worker.ts" : new URL("./datasets-worker.ts", import.meta.url).href;
+  return import.meta.url.startsWith("file:///$bunfs/") ? "./lib/datasets/worker.ts" : new URL("./worker.ts", import.meta.url).href;
 }
 
 /** Pools not closed yet: a run abandoned for overrunning its budget has its workers terminated (execute.ts). */

@@ -3,12 +3,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import YAML, { LineCounter, type Document, isMap, isSeq, isScalar } from "yaml";
-import { checkNameKey, checkWorkload, duplicateKeyError, resolvePlaces, type OverrideOrigins } from "./config-safety";
-import { checkSpec } from "./datasets";
-import { DEFAULTS } from "./defaults";
-import { BenchError } from "./errors";
-import { realMachine, type Machine } from "./space";
-import { fillShell, PLACEHOLDER, ShellTemplateError, shellFor, type ShellKind } from "./shellquote";
+import { checkNameKey, checkWorkload, duplicateKeyError, resolvePlaces, type OverrideOrigins } from "./safety";
+import { checkSpec } from "../datasets/generate";
+import { DEFAULTS } from "../defaults";
+import { BenchError } from "../errors";
+import { realMachine, type Machine } from "../platform/machine";
+import { fillShell, PLACEHOLDER, ShellTemplateError, shellFor, type ShellKind } from "../shellquote";
 import type {
   CachePolicy,
   ChangeSetSpec,
@@ -19,8 +19,8 @@ import type {
   ToolSpec,
   VerifySpec,
   WorkloadKind,
-} from "./types";
-import { parseByteRange, parseBytes, parseDurationMs } from "./units";
+} from "../types";
+import { parseByteRange, parseBytes, parseDurationMs } from "../units";
 
 export type Path = (string | number)[];
 

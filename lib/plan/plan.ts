@@ -1,8 +1,8 @@
 // The plan: scenarios × tools → an ordered list of runs (pure: no spawning, no file system).
 
 import path from "node:path";
-import { CMD_SHELL, fillShell, PLACEHOLDER, shellFor } from "./shellquote";
-import type { Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability, ToolSpec } from "./types";
+import { CMD_SHELL, fillShell, PLACEHOLDER, shellFor } from "../shellquote";
+import type { Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability, ToolSpec } from "../types";
 
 /** Directory-safe name for a scenario (sweep names carry brackets and '='). */
 export function slug(name: string): string {

@@ -2,7 +2,7 @@
 
 import { measure } from "mitata";
 import mitataPkg from "mitata/package.json" with { type: "json" };
-import type { RunPhase } from "./types";
+import type { RunPhase } from "../types";
 
 export interface Slot {
   tool: string;

@@ -1,6 +1,6 @@
 // The shape of a stored results file: every field a reader (report, compare, history, exports, HTML) touches, checked once, the first bad one named.
 
-import { BenchError } from "./errors";
+import { BenchError } from "../errors";
 
 type Check = (v: unknown, at: string) => void;
 

@@ -4,9 +4,9 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import wrapperSource from "./native/mb-run.c" with { type: "text" };
-import { CMD_SHELL } from "./shellquote";
-import type { RunMeasure } from "./types";
+import wrapperSource from "../platform/native/mb-run.c" with { type: "text" };
+import { CMD_SHELL } from "../shellquote";
+import type { RunMeasure } from "../types";
 
 export interface SpawnRequest {
   argv: string[];

@@ -22,8 +22,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
-import type { ChangeSetSpec, WorkloadSpec } from "./types.ts";
-import { Rng, contentKey } from "./prng.ts";
+import type { ChangeSetSpec, WorkloadSpec } from "../types.ts";
+import { Rng, contentKey } from "../prng.ts";
 import {
   FIXED_MTIME_MS,
   batchBySize,
@@ -37,10 +37,10 @@ import {
   type DatasetHandle,
   type Manifest,
   type ManifestEntry,
-} from "./datasets.ts";
-import { combineChunkHashes, type ContentDesc, type CopyItem, type WritePiece } from "./datasets-worker.ts";
-import { invalidReason } from "./dataset-check.ts";
-import { listKinds, removeEntry, walk } from "./safe-fs.ts";
+} from "./generate.ts";
+import { combineChunkHashes, type ContentDesc, type CopyItem, type WritePiece } from "./worker.ts";
+import { invalidReason } from "./check.ts";
+import { listKinds, removeEntry, walk } from "../safe-fs.ts";
 
 export interface ChangeSummary {
   touched: number;

@@ -2,8 +2,8 @@
 
 import { closeSync, fstatSync, openSync, writeFileSync } from "node:fs";
 import { dlopen, FFIType } from "bun:ffi";
-import { walk } from "./safe-fs.ts";
-import type { CacheTreatment } from "./types.ts";
+import { walk } from "../safe-fs.ts";
+import type { CacheTreatment } from "../types.ts";
 
 export interface CacheDropResult {
   treatment: CacheTreatment;

@@ -15,8 +15,8 @@
 //   lazily before the next run of the scenario; after the last run it stays invalid, so its next use
 //   (next scenario, next invocation) regenerates it and says so.
 import fs from "node:fs";
-import type { Log } from "./log";
-import { lstatOrNull, walk } from "./safe-fs";
+import type { Log } from "../log";
+import { lstatOrNull, walk } from "../safe-fs";
 
 export interface SourceSnapshot {
   root: string;

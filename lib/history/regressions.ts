@@ -2,13 +2,13 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { measuredRuns } from "./analyze";
-import { hostId } from "./env";
-import { BenchError, EXIT } from "./errors";
-import { SCHEMA_VERSION, type ResultsFile, type ScenarioResult } from "./results";
-import { checkResultsShape } from "./results-check";
-import { mean, predictionInterval } from "./stats";
-import { formatDuration } from "./units";
+import { measuredRuns } from "../analyze/verdicts";
+import { hostId } from "../platform/host";
+import { BenchError, EXIT } from "../errors";
+import { SCHEMA_VERSION, type ResultsFile, type ScenarioResult } from "../results/file";
+import { checkResultsShape } from "../results/shape";
+import { mean, predictionInterval } from "../analyze/summary";
+import { formatDuration } from "../units";
 
 /** resultsPath() names: <YYYYMMDDTHHMMSS[.mmm]Z>_<host id>.json (older files lack the milliseconds). */
 const RESULTS_NAME = /^(\d{8}T\d{6}(?:\.\d{3})?Z)_(.+)\.json$/;

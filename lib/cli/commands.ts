@@ -3,17 +3,17 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type { Decision } from "./analyze";
-import type { CliIO } from "./cli";
-import { compareHeader, compareResults, compareTable } from "./compare";
-import { loadConfig } from "./config";
-import { BenchError, EXIT, parseFlags, reportingErrors } from "./errors";
-import { writeExports } from "./export/write";
-import { listResults, loadResults, regressionChecks, regressionLines, resolveResultsRef, type Regression } from "./history";
-import { gateLines, scenarioLines } from "./report/console";
-import { writeDecisionReport } from "./report/decision";
-import { renderHtml } from "./report/html";
-import { writeAtomic, type ResultsFile } from "./results";
+import type { Decision } from "../analyze/verdicts";
+import type { CliIO } from "./main";
+import { compareHeader, compareResults, compareTable } from "../report/compare";
+import { loadConfig } from "../config/load";
+import { BenchError, EXIT, parseFlags, reportingErrors } from "../errors";
+import { writeExports } from "../export/write";
+import { listResults, loadResults, regressionChecks, regressionLines, resolveResultsRef, type Regression } from "../history/regressions";
+import { gateLines, scenarioLines } from "../report/console";
+import { writeDecisionReport } from "../report/decision";
+import { renderHtml } from "../report/html";
+import { writeAtomic, type ResultsFile } from "../results/file";
 
 export const REPORT_USAGE = `usage: bun run bench report [FILE|latest] [options]
 

@@ -2,8 +2,8 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { BenchError } from "./errors";
-import { listResults } from "./history";
+import { BenchError } from "../errors";
+import { listResults } from "./regressions";
 
 /** `<stem>.decision.md` beside `<stem>.json`. */
 export function decisionCompanion(resultsFile: string): string {

@@ -3,7 +3,7 @@
 // Everything here is synchronous and batch-oriented on purpose: per-file async overhead dominates
 // with 100k small files, so a batch of thousands of files is one message and plain sync syscalls.
 import * as fs from "node:fs";
-import { KeyStream } from "./prng.ts";
+import { KeyStream } from "../prng.ts";
 
 /** Content hash chunking: hashes are per 1 MiB chunk so big files can be hashed by several workers. */
 export const HASH_CHUNK_BYTES = 1 << 20;

@@ -2,15 +2,15 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { invalidateDataset } from "./dataset-check";
-import { consoleProgress, datasetPaths, DatasetSpaceError, ensureDataset, specHash } from "./datasets";
-import { BenchError } from "./errors";
-import { describeReplaced, dropLink, ensureRealDir, lstatOrNull, type Replaced } from "./safe-fs";
-import type { ScenarioSource } from "./execute";
-import { oldLines, type Log } from "./log";
-import type { ScenarioSpec, WorkloadSpec } from "./types";
-import { formatBytes } from "./units";
-import { inWorkspace, workspaceReal } from "./workspace";
+import { invalidateDataset } from "./check";
+import { consoleProgress, datasetPaths, DatasetSpaceError, ensureDataset, specHash } from "./generate";
+import { BenchError } from "../errors";
+import { describeReplaced, dropLink, ensureRealDir, lstatOrNull, type Replaced } from "../safe-fs";
+import type { ScenarioSource } from "../run/execute";
+import { oldLines, type Log } from "../log";
+import type { ScenarioSpec, WorkloadSpec } from "../types";
+import { formatBytes } from "../units";
+import { inWorkspace, workspaceReal } from "../workspace";
 
 export interface PreparedSource {
   source: ScenarioSource;
@@ -99,7 +99,7 @@ export async function prepareSources(
     return { source: { srcDir: base.dir, manifest: base.manifest, restore: null, invalidate: invalidate(base.dir), rebuild }, datasetHash: hash, reused: base.reused, changes: null };
   }
   // Loaded only when a scenario needs it.
-  const { prepareIncremental, restoreMirror } = await import("./incremental");
+  const { prepareIncremental, restoreMirror } = await import("./changes");
   const changed = (b: typeof base) => prepareIncremental(b, s.workload, datasetsRoot, (why) => log.line(`Regenerating the changed tree of dataset ${hash}: ${why}`));
   const inc = await changed(base);
   const rebuild = async () => void (await changed(await dataset(false)));

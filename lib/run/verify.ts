@@ -2,7 +2,7 @@
 //
 // Rules (where the issue left the choice to us):
 // - Content is compared by hash against the manifest (same algorithm as generation, see
-//   datasets-worker.ts); only entries without a hash are hashed from srcDir.
+//   datasets/worker.ts); only entries without a hash are hashed from srcDir.
 // - A size mismatch is not also counted as a content mismatch.
 // - An entry of the wrong type counts as missing for files/dirs; for a symlink it is a symlink
 //   mismatch when `spec.symlinks`, otherwise a symlink only has to exist under its name.
@@ -15,9 +15,9 @@
 //   tool option (rsync -H), not correctness.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { VerifySpec } from "./types.ts";
-import { hashFiles, poolFor, type Manifest, type ManifestEntry } from "./datasets.ts";
-import { listKinds, lstatOrNull } from "./safe-fs.ts";
+import type { VerifySpec } from "../types.ts";
+import { hashFiles, poolFor, type Manifest, type ManifestEntry } from "../datasets/generate.ts";
+import { listKinds, lstatOrNull } from "../safe-fs.ts";
 
 export interface VerifyResult {
   ok: boolean;

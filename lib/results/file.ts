@@ -2,11 +2,11 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import type { Decision } from "./analyze";
-import type { Environment, HostId } from "./env";
-import type { Regression } from "./history";
-import type { ToolTiming } from "./timing";
-import type { CandidateVerdict, ResolvedConfig, RunRecord, ToolAvailability, ToolResult } from "./types";
+import type { Decision } from "../analyze/verdicts";
+import type { Environment, HostId } from "../platform/host";
+import type { Regression } from "../history/regressions";
+import type { ToolTiming } from "../run/timing";
+import type { CandidateVerdict, ResolvedConfig, RunRecord, ToolAvailability, ToolResult } from "../types";
 
 export const SCHEMA_VERSION = 1;
 

@@ -3,10 +3,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DEFAULTS } from "./defaults";
+import { DEFAULTS } from "../defaults";
 import { runTool } from "./spawn";
-import { firstWord, shellFor } from "./shellquote";
-import type { ToolAvailability, ToolSpec } from "./types";
+import { firstWord, shellFor } from "../shellquote";
+import type { ToolAvailability, ToolSpec } from "../types";
 
 /** The absolute path of a command, or why it cannot be run (a directory or a file without x passes access(X_OK) checks people rely on). */
 function findCommand(cmd: string): { path: string } | { reason: string } {

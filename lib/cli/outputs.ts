@@ -3,16 +3,16 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { BenchError, ioCause, ioLine } from "./errors";
-import { writeExports, type ExportTargets } from "./export/write";
-import { writeDecisionReport } from "./report/decision";
-import { writeResults, type ResultsFile } from "./results";
-import { isInside } from "./config-safety";
-import { acquireLock, lockHeld, type Lock } from "./lock";
-import { freeLeftoverDestinations, nearestExisting } from "./space";
-import type { Replaced } from "./safe-fs";
-import { claimWorkspace } from "./workspace";
-import type { ResolvedConfig, ValueOrigin } from "./types";
+import { BenchError, ioCause, ioLine } from "../errors";
+import { writeExports, type ExportTargets } from "../export/write";
+import { writeDecisionReport } from "../report/decision";
+import { writeResults, type ResultsFile } from "../results/file";
+import { isInside } from "../config/safety";
+import { acquireLock, lockHeld, type Lock } from "../lock";
+import { freeLeftoverDestinations, nearestExisting } from "../platform/machine";
+import type { Replaced } from "../safe-fs";
+import { claimWorkspace } from "../workspace";
+import type { ResolvedConfig, ValueOrigin } from "../types";
 
 const EXPORT_FLAGS: Record<keyof ExportTargets, string> = { json: "--export-json", csv: "--export-csv", markdown: "--export-markdown" };
 

@@ -1,12 +1,12 @@
 // Compare two results files: per scenario and tool, B's mean time and peak memory against A's, with a bootstrap CI and a word.
 
 import Table from "cli-table3";
-import { measuredRuns } from "./analyze";
-import { sameBenchmark } from "./history";
-import type { ResultsFile, ScenarioResult } from "./results";
-import { bootstrapRatioCI, mean } from "./stats";
-import type { Interval } from "./types";
-import { formatBytes, formatDuration } from "./units";
+import { measuredRuns } from "../analyze/verdicts";
+import { sameBenchmark } from "../history/regressions";
+import type { ResultsFile, ScenarioResult } from "../results/file";
+import { bootstrapRatioCI, mean } from "../analyze/summary";
+import type { Interval } from "../types";
+import { formatBytes, formatDuration } from "../units";
 
 export type ChangeWord = "faster" | "slower" | "within noise" | "only in A" | "only in B" | "not comparable";
 

@@ -1,12 +1,12 @@
 // Impossible workloads, by arithmetic on the spec alone (no per-file loop): file counts, byte bounds, path lengths, plan memory, disk space.
 
 import fs from "node:fs";
-import { datasetPaths, longestPathBytes, specHash } from "./datasets";
-import { DEFAULTS } from "./defaults";
-import { workspacePaths } from "./plan";
-import type { Machine } from "./space";
-import type { FileGroup, WorkloadSpec } from "./types";
-import { formatBytes } from "./units";
+import { datasetPaths, longestPathBytes, specHash } from "../datasets/generate";
+import { DEFAULTS } from "../defaults";
+import { workspacePaths } from "../plan/plan";
+import type { Machine } from "../platform/machine";
+import type { FileGroup, WorkloadSpec } from "../types";
+import { formatBytes } from "../units";
 
 export interface WorkloadBounds {
   /** Regular-file names (hard links included, incremental additions included). */

@@ -1,19 +1,19 @@
 // Executing one scenario's plan: per run reset the destination, treat the cache, spawn and time, check the copy is real and the source intact, verify.
 
 import path from "node:path";
-import { dropCaches, residentFraction } from "./cache";
-import { closeLivePools, type Manifest } from "./datasets";
-import { DEFAULTS } from "./defaults";
-import { oneLine } from "./errors";
-import { oldLines, type Log } from "./log";
-import { describeReplaced } from "./safe-fs";
+import { dropCaches, residentFraction } from "../platform/linux";
+import { closeLivePools, type Manifest } from "../datasets/generate";
+import { DEFAULTS } from "../defaults";
+import { oneLine } from "../errors";
+import { oldLines, type Log } from "../log";
+import { describeReplaced } from "../safe-fs";
 import { SourceGuard } from "./source-check";
 import { killAll, runTool } from "./spawn";
 import { interleave, type Interleaved, type Slot, type SlotRunner, type ToolTiming } from "./timing";
-import type { CacheTreatment, PlannedRun, RunRecord, ScenarioPlan, ToolSpec } from "./types";
-import { formatSeconds } from "./units";
+import type { CacheTreatment, PlannedRun, RunRecord, ScenarioPlan, ToolSpec } from "../types";
+import { formatSeconds } from "../units";
 import { verifyCopy } from "./verify";
-import { destinationNotReal, realDestination, resetDestination } from "./workspace";
+import { destinationNotReal, realDestination, resetDestination } from "../workspace";
 
 export interface ScenarioSource {
   srcDir: string;

@@ -1,6 +1,6 @@
 // Statistics (pure): summaries, outliers, console warnings, bootstrap ratio CI, the time gate, Student-t helpers.
 
-import type { Interval, Summary } from "./types.ts";
+import type { Interval, Summary } from "../types.ts";
 
 // ---- basic moments -----------------------------------------------------------
 

@@ -4,11 +4,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node } from "yaml";
-import { DEFAULTS, defaultWorkspace } from "./defaults";
-import { BenchError } from "./errors";
-import { nearestExisting, type Machine } from "./space";
-import type { ScenarioSpec, ValueOrigin } from "./types";
-import { workloadProblems, type LimitProblem } from "./workload-limits";
+import { DEFAULTS, defaultWorkspace } from "../defaults";
+import { BenchError } from "../errors";
+import { nearestExisting, type Machine } from "../platform/machine";
+import type { ScenarioSpec, ValueOrigin } from "../types";
+import { workloadProblems, type LimitProblem } from "./limits";
 
 type Path = (string | number)[];
 

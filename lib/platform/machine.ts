@@ -3,8 +3,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { removeInside } from "./safe-fs";
-import { isOurs, workspaceReal } from "./workspace";
+import { removeInside } from "../safe-fs";
+import { isOurs, workspaceReal } from "../workspace";
 
 export interface FsSpace {
   /** The existing directory that was measured (the path itself or its nearest existing ancestor). */

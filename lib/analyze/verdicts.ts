@@ -1,9 +1,9 @@
 // Analysis: per-tool statistics from run records, candidate-vs-baseline verdicts, the overall decision.
 
-import { DEFAULTS } from "./defaults";
-import { EXIT } from "./errors";
-import { bootstrapRatioCI, gateTime, median, summarize, warnings as sampleWarnings } from "./stats";
-import type { CandidateVerdict, RunRecord, ScenarioPlan, ToolResult, ToolStats } from "./types";
+import { DEFAULTS } from "../defaults";
+import { EXIT } from "../errors";
+import { bootstrapRatioCI, gateTime, median, summarize, warnings as sampleWarnings } from "./summary";
+import type { CandidateVerdict, RunRecord, ScenarioPlan, ToolResult, ToolStats } from "../types";
 
 export interface WorkloadTotals {
   files: number;

@@ -3,32 +3,32 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pkg from "../package.json" with { type: "json" };
-import { decide, toolResults, verdicts, type Decision } from "./analyze";
-import { envOverrides, loadConfig, type Overrides } from "./config";
-import { BenchError, EXIT, ioCause, ioLine, parseFlags, reportingErrors } from "./errors";
-import { captureEnvironment, hostId } from "./env";
-import { executeScenario } from "./execute";
-import type { ExportTargets } from "./export/write";
-import { oldLines, openLog, type Log } from "./log";
-import { buildPlan, workspacePaths } from "./plan";
-import { prepareSources, expectedSourceDir } from "./sources";
-import { gateLines, scenarioLines } from "./report/console";
-import { scenarioDistribution } from "./report/distribution";
-import { resultsPath, type ResultsFile, type ScenarioResult } from "./results";
-import { cleanupMeter, getMeter, killAll } from "./spawn";
-import { Aborted, ENGINE, samplingOptions, type Interleaved } from "./timing";
-import { probeVersions, resolveTools } from "./tools";
-import type { ResolvedConfig, ScenarioPlan } from "./types";
-import { formatBytes } from "./units";
-import { removeWorkspace } from "./workspace";
+import pkg from "../../package.json" with { type: "json" };
+import { decide, toolResults, verdicts, type Decision } from "../analyze/verdicts";
+import { envOverrides, loadConfig, type Overrides } from "../config/load";
+import { BenchError, EXIT, ioCause, ioLine, parseFlags, reportingErrors } from "../errors";
+import { captureEnvironment, hostId } from "../platform/host";
+import { executeScenario } from "../run/execute";
+import type { ExportTargets } from "../export/write";
+import { oldLines, openLog, type Log } from "../log";
+import { buildPlan, workspacePaths } from "../plan/plan";
+import { prepareSources, expectedSourceDir } from "../datasets/sources";
+import { gateLines, scenarioLines } from "../report/console";
+import { scenarioDistribution } from "../report/distribution";
+import { resultsPath, type ResultsFile, type ScenarioResult } from "../results/file";
+import { cleanupMeter, getMeter, killAll } from "../run/spawn";
+import { Aborted, ENGINE, samplingOptions, type Interleaved } from "../run/timing";
+import { probeVersions, resolveTools } from "../run/tools";
+import type { ResolvedConfig, ScenarioPlan } from "../types";
+import { formatBytes } from "../units";
+import { removeWorkspace } from "../workspace";
 import { runCompare, runReport } from "./commands";
-import { checkRegressions, exitWithRegressions, regressionLines } from "./history";
-import { takeoverNote } from "./lock";
-import { applyRetention, retentionLines } from "./retention";
+import { checkRegressions, exitWithRegressions, regressionLines } from "../history/regressions";
+import { takeoverNote } from "../lock";
+import { applyRetention, retentionLines } from "../history/retention";
 import { claimAndCheck, OutputWriter } from "./outputs";
-import { describeReplaced } from "./safe-fs";
-import { defaultIO, type CliIO } from "./io";
+import { describeReplaced } from "../safe-fs";
+import { defaultIO, type CliIO } from "../io";
 
 const USAGE = `usage: bun run bench [options]
 
@@ -59,7 +59,7 @@ exit codes: 0 GO (or no gate and all runs completed), 1 NO-GO, 2 usage or config
             5 workspace locked by another run, 6 an output could not be written (results saved
             to the temp folder when possible; the error line says where and why), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP)`;
 
-export type { CliIO } from "./io";
+export type { CliIO } from "../io";
 
 function globToRegExp(glob: string): RegExp {
   const esc = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
