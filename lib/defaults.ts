@@ -18,6 +18,8 @@ export const DEFAULTS = {
   bootstrapResamples: 10_000,
   confidence: 0.95,
   versionTimeoutMs: 1500,
+  /** Up to this size a group is "small files" in the old script's wording ("Generating N small files…"). */
+  smallFileMaxBytes: 1024 * 1024,
   /**
    * Memory the dataset generator holds per planned entry (plan, manifest, hashes, the manifest's JSON)
    * = planBytesPerFile + planBytesPerPathByte × path bytes. Measured as the slope of peak RSS over
@@ -30,6 +32,8 @@ export const DEFAULTS = {
   maxDatasetFiles: 2 ** 32 - 1,
   /** Linux PATH_MAX, including the terminating NUL. */
   pathMaxBytes: 4096,
+  /** Longest file name (NAME_MAX) on the file systems benchmarks run on. */
+  nameMaxBytes: 255,
   /** Longest prefix mirrorbench puts between the workspace and a dataset's tree (datasets/.tmp-<hash>-<pid>-<n>/tree/). */
   datasetPrefixBytes: 64,
   /**

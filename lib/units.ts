@@ -54,7 +54,7 @@ export function formatBytes(bytes: number): string {
     v /= 1024;
     i++;
   }
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
 /** Seconds with 3 decimals, the old script's <s.sss>. */

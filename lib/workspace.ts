@@ -5,8 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { BenchError } from "./errors";
 import { LOCK_NAME, lockHeldByOther } from "./lock";
-import { workspacePaths } from "./plan/plan";
-import { dropLink, ensureRealDir, firstNonDir, lstatOrNull, removeInside, type Replaced } from "./safe-fs";
+import { workspacePaths } from "./paths";
+import { describeReplaced, dropLink, ensureRealDir, firstNonDir, lstatOrNull, removeInside, type Replaced } from "./safe-fs";
 
 const MARKER = ".mirrorbench";
 
@@ -154,4 +154,25 @@ export function removeWorkspace(workspace: string): boolean {
   }
 }
 
-export { workspacePaths };
+/**
+ * Everything under <workspace>/datasets is the harness's: the folder itself, each dataset folder and
+ * what sits directly in it must not be links (a link would make regeneration delete or write
+ * outside the workspace). Links found there are removed as links (the dataset is then regenerated);
+ * the trees below are never followed. Returns the warning lines.
+ */
+export function containDatasets(datasetsRoot: string): string[] {
+  const workspace = path.dirname(datasetsRoot);
+  const real = inWorkspace(workspace, datasetsRoot);
+  const lines = ensureRealDir(workspaceReal(workspace), real).map((r) => describeReplaced(r));
+  const inner: Replaced[] = [];
+  for (const name of fs.readdirSync(real)) {
+    const dir = path.join(real, name);
+    const r = dropLink(dir);
+    if (r) inner.push(r);
+    else if (lstatOrNull(dir)?.isDirectory()) for (const entry of fs.readdirSync(dir)) {
+      const re = dropLink(path.join(dir, entry));
+      if (re) inner.push(re);
+    }
+  }
+  return [...lines, ...inner.map((r) => describeReplaced(r, "(the dataset is regenerated)"))];
+}

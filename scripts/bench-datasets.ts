@@ -11,9 +11,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import type { DatasetSpec, VerifySpec } from "../lib/types.ts";
-import { ensureDataset, datasetTotals } from "../lib/datasets/generate.ts";
+import { ensureDataset } from "../lib/datasets/store.ts";
+import { datasetTotals } from "../lib/datasets/tree.ts";
 import { verifyCopy } from "../lib/run/verify.ts";
-import { prepareIncremental, restoreMirror, forget } from "../lib/datasets/changes.ts";
+import { prepareIncremental } from "../lib/datasets/changes.ts";
+import { BaseMirror } from "../lib/datasets/restore.ts";
 import { compareSnapshots, snapshotSource } from "../lib/run/source-check.ts";
 import { structureCheck } from "../lib/datasets/check.ts";
 import { removeEntry } from "../lib/safe-fs.ts";
@@ -134,21 +136,22 @@ async function main() {
 
     log("restore");
     const dstEmpty = path.join(work, "restore-empty");
+    // As in a run: one BaseMirror per scenario, which remembers what it left in each destination.
+    const mirror = new BaseMirror(ds.dir);
     fs.mkdirSync(dstEmpty);
-    const [, restoreEmptyMs] = await timed(() => restoreMirror(ds.dir, dstEmpty));
+    const [, restoreEmptyMs] = await timed(() => mirror.restore(dstEmpty));
     out(`restore ${N} base mirror into an empty dest: ${(restoreEmptyMs / cpMs).toFixed(2)}x cp -a (ours ${s(restoreEmptyMs)}, cp -a ${s(cpMs)}; target <= 1.00x)`);
 
     // The usual case: a tool mirrored a changed source (1% touched, deleted, added, renamed) into dst.
     const k = Math.max(1, Math.floor(n / 100));
     const inc = await prepareIncremental(ds, { kind: "incremental", dataset: small, changes: { touch: k, delete: k, add: k, addBytes: 4096, rename: k } }, root);
     run("rsync", ["-a", "--delete", "--whole-file", "--inplace", "--no-compress", inc.srcDir + "/", dstEmpty + "/"]);
-    const [, restoreToolMs] = await timed(() => restoreMirror(inc.baseMirrorDir, dstEmpty));
+    const [, restoreToolMs] = await timed(() => mirror.restore(dstEmpty));
     out(`restore ${N} base mirror after an rsync run (1% changed): ${(restoreToolMs / cpMs).toFixed(2)}x cp -a (ours ${s(restoreToolMs)}, cp -a ${s(cpMs)}; target <= 1.00x)`);
 
-    // Worst case: a destination restoreMirror has never seen (new process): every file is compared.
+    // Worst case: a destination this BaseMirror has never seen (a new scenario): every file is compared.
     const unknown = path.join(work, "cp2");
-    forget(unknown);
-    const [, restoreUnknownMs] = await timed(() => restoreMirror(ds.dir, unknown));
+    const [, restoreUnknownMs] = await timed(() => new BaseMirror(ds.dir).restore(unknown));
     out(`restore ${N} base mirror into an unknown full dest: ${(restoreUnknownMs / cpMs).toFixed(2)}x cp -a (ours ${s(restoreUnknownMs)}, cp -a ${s(cpMs)}; target <= 1.00x)`);
     for (const d of [dstEmpty, unknown]) {
       const r = await verifyCopy(ds.dir, ds.manifest, d, ALL);

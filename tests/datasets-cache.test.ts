@@ -3,7 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { DatasetSpec, FileGroup } from "../lib/types.ts";
-import { DatasetSpaceError, checkSpec, consoleProgress, ensureDataset, specHash } from "../lib/datasets/generate.ts";
+import { DatasetSpaceError, ensureDataset } from "../lib/datasets/store.ts";
+import { checkSpec } from "../lib/layout.ts";
+import { consoleProgress } from "../lib/datasets/progress.ts";
+import { specHash } from "../lib/paths.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-dscache-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -84,14 +87,18 @@ test("a dataset bigger than the free space fails up front naming the hash and th
   expect(fs.readdirSync(r)).toEqual([]);
 });
 
-test("checkSpec reports paths beyond PATH_MAX, reserved names and links without files", () => {
+test("checkSpec reports paths beyond PATH_MAX, reserved names and links without files, each at its group and key", () => {
+  const messages = (d: DatasetSpec) => checkSpec(d).map((p) => p.message).join("\n");
   const deep: DatasetSpec = spec({ names: "long", depth: 30 });
-  expect(checkSpec(deep).join("\n")).toContain("PATH_MAX");
+  expect(messages(deep)).toContain("PATH_MAX");
+  expect(checkSpec(deep)[0]).toMatchObject({ group: 0, field: "depth" });
   expect(checkSpec(spec({ names: "deep", depth: 2 }))).toEqual([]);
-  expect(checkSpec(spec({ name: "_extras" })).join("\n")).toContain("reserved");
+  expect(messages(spec({ name: "_extras" }))).toContain("reserved");
+  expect(checkSpec(spec({ name: "_extras" }))[0]).toMatchObject({ group: 0, field: "name" });
   const noFiles = spec({ count: 0 });
   noFiles.extras.symlinks = 2;
-  expect(checkSpec(noFiles).join("\n")).toContain("extras.symlinks");
+  expect(messages(noFiles)).toContain("extras.symlinks");
+  expect(checkSpec(noFiles)[0]).toMatchObject({ group: null, field: "extras" });
   expect(checkSpec(spec())).toEqual([]);
 });
 

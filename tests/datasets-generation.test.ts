@@ -4,7 +4,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import type { DatasetSpec, FileGroup } from "../lib/types.ts";
-import { OLD_MTIME_MS, FIXED_MTIME_MS, datasetTotals, ensureDataset, specHash } from "../lib/datasets/generate.ts";
+import { OLD_MTIME_MS, FIXED_MTIME_MS } from "../lib/layout.ts";
+import { datasetTotals } from "../lib/datasets/tree.ts";
+import { ensureDataset } from "../lib/datasets/store.ts";
+import { specHash } from "../lib/paths.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-dsgen-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { invalidateDataset, invalidReason, structureCheck } from "../lib/datasets/check.ts";
-import { deepCheck, ensureDataset } from "../lib/datasets/generate.ts";
+import { deepCheck, ensureDataset } from "../lib/datasets/store.ts";
 import type { DatasetSpec } from "../lib/types.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-dsint-"));

@@ -3,8 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ChangeSetSpec, DatasetSpec, WorkloadSpec } from "../lib/types.ts";
-import { ensureDataset, type DatasetHandle } from "../lib/datasets/generate.ts";
-import { prepareIncremental, restoreMirror, forget, checkChanges } from "../lib/datasets/changes.ts";
+import { ensureDataset, type DatasetHandle } from "../lib/datasets/store.ts";
+import { prepareIncremental, checkChanges } from "../lib/datasets/changes.ts";
+import { BaseMirror } from "../lib/datasets/restore.ts";
 import { verifyCopy } from "../lib/run/verify.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-incr-"));
@@ -20,9 +21,12 @@ const wl = (c: ChangeSetSpec | null = changes, kind: WorkloadSpec["kind"] = "inc
 let n = 0;
 let root: string;
 let base: DatasetHandle;
+/** One per test file, as one per scenario in a run: it remembers the destinations it restored. */
+let mirror: BaseMirror;
 beforeAll(async () => {
   root = path.join(tmp, "datasets");
   base = await ensureDataset(spec, root);
+  mirror = new BaseMirror(base.dir);
 });
 function newDst(): string {
   const d = path.join(tmp, `dst${n++}`);
@@ -68,9 +72,9 @@ test("more changes than plain files is refused with a message", async () => {
   await expect(prepareIncremental(base, wl({ touch: 100, delete: 0, add: 0, addBytes: 0, rename: 0 }), root)).rejects.toThrow(/only \d+ plain files/);
 });
 
-test("restoreMirror fills an empty destination with an exact copy of the base", async () => {
+test("restoring the base mirror fills an empty destination with an exact copy of the base", async () => {
   const dst = newDst();
-  await restoreMirror(base.dir, dst);
+  await mirror.restore(dst);
   expect((await verifyCopy(base.dir, base.manifest, dst, ALL)).ok).toBe(true);
   const link = base.manifest.entries.find((e) => e.linkOf)!;
   expect(fs.statSync(path.join(dst, link.path)).ino).toBe(fs.statSync(path.join(dst, link.linkOf!)).ino);
@@ -79,23 +83,23 @@ test("restoreMirror fills an empty destination with an exact copy of the base", 
   expect(fs.statSync(path.join(dst, f.path)).ino).not.toBe(fs.statSync(path.join(base.dir, f.path)).ino);
 });
 
-test("restoreMirror undoes what a tool did to the destination", async () => {
+test("restoring the base mirror undoes what a tool did to the destination", async () => {
   const inc = await prepareIncremental(base, wl(), root);
   const dst = newDst();
-  await restoreMirror(base.dir, dst);
+  await mirror.restore(dst);
   // The "tool": mirror the changed source, plus damage of its own.
   fs.rmSync(dst, { recursive: true });
   fs.cpSync(inc.srcDir, dst, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
   fs.writeFileSync(path.join(dst, "stray"), "x");
   fs.symlinkSync("nowhere", path.join(dst, "g0", "dangling"));
   expect((await verifyCopy(base.dir, base.manifest, dst, ALL)).ok).toBe(false);
-  await restoreMirror(base.dir, dst);
+  await mirror.restore(dst);
   expect((await verifyCopy(base.dir, base.manifest, dst, ALL)).ok).toBe(true);
 });
 
-test("restoreMirror catches an in-place write that kept size and mtime", async () => {
+test("restoring the base mirror catches an in-place write that kept size and mtime", async () => {
   const dst = newDst();
-  await restoreMirror(base.dir, dst);
+  await mirror.restore(dst);
   const f = base.manifest.entries.find((e) => e.type === "file" && !e.linkOf && e.size > 8 && !base.manifest.entries.some((x) => x.linkOf === e.path))!;
   const abs = path.join(dst, f.path);
   const tamper = () => {
@@ -106,23 +110,23 @@ test("restoreMirror catches an in-place write that kept size and mtime", async (
     fs.utimesSync(abs, st.atime, st.mtime);
   };
   tamper(); // seen through the remembered ctime
-  await restoreMirror(base.dir, dst);
+  await mirror.restore(dst);
   expect((await verifyCopy(base.dir, base.manifest, dst, ALL)).ok).toBe(true);
   tamper();
-  forget(dst); // as in a new process: found by comparing content
-  await restoreMirror(base.dir, dst);
+  mirror.forget(dst); // as a new scenario would: found by comparing content
+  await mirror.restore(dst);
   expect((await verifyCopy(base.dir, base.manifest, dst, ALL)).ok).toBe(true);
 });
 
-test("restoreMirror replaces a directory that became a file and a file that became a directory", async () => {
+test("restoring the base mirror replaces a directory that became a file and a file that became a directory", async () => {
   const dst = newDst();
-  await restoreMirror(base.dir, dst);
+  await mirror.restore(dst);
   const dir = base.manifest.entries.find((e) => e.type === "dir" && e.path.startsWith("g0/"))!;
   const file = base.manifest.entries.find((e) => e.type === "file" && !e.path.startsWith(dir.path + "/") && !e.linkOf)!;
   fs.rmSync(path.join(dst, dir.path), { recursive: true });
   fs.writeFileSync(path.join(dst, dir.path), "now a file");
   fs.rmSync(path.join(dst, file.path));
   fs.mkdirSync(path.join(dst, file.path));
-  await restoreMirror(base.dir, dst);
+  await mirror.restore(dst);
   expect((await verifyCopy(base.dir, base.manifest, dst, ALL)).ok).toBe(true);
 });

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { BenchError } from "../lib/errors";
 import { LOCK_NAME } from "../lib/lock";
-import { workspacePaths } from "../lib/plan/plan";
+import { workspacePaths } from "../lib/paths";
 import { ensureRealDir, firstNonDir, listKinds, removeEntry, removeInside, walk } from "../lib/safe-fs";
 import { claimWorkspace, OWN_TOP_LEVEL, removeWorkspace, resetDestination } from "../lib/workspace";
 

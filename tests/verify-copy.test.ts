@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import type { DatasetSpec, VerifySpec } from "../lib/types.ts";
-import { ensureDataset, type DatasetHandle } from "../lib/datasets/generate.ts";
+import { ensureDataset, type DatasetHandle } from "../lib/datasets/store.ts";
 import { verifyCopy } from "../lib/run/verify.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-verify-"));

@@ -11,8 +11,9 @@ import { captureEnvironment, hostId } from "../platform/host";
 import { executeScenario } from "../run/execute";
 import type { ExportTargets } from "../export/write";
 import { oldLines, openLog, type Log } from "../log";
-import { buildPlan, workspacePaths } from "../plan/plan";
-import { prepareSources, expectedSourceDir } from "../datasets/sources";
+import { buildPlan } from "../plan/plan";
+import { sourcePaths, workspacePaths } from "../paths";
+import { prepareSources } from "../datasets/sources";
 import { gateLines, scenarioLines } from "../report/console";
 import { scenarioDistribution } from "../report/distribution";
 import { resultsPath, type ResultsFile, type ScenarioResult } from "../results/file";
@@ -198,7 +199,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     if (opts.dryRun) {
       const avail = resolveTools(config.tools);
       const ws = workspacePaths(config.workspace);
-      const plan = buildPlan(config, avail, (s) => expectedSourceDir(s.workload, ws.datasets), opts.only);
+      const plan = buildPlan(config, avail, (s) => sourcePaths(s.workload, ws.datasets).srcDir, opts.only);
       printPlan(plan.scenarios, config, io);
       return EXIT.go;
     }

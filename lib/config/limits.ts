@@ -1,9 +1,9 @@
 // Impossible workloads, by arithmetic on the spec alone (no per-file loop): file counts, byte bounds, path lengths, plan memory, disk space.
 
 import fs from "node:fs";
-import { datasetPaths, longestPathBytes, specHash } from "../datasets/generate";
 import { DEFAULTS } from "../defaults";
-import { workspacePaths } from "../plan/plan";
+import { longestPathBytes } from "../layout";
+import { datasetPaths, specHash, workspacePaths } from "../paths";
 import type { Machine } from "../platform/machine";
 import type { FileGroup, WorkloadSpec } from "../types";
 import { formatBytes } from "../units";

@@ -4,9 +4,9 @@ import fs from "node:fs";
 import path from "node:path";
 import YAML, { LineCounter, type Document, isMap, isSeq, isScalar } from "yaml";
 import { checkNameKey, checkWorkload, duplicateKeyError, resolvePlaces, type OverrideOrigins } from "./safety";
-import { checkSpec } from "../datasets/generate";
 import { DEFAULTS } from "../defaults";
 import { BenchError } from "../errors";
+import { checkSpec } from "../layout";
 import { realMachine, type Machine } from "../platform/machine";
 import { fillShell, PLACEHOLDER, ShellTemplateError, shellFor, type ShellKind } from "../shellquote";
 import type {
@@ -434,9 +434,8 @@ function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: string[], 
     if (names.size !== groups.length) r.fail([...w, "groups"], "two groups share a name", "give each group its own name:");
     // Limits only the generator knows (NAME_MAX, PATH_MAX, extras without files), located where we can.
     for (const problem of checkSpec({ seed, groups, extras })) {
-      const gi = /^groups\[(\d+)\]/.exec(problem);
-      const at: Path = gi ? (hasFiles ? [...w, "files"] : [...w, "groups", Number(gi[1])]) : problem.startsWith("extras") ? [...w, "extras"] : w;
-      r.fail(at, problem.replace(/^groups\[\d+\] \([^)]*\): /, ""));
+      const g: Path = problem.group === null ? w : hasFiles ? [...w, "files"] : [...w, "groups", problem.group];
+      r.fail(problem.field === "extras" ? [...w, "extras"] : [...g, problem.field], problem.message);
     }
 
     let changes: ChangeSetSpec | null = null;
@@ -476,7 +475,7 @@ function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: string[], 
     const variants = expandSweep(r, [...p, "sweep"], base, hasFiles);
     // Impossible workloads are config errors, so --dry-run and --list refuse them too; sweep values are checked one by one.
     for (const v of variants) {
-      if (v !== base) for (const problem of checkSpec(v.workload.dataset)) r.fail([...p, "sweep"], `${v.name}: ${problem.replace(/^groups\[\d+\] \([^)]*\): /, "")}`);
+      if (v !== base) for (const problem of checkSpec(v.workload.dataset)) r.fail([...p, "sweep"], `${v.name}: ${problem.message}`);
       if (machine) checkWorkload(r, p, v, hasFiles, workspace, machine);
     }
     out.push(...variants);

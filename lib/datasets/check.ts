@@ -5,8 +5,8 @@
 // Directory mtimes are not compared: incremental trees rewrite files in place, which moves them.
 import fs from "node:fs";
 import path from "node:path";
-import type { Manifest } from "./generate";
 import { removeEntry, walk, type Kind } from "../safe-fs";
+import type { Manifest } from "./manifest";
 
 const INVALID = "invalid";
 

@@ -1,69 +1,36 @@
 // Each scenario's source: the cached dataset (and for incremental/resync the changed tree and its base mirror).
 
-import fs from "node:fs";
 import path from "node:path";
-import { invalidateDataset } from "./check";
-import { consoleProgress, datasetPaths, DatasetSpaceError, ensureDataset, specHash } from "./generate";
 import { BenchError } from "../errors";
-import { describeReplaced, dropLink, ensureRealDir, lstatOrNull, type Replaced } from "../safe-fs";
-import type { ScenarioSource } from "../run/execute";
 import { oldLines, type Log } from "../log";
-import type { ScenarioSpec, WorkloadSpec } from "../types";
+import { specHash } from "../paths";
+import type { ScenarioSpec } from "../types";
 import { formatBytes } from "../units";
-import { inWorkspace, workspaceReal } from "../workspace";
+import { containDatasets } from "../workspace";
+import { prepareIncremental, type ChangeSummary } from "./changes";
+import { invalidateDataset } from "./check";
+import type { Manifest } from "./manifest";
+import { announce, consoleProgress } from "./progress";
+import { BaseMirror } from "./restore";
+import { DatasetSpaceError, ensureDataset } from "./store";
+
+/** What the run stage needs of a scenario's source: where it is, what it holds, and how to reset, invalidate and rebuild it. */
+export interface ScenarioSource {
+  srcDir: string;
+  manifest: Manifest;
+  /** For incremental/resync: makes a destination the base mirror again before each run. */
+  restore: ((dst: string) => Promise<void>) | null;
+  /** Marks the cached source invalid (a tool modified it), so its next use regenerates it. */
+  invalidate?: (reason: string) => void;
+  /** Regenerates a source a tool modified, at the same path. */
+  rebuild?: () => Promise<void>;
+}
 
 export interface PreparedSource {
   source: ScenarioSource;
   datasetHash: string;
   reused: boolean;
-  changes: unknown;
-}
-
-/** Where the tools will read from, known from the spec alone (for --dry-run). */
-export function expectedSourceDir(w: WorkloadSpec, datasetsRoot: string): string {
-  const p = datasetPaths(datasetsRoot, specHash(w.dataset));
-  return w.kind === "copy" ? p.tree : `${p.dir}/<${w.kind} source, prepared at run time>`;
-}
-
-/** Up to this size a group is "small files" in the old script's wording. */
-const SMALL_FILE_MAX_BYTES = 1024 * 1024;
-
-function announce(s: ScenarioSpec, datasetsRoot: string, log: Log): void {
-  const p = datasetPaths(datasetsRoot, specHash(s.workload.dataset));
-  // The old script's "Generating …" lines only when we will generate; a cached dataset says so instead.
-  if (fs.existsSync(p.complete)) {
-    log.line(`Reusing cached dataset ${path.basename(p.dir)} (quick check of sizes and mtimes)`);
-    return;
-  }
-  for (const g of s.workload.dataset.groups) {
-    const each = g.minBytes === g.maxBytes ? String(g.minBytes) : `${g.minBytes}-${g.maxBytes}`;
-    if (g.count === 1) log.line(oldLines.generatingPayload(Math.round(g.minBytes / 1048576)));
-    else if (g.maxBytes <= SMALL_FILE_MAX_BYTES) log.line(oldLines.generatingSmall(g.count, each));
-    else log.line(`Generating ${g.count} files (${each} bytes each)...`);
-  }
-}
-
-/**
- * Everything under <workspace>/datasets is the harness's: the folder itself, each dataset folder and
- * what sits directly in it must not be links (a link would make regeneration delete or write
- * outside the workspace). Links found there are removed as links (the dataset is then regenerated);
- * the trees below are never followed. Returns the warning lines.
- */
-function containDatasets(datasetsRoot: string): string[] {
-  const workspace = path.dirname(datasetsRoot);
-  const real = inWorkspace(workspace, datasetsRoot);
-  const lines = ensureRealDir(workspaceReal(workspace), real).map((r) => describeReplaced(r));
-  const inner: Replaced[] = [];
-  for (const name of fs.readdirSync(real)) {
-    const dir = path.join(real, name);
-    const r = dropLink(dir);
-    if (r) inner.push(r);
-    else if (lstatOrNull(dir)?.isDirectory()) for (const entry of fs.readdirSync(dir)) {
-      const re = dropLink(path.join(dir, entry));
-      if (re) inner.push(re);
-    }
-  }
-  return [...lines, ...inner.map((r) => describeReplaced(r, "(the dataset is regenerated)"))];
+  changes: ChangeSummary | null;
 }
 
 export async function prepareSources(
@@ -98,17 +65,17 @@ export async function prepareSources(
     const rebuild = async () => void (await dataset(false));
     return { source: { srcDir: base.dir, manifest: base.manifest, restore: null, invalidate: invalidate(base.dir), rebuild }, datasetHash: hash, reused: base.reused, changes: null };
   }
-  // Loaded only when a scenario needs it.
-  const { prepareIncremental, restoreMirror } = await import("./changes");
   const changed = (b: typeof base) => prepareIncremental(b, s.workload, datasetsRoot, (why) => log.line(`Regenerating the changed tree of dataset ${hash}: ${why}`));
   const inc = await changed(base);
   const rebuild = async () => void (await changed(await dataset(false)));
+  // One per scenario: what it remembers about its destinations ends with the scenario.
+  const mirror = new BaseMirror(inc.baseMirrorDir);
   if (inc.changes) {
     const c = inc.changes;
     log.line(`Change set: ${c.touched} touched, ${c.deleted} deleted, ${c.added} added (${formatBytes(c.addedBytes)}), ${c.renamed} renamed`);
   }
   return {
-    source: { srcDir: inc.srcDir, manifest: inc.srcManifest, restore: (dst: string) => restoreMirror(inc.baseMirrorDir, dst), invalidate: invalidate(inc.srcDir), rebuild },
+    source: { srcDir: inc.srcDir, manifest: inc.srcManifest, restore: (dst: string) => mirror.restore(dst), invalidate: invalidate(inc.srcDir), rebuild },
     datasetHash: hash,
     reused: base.reused,
     changes: inc.changes,

@@ -1,22 +1,8 @@
 // The plan: scenarios × tools → an ordered list of runs (pure: no spawning, no file system).
 
-import path from "node:path";
+import { workspacePaths } from "../paths";
 import { CMD_SHELL, fillShell, PLACEHOLDER, shellFor } from "../shellquote";
 import type { Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability, ToolSpec } from "../types";
-
-/** Directory-safe name for a scenario (sweep names carry brackets and '='). */
-export function slug(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, "_");
-}
-
-export function workspacePaths(workspace: string) {
-  return {
-    marker: path.join(workspace, ".mirrorbench"),
-    log: path.join(workspace, "bench.log"),
-    datasets: path.join(workspace, "datasets"),
-    dst: (scenario: string, tool: string) => path.join(workspace, "dst", slug(scenario), slug(tool)),
-  };
-}
 
 /** argv tools get the paths verbatim (no shell sees them); a shell tool's string gets them quoted for its shell. */
 export function renderArgv(tool: ToolSpec, src: string, dst: string, platform: string = process.platform): string[] {

@@ -2,7 +2,8 @@
 
 import path from "node:path";
 import { dropCaches, residentFraction } from "../platform/linux";
-import { closeLivePools, type Manifest } from "../datasets/generate";
+import { closeLivePools } from "../datasets/pool";
+import type { ScenarioSource } from "../datasets/sources";
 import { DEFAULTS } from "../defaults";
 import { oneLine } from "../errors";
 import { oldLines, type Log } from "../log";
@@ -14,17 +15,6 @@ import type { CacheTreatment, PlannedRun, RunRecord, ScenarioPlan, ToolSpec } fr
 import { formatSeconds } from "../units";
 import { verifyCopy } from "./verify";
 import { destinationNotReal, realDestination, resetDestination } from "../workspace";
-
-export interface ScenarioSource {
-  srcDir: string;
-  manifest: Manifest;
-  /** For incremental/resync: makes a destination the base mirror again before each run. */
-  restore: ((dst: string) => Promise<void>) | null;
-  /** Marks the cached source invalid (a tool modified it), so its next use regenerates it. */
-  invalidate?: (reason: string) => void;
-  /** Regenerates a source a tool modified, at the same path. */
-  rebuild?: () => Promise<void>;
-}
 
 export interface ExecuteOptions {
   workspace: string;

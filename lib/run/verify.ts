@@ -15,9 +15,10 @@
 //   tool option (rsync -H), not correctness.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { VerifySpec } from "../types.ts";
-import { hashFiles, poolFor, type Manifest, type ManifestEntry } from "../datasets/generate.ts";
-import { listKinds, lstatOrNull } from "../safe-fs.ts";
+import type { VerifySpec } from "../types";
+import type { Manifest, ManifestEntry } from "../datasets/manifest";
+import { hashFiles, poolFor } from "../datasets/pool";
+import { listKinds, lstatOrNull } from "../safe-fs";
 
 export interface VerifyResult {
   ok: boolean;

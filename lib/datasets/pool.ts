@@ -1,0 +1,172 @@
+// The data workers: a pool of Bun Workers (inline below a few thousand files) that write, hash and copy files in batches.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { combineChunkHashes, handleRequest, type HashPiece, type HashResult, type WorkerRequest, type WorkerResponse } from "./worker";
+
+/** Files bigger than this are split into pieces written/hashed by several workers. */
+export const PIECE_BYTES = 64 << 20;
+
+type Req = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, "id" | "mirrorbenchData"> : never) : never;
+
+/**
+ * In a `bun build --compile` executable the worker is a second entrypoint, addressed from the
+ * bundle root ("./lib/…"); import.meta.url there points at the executable, not at this file.
+ */
+function workerSpecifier(): string {
+  return import.meta.url.startsWith("file:///$bunfs/") ? "./lib/datasets/worker.ts" : new URL("./worker.ts", import.meta.url).href;
+}
+
+/** Pools not closed yet: a run abandoned for overrunning its budget has its workers terminated (execute.ts). */
+const livePools = new Set<DataPool>();
+
+export function closeLivePools(): number {
+  const n = livePools.size;
+  for (const p of [...livePools]) p.close();
+  return n;
+}
+
+/** Runs batches on N Bun Workers (or inline when N = 0); callers submit all work, then await. */
+export class DataPool {
+  private workers: Worker[] = [];
+  private idle: Worker[] = [];
+  private queue: { req: WorkerRequest; resolve: (r: WorkerResponse) => void }[] = [];
+  private pending = new Map<number, (r: WorkerResponse) => void>();
+  private nextId = 1;
+  constructor(readonly size: number) {
+    livePools.add(this);
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(workerSpecifier());
+      w.addEventListener("message", (ev: MessageEvent) => {
+        const res = ev.data as WorkerResponse;
+        const cb = this.pending.get(res.id);
+        this.pending.delete(res.id);
+        this.idle.push(w);
+        this.pump();
+        cb?.(res);
+      });
+      w.addEventListener("error", (ev: ErrorEvent) => {
+        for (const [id, cb] of this.pending) cb({ id, ok: false, code: null, message: `data worker failed: ${ev.message}`, path: null });
+        this.pending.clear();
+      });
+      this.workers.push(w);
+      this.idle.push(w);
+    }
+  }
+  run(r: Req): Promise<WorkerResponse> {
+    const req = { ...r, id: this.nextId++, mirrorbenchData: true } as WorkerRequest;
+    if (this.size === 0) return Promise.resolve(handleRequest(req));
+    return new Promise((resolve) => {
+      this.queue.push({ req, resolve });
+      this.pump();
+    });
+  }
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const w = this.idle.pop()!;
+      const { req, resolve } = this.queue.shift()!;
+      this.pending.set(req.id, resolve);
+      w.postMessage(req);
+    }
+  }
+  close(): void {
+    livePools.delete(this);
+    for (const w of this.workers) w.terminate();
+    this.workers = [];
+  }
+}
+
+/** Workers pay off above a few thousand files or tens of MiB; below, their start-up dominates. */
+export function poolFor(files: number, bytes: number): DataPool {
+  const cores = Number(process.env.MIRRORBENCH_DATA_WORKERS) || Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8));
+  const worth = files >= 2000 || bytes >= 64 << 20;
+  return new DataPool(worth && cores > 1 ? cores : 0);
+}
+
+/** Batches of pieces: whole files grouped up to `batchBytes`/`batchFiles`, big files split into PIECE_BYTES ranges. */
+export function batchBySize<T>(items: T[], bytesOf: (t: T) => number, batchFiles: number, batchBytes: number): T[][] {
+  const batches: T[][] = [];
+  let cur: T[] = [];
+  let curBytes = 0;
+  for (const it of items) {
+    cur.push(it);
+    curBytes += bytesOf(it);
+    if (cur.length >= batchFiles || curBytes >= batchBytes) {
+      batches.push(cur);
+      cur = [];
+      curBytes = 0;
+    }
+  }
+  if (cur.length) batches.push(cur);
+  return batches;
+}
+
+/** Hash many files (whole) with the pool, splitting big ones; results keyed by input index. */
+export async function hashFiles(
+  pool: DataPool,
+  files: { path: string; sizeHint: number }[],
+  onDone?: (files: number, bytes: number) => void,
+): Promise<HashResult[]> {
+  const results: HashResult[] = new Array(files.length);
+  const jobs: Promise<void>[] = [];
+  const small: { i: number; piece: HashPiece }[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    if (f.sizeHint <= PIECE_BYTES) {
+      small.push({ i, piece: { path: f.path, offsetBytes: 0, lengthBytes: 0, whole: true } });
+      continue;
+    }
+    // Big file: stat here, hash ranges in parallel, combine.
+    jobs.push(
+      (async () => {
+        let st: fs.BigIntStats;
+        try {
+          st = fs.lstatSync(f.path, { bigint: true });
+        } catch (e) {
+          results[i] = { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+          return;
+        }
+        const size = Number(st.size);
+        const parts: Promise<WorkerResponse>[] = [];
+        for (let off = 0; off < size || (off === 0 && size === 0); off += PIECE_BYTES) {
+          parts.push(pool.run({ op: "hash", pieces: [{ path: f.path, offsetBytes: off, lengthBytes: Math.min(PIECE_BYTES, size - off), whole: false }] }));
+          if (size === 0) break;
+        }
+        const rs = await Promise.all(parts);
+        const chunks: bigint[] = [];
+        for (const r of rs) {
+          if (!r.ok) throw new Error(r.message);
+          const hr = r.results![0]!;
+          if (hr.error) {
+            results[i] = { error: hr.error };
+            return;
+          }
+          chunks.push(...hr.chunkHashes!);
+        }
+        results[i] = {
+          hash: combineChunkHashes(chunks, size),
+          size,
+          mode: Number(st.mode),
+          mtimeNs: st.mtimeNs,
+          mtimeMs: Number(st.mtimeNs / 1000n) / 1000,
+          ino: Number(st.ino),
+        };
+        onDone?.(1, size);
+      })(),
+    );
+  }
+  for (const batch of batchBySize(small, (s) => files[s.i]!.sizeHint, 1000, 32 << 20)) {
+    jobs.push(
+      pool.run({ op: "hash", pieces: batch.map((b) => b.piece) }).then((r) => {
+        if (!r.ok) throw new Error(r.message);
+        let bytes = 0;
+        r.results!.forEach((hr, k) => {
+          results[batch[k]!.i] = hr;
+          bytes += hr.size ?? 0;
+        });
+        onDone?.(batch.length, bytes);
+      }),
+    );
+  }
+  await Promise.all(jobs);
+  return results;
+}
