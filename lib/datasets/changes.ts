@@ -24,7 +24,7 @@ import { batchBySize, poolFor } from "./pool";
 import { BaseMirror } from "./restore";
 import { buildCached, type DatasetHandle } from "./store";
 import { planDataset } from "./tree";
-import { combineChunkHashes, type ContentDesc, type WritePiece } from "./worker";
+import { combineChunkHashes, type ContentDesc, type WritePiece } from "./content";
 
 export interface ChangeSummary {
   touched: number;

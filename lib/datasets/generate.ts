@@ -9,7 +9,8 @@ import { buildManifest, type Manifest } from "./manifest";
 import { batchBySize, PIECE_BYTES, poolFor } from "./pool";
 import type { Progress } from "./progress";
 import { datasetTotals, planDataset } from "./tree";
-import { combineChunkHashes, needsChmod, type WorkerResponse, type WritePiece } from "./worker";
+import { combineChunkHashes, needsChmod, type WritePiece } from "./content";
+import type { WorkerResponse } from "./worker";
 
 export function describeSpec(spec: DatasetSpec): string {
   const gs = spec.groups.map((g) => {

@@ -1,7 +1,8 @@
 // The data workers: a pool of Bun Workers (inline below a few thousand files) that write, hash and copy files in batches.
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { combineChunkHashes, handleRequest, type HashPiece, type HashResult, type WorkerRequest, type WorkerResponse } from "./worker";
+import { combineChunkHashes, type HashPiece, type HashResult } from "./content";
+import { handleRequest, type WorkerRequest, type WorkerResponse } from "./worker";
 
 /** Files bigger than this are split into pieces written/hashed by several workers. */
 export const PIECE_BYTES = 64 << 20;

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { listKinds, removeEntry, walk } from "../safe-fs";
 import { readManifest } from "./manifest";
 import { batchBySize, hashFiles, poolFor } from "./pool";
-import type { CopyItem } from "./worker";
+import type { CopyItem } from "./content";
 
 interface BaseEntry {
   path: string;

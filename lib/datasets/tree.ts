@@ -4,7 +4,7 @@ import { DEFAULTS } from "../defaults";
 import { digits, EXEC_MODE, EXTRAS_DIR, FILE_MODE, FIXED_MTIME_MS, fileName, groupLayout, leafDirPath, OLD_MTIME_MS, pad } from "../layout";
 import { detExp, detLn, Rng } from "../prng";
 import type { DatasetSpec, FileGroup } from "../types";
-import { SPARSE_BLOCK_BYTES, sparseBlocks, type ContentDesc } from "./worker";
+import { SPARSE_BLOCK_BYTES, sparseBlocks, type ContentDesc } from "./content";
 
 export interface PlannedFile {
   path: string; // relative posix
