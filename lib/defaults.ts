@@ -17,6 +17,17 @@ export const DEFAULTS = {
   /** Bootstrap settings for the time-ratio interval. */
   bootstrapResamples: 10_000,
   confidence: 0.95,
+  /**
+   * The history check: a mean outside the `confidence` Student-t prediction interval of the newest `window`
+   * earlier results AND more than `minChange` off their mean; no verdict below `minHistory` results.
+   */
+  regression: { window: 30, confidence: 0.99, minHistory: 5, minChange: 0.05 },
+  /** compare: a change smaller than this fraction is noise however tight its interval (Criterion's 1%). */
+  compareNoise: 0.01,
+  /** Fixed seed: the same runs give the same interval every time. */
+  bootstrapSeed: 0x5eed,
+  /** Console warnings about one tool's runs: σ over maxCv × mean (pyperf's 10%), a first run coldFactor × slower than the rest, fewer than minRuns runs. */
+  warnings: { maxCv: 0.1, coldFactor: 1.1, minRuns: 3 },
   versionTimeoutMs: 1500,
   /** Up to this size a group is "small files" in the old script's wording ("Generating N small files…"). */
   smallFileMaxBytes: 1024 * 1024,
@@ -41,6 +52,14 @@ export const DEFAULTS = {
    * on top of the tool's own timeout, before the run is failed and abandoned (execute.ts guardSlots).
    */
   harnessGraceMs: 60_000,
+  /** Source files whose page-cache residency is sampled (mincore) before each cold run. */
+  residencySampleFiles: 64,
+  /** After SIGTERM, how long a tool tree (or the meter) gets before SIGKILL. */
+  killGraceMs: 1000,
+  /** `sudo -n tee drop_caches` and other short system commands. */
+  sudoTimeoutMs: 10_000,
+  /** sync, purge and the Windows standby purge, which can take long on a busy disk. */
+  cacheCommandTimeoutMs: 120_000,
 };
 
 export function defaultWorkspace(tmpdir: string): string {

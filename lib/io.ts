@@ -35,3 +35,8 @@ export const defaultIO = (): CliIO => ({
   isTTY: Boolean(process.stdout.isTTY),
   cwd: process.cwd(),
 });
+
+/** Colour only for a person at a terminal, and not when NO_COLOR says no. */
+export function colorOn(io: CliIO): boolean {
+  return io.isTTY && !io.env.NO_COLOR;
+}

@@ -202,3 +202,18 @@ export function firstNonDir(rootReal: string, dir: string): { path: string; kind
   }
   return null;
 }
+
+/** The path itself when it exists, else its nearest existing ancestor (lstat: a dangling link counts as existing). */
+export function nearestExisting(p: string): string {
+  let cur = path.resolve(p);
+  for (;;) {
+    try {
+      fs.lstatSync(cur);
+      return cur;
+    } catch {
+      const up = path.dirname(cur);
+      if (up === cur) return cur;
+      cur = up;
+    }
+  }
+}

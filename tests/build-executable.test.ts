@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loadResults } from "../lib/history/regressions";
+import { loadResults } from "../lib/results/load";
 import type { ResultsFile } from "../lib/results/file";
 
 // One `bun build --compile` into a temp folder, then the same tiny config run by the executable (from a

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dropCaches, dropCachesLinux, fadviseDontNeed, residentFraction } from "../lib/platform/linux.ts";
+import { selectPlatform } from "../lib/platform/index.ts";
+import { fadviseDontNeed, residentFraction } from "../lib/platform/libc.ts";
+import { dropCachesLinux } from "../lib/platform/linux.ts";
 
 const isLinux = process.platform === "linux";
 const isRoot = isLinux && process.getuid?.() === 0;
@@ -81,7 +83,7 @@ describe.skipIf(!isRoot)("dropping the cache (Linux, root)", () => {
     const f = makeFile("drop.bin", 4 * MiB);
     warm(f);
     expect(residentFraction([f])!).toBeGreaterThan(0.99);
-    const r = await dropCaches(dir, [f]);
+    const r = await selectPlatform("linux").dropCaches(dir, [f]);
     console.log(`drop_caches (sync + echo 3) took ${r.ms.toFixed(1)} ms`);
     expect(r.treatment).toBe("dropped");
     expect(residentFraction([f])!).toBeLessThan(0.01);
@@ -113,8 +115,8 @@ describe.skipIf(!isRoot)("dropping the cache (Linux, root)", () => {
   test.skipIf(!setpriv)("a real non-root process falls back to fadvise and reports it", () => {
     const f = makeFile("nonroot.bin", 4 * MiB);
     warm(f);
-    const script = `import { dropCaches } from ${JSON.stringify(join(import.meta.dir, "..", "lib", "platform", "linux.ts"))};
-      console.log(JSON.stringify(await dropCaches(${JSON.stringify(dir)}, [${JSON.stringify(f)}])));`;
+    const script = `import { selectPlatform } from ${JSON.stringify(join(import.meta.dir, "..", "lib", "platform", "index.ts"))};
+      console.log(JSON.stringify(await selectPlatform().dropCaches(${JSON.stringify(dir)}, [${JSON.stringify(f)}])));`;
     const p = Bun.spawnSync(
       [setpriv!, "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script],
       { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, BUN_INSTALL_CACHE_DIR: join(dir, ".bun-cache") }, cwd: dir },

@@ -1,22 +1,24 @@
 import { describe, expect, test } from "bun:test";
-import { dropCaches, sampleEvenly, WINDOWS_PURGE_PS1 } from "../lib/platform/linux.ts";
+import { selectPlatform } from "../lib/platform/index.ts";
+import { sampleEvenly } from "../lib/platform/libc.ts";
+import { WINDOWS_PURGE_PS1 } from "../lib/platform/win32.ts";
 
-describe("dropCaches on other platforms", () => {
+describe("each platform's cache drop, run on this machine by injecting the platform", () => {
   test("an unknown platform is reported as not dropped, never silently", async () => {
-    const r = await dropCaches("/nonexistent", [], { platform: "aix" });
+    const r = await selectPlatform("aix").dropCaches("/nonexistent", []);
     expect(r.treatment).toBe("not-dropped: no cache drop for platform aix");
     expect(r.ms).toBeGreaterThanOrEqual(0);
   });
 
   test.skipIf(process.platform === "darwin")("the macOS path without a working purge reports not-dropped", async () => {
-    const r = await dropCaches("/nonexistent", [], { platform: "darwin", trySudo: false });
+    const r = await selectPlatform("darwin").dropCaches("/nonexistent", [], { trySudo: false });
     expect(r.treatment.startsWith("not-dropped: purge")).toBe(true);
   });
 
   test.skipIf(process.platform === "win32" || Bun.which("pwsh") !== null)(
     "the Windows path without PowerShell reports not-dropped",
     async () => {
-      const r = await dropCaches("C:\\src", [], { platform: "win32" });
+      const r = await selectPlatform("win32").dropCaches("C:\\src", []);
       expect(r.treatment).toBe("not-dropped: PowerShell not found");
     },
   );

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runCompare } from "../lib/cli/commands";
+import { runCompare } from "../lib/cli/compare-command";
 import { writeResults } from "../lib/results/file";
 import { captureIO } from "./fixtures/io";
 import { fileNameOf, makeResults, night } from "./fixtures/synthetic";

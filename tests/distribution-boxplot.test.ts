@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { axisUnit, renderDistribution, scenarioDistribution } from "../lib/report/distribution";
-import type { ScenarioResult } from "../lib/results/file";
+import type { ScenarioResult } from "../lib/analyze/scenario";
 
 const ms = (xs: number[]) => xs.map((x) => x * 1e6);
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { guardSlots } from "../lib/run/execute";
+import { guardSlots } from "../lib/run/guard";
 import { openLog } from "../lib/log";
 import { runOrder } from "../lib/plan/plan";
 import type { Slot } from "../lib/run/timing";

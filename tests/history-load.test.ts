@@ -3,7 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { BenchError } from "../lib/errors";
-import { listResults, loadResults, resolveResultsRef } from "../lib/history/regressions";
+import { listResults, resolveResultsRef } from "../lib/history/list";
+import { loadResults } from "../lib/results/load";
 import { writeResults } from "../lib/results/file";
 import { fileNameOf, HOST_A, HOST_B, nightly } from "./fixtures/synthetic";
 

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runReport } from "../lib/cli/commands";
+import { runReport } from "../lib/cli/report-command";
 import { writeResults } from "../lib/results/file";
 import { captureIO } from "./fixtures/io";
 import { fileNameOf, HISTORY_MEANS_S, makeResults, night } from "./fixtures/synthetic";

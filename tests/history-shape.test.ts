@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
 import { BenchError } from "../lib/errors";
-import { parseResults } from "../lib/history/regressions";
+import { parseResults } from "../lib/results/load";
 import { makeResults, night } from "./fixtures/synthetic";
 import { runCli, tmpDir } from "./helpers";
 

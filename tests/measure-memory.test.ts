@@ -1,12 +1,13 @@
 import { afterAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { toolStats } from "../lib/analyze/verdicts";
-import { getMeter, runTool } from "../lib/run/spawn";
+import { toolStats } from "../lib/analyze/tool-stats";
+import { selectPlatform } from "../lib/platform/index";
+import { LocalExecutor } from "../lib/run/spawn";
 import type { RunMeasure, RunRecord } from "../lib/types";
 import { tmpDir } from "./helpers";
 
-// The figures runTool reports must be the tool's own: not the Bun process's pages (the maxRSS trap),
+// The figures the local executor reports must be the tool's own: not the Bun process's pages (the maxRSS trap),
 // and in line with what /usr/bin/time says about the same program.
 
 const MiB = 1 << 20;
@@ -14,7 +15,9 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 const TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
-const onMbRun = process.platform !== "win32" && getMeter().kind === "mb-run";
+const executor = new LocalExecutor(selectPlatform());
+afterAll(() => executor.close());
+const onMbRun = process.platform !== "win32" && executor.meter.kind === "mb-run";
 
 interface TimeV {
   maxRssBytes: number;
@@ -50,7 +53,7 @@ async function timeV(argv: string[]): Promise<TimeV> {
 }
 
 async function measured(argv: string[]): Promise<RunMeasure> {
-  const out = await runTool({ argv, logFd: "ignore", timeoutMs: 30_000 });
+  const out = await executor.run({ argv, logFd: "ignore", timeoutMs: 30_000 });
   expect(out.exitCode).toBe(0);
   expect(out.measure).not.toBeNull();
   return out.measure!;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bootstrapRatioCI, gateTime, mulberry32 } from "../lib/analyze/summary.ts";
+import { bootstrapRatioCI, gateTime, mulberry32 } from "../lib/analyze/bootstrap.ts";
 
 const cand = [10.2, 10.5, 9.9, 10.8, 10.1];
 const base = [10.0, 9.8, 10.3, 10.1, 9.9];

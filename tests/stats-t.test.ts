@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { predictionInterval, tCdf, tQuantile } from "../lib/analyze/summary.ts";
+import { predictionInterval, tCdf, tQuantile } from "../lib/analyze/student-t.ts";
 
 // Expected values from scipy 1.17 stats.t.ppf(p, df).
 describe("tQuantile", () => {

@@ -1,12 +1,18 @@
 import { afterAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
+import { selectPlatform } from "../lib/platform/index";
+import { LocalExecutor } from "../lib/run/spawn";
 import { probeVersion } from "../lib/run/tools";
 import type { ToolSpec } from "../lib/types";
 import { tmpDir } from "./helpers";
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const executor = new LocalExecutor(selectPlatform());
+afterAll(() => {
+  dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+  executor.close();
+});
 
 function tool(argv0: string): ToolSpec {
   return { id: "t", label: "t", argv: [argv0, "{src}", "{dst}"], shell: false, env: {}, successCodes: [0], requires: [], versionArgv: null };
@@ -18,7 +24,7 @@ test("the version probe returns the first line a tool prints for --version", asy
   dirs.push(dir);
   const t = path.join(dir, "t.sh");
   fs.writeFileSync(t, "#!/bin/sh\n[ \"$1\" = --version ] && { echo; echo 'mytool 1.2.3'; echo more; exit 0; }\nexit 1\n", { mode: 0o755 });
-  expect(await probeVersion(tool(t), avail(t))).toBe("mytool 1.2.3");
+  expect(await probeVersion(tool(t), avail(t), executor)).toBe("mytool 1.2.3");
 });
 
 test("a --version that leaves a setsid child holding its output neither hangs the probe nor leaves the child running", async () => {
@@ -28,7 +34,7 @@ test("a --version that leaves a setsid child holding its output neither hangs th
   const t = path.join(dir, "t.sh");
   fs.writeFileSync(t, `#!/bin/sh\nsetsid sleep 300 ${marker} &\necho 'sticky 9'\nexit 0\n`, { mode: 0o755 });
   const t0 = Date.now();
-  const v = await probeVersion(tool(t), avail(t));
+  const v = await probeVersion(tool(t), avail(t), executor);
   expect(Date.now() - t0).toBeLessThan(20_000);
   expect(v).toBe("sticky 9");
   await Bun.sleep(200);
@@ -40,5 +46,5 @@ test("a --version that never returns is cut off at the probe timeout and gives n
   dirs.push(dir);
   const t = path.join(dir, "t.sh");
   fs.writeFileSync(t, "#!/bin/sh\nsleep 300\n", { mode: 0o755 });
-  expect(await probeVersion(tool(t), avail(t))).toBeNull();
+  expect(await probeVersion(tool(t), avail(t), executor)).toBeNull();
 });

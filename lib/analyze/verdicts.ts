@@ -1,80 +1,10 @@
-// Analysis: per-tool statistics from run records, candidate-vs-baseline verdicts, the overall decision.
+// The gate: each candidate against the baseline (time ratio with its bootstrap interval, memory ratio) and the run's overall decision.
 
 import { DEFAULTS } from "../defaults";
 import { EXIT } from "../errors";
-import { bootstrapRatioCI, gateTime, median, summarize, warnings as sampleWarnings } from "./summary";
-import type { CandidateVerdict, RunRecord, ScenarioPlan, ToolResult, ToolStats } from "../types";
-
-export interface WorkloadTotals {
-  files: number;
-  bytes: number;
-}
-
-type Completed = Extract<RunRecord, { state: "completed" }>;
-
-export function measuredRuns(runs: RunRecord[], tool: string): RunRecord[] {
-  return runs.filter((r) => r.tool === tool && r.phase === "measured").sort((a, b) => a.round - b.round);
-}
-
-export function toolStats(runs: RunRecord[], tool: string, totals: WorkloadTotals): ToolStats | null {
-  const done = measuredRuns(runs, tool).filter((r): r is Completed => r.state === "completed");
-  if (!done.length) return null;
-  const times = done.map((r) => r.measure.wallNs);
-  const time = summarize(times);
-  const users = done.map((r) => r.measure.userUs).filter((x): x is number => x !== null);
-  const systems = done.map((r) => r.measure.systemUs).filter((x): x is number => x !== null);
-  const rss = done.map((r) => r.measure.maxRssBytes).filter((x): x is number => x !== null);
-  const utils = done
-    .filter((r) => r.measure.userUs !== null && r.measure.systemUs !== null)
-    .map((r) => ((r.measure.userUs! + r.measure.systemUs!) * 1e3) / r.measure.wallNs);
-  const warn = sampleWarnings(times);
-  const warmStarts = done.filter((r) => r.cache === "dropped" || r.cache === "fadvise" || r.cache === "purged").filter((r) => (r.residentFraction ?? 0) > 0.2);
-  if (warmStarts.length) {
-    warn.push(`${warmStarts.length} "cold" run(s) started with >20% of sampled source pages resident (e.g. round ${warmStarts[0]!.round}: ${(warmStarts[0]!.residentFraction! * 100).toFixed(0)}%)`);
-  }
-  const notDropped = done.filter((r) => r.cache.startsWith("not-dropped"));
-  if (notDropped.length) warn.push(`cache not dropped on ${notDropped.length} run(s): ${notDropped[0]!.cache.replace(/^not-dropped: /, "")}`);
-  const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-  const sec = time.meanNs / 1e9;
-  return {
-    time,
-    userMsMean: users.length === done.length ? avg(users)! / 1e3 : null,
-    systemMsMean: systems.length === done.length ? avg(systems)! / 1e3 : null,
-    cpuUtilMean: utils.length === done.length ? avg(utils) : null,
-    maxRssMedianBytes: rss.length === done.length ? median(rss) : null,
-    maxRssMaxBytes: rss.length === done.length ? Math.max(...rss) : null,
-    mibPerSec: sec > 0 ? totals.bytes / 1048576 / sec : 0,
-    filesPerSec: sec > 0 ? totals.files / sec : 0,
-    warnings: warn,
-  };
-}
-
-export function toolResults(sp: ScenarioPlan, runs: RunRecord[], totals: WorkloadTotals, labels: Record<string, string>): ToolResult[] {
-  const out: ToolResult[] = [];
-  for (const tool of sp.scenario.tools) {
-    const label = labels[tool] ?? tool;
-    const skip = sp.skipped.find((s) => s.tool === tool);
-    if (skip) {
-      out.push({ state: "skipped", tool, label, reason: skip.reason });
-      continue;
-    }
-    const mine = runs.filter((r) => r.tool === tool);
-    const failed = mine.filter((r) => r.state === "failed");
-    const stats = toolStats(runs, tool, totals);
-    const expected = sp.scenario.runs;
-    const measured = measuredRuns(runs, tool).filter((r) => r.state === "completed").length;
-    if (failed.length || measured < expected) {
-      const first = failed[0];
-      const reason = first && first.state === "failed"
-        ? `${failed.length} run(s) failed; first: ${first.phase} ${first.index}: ${first.reason}`
-        : `only ${measured} of ${expected} measured runs completed`;
-      out.push({ state: "failed", tool, label, reason, stats });
-    } else {
-      out.push({ state: "completed", tool, label, stats: stats! });
-    }
-  }
-  return out;
-}
+import type { CandidateVerdict, RunRecord, ScenarioPlan, ToolResult } from "../types";
+import { bootstrapRatioCI, gateTime } from "./bootstrap";
+import { completedWallTimesNs } from "./tool-stats";
 
 export function verdicts(sp: ScenarioPlan, results: ToolResult[], runs: RunRecord[]): CandidateVerdict[] {
   if (!sp.scenario.baseline.length) return [];
@@ -102,9 +32,7 @@ export function verdicts(sp: ScenarioPlan, results: ToolResult[], runs: RunRecor
       v.reasons.push(`candidate failed: ${cand.reason}`);
       return v;
     }
-    const times = (tool: string) =>
-      measuredRuns(runs, tool).flatMap((r) => (r.state === "completed" ? [r.measure.wallNs] : []));
-    const ci = bootstrapRatioCI(times(candidate), times(baseline), { resamples: DEFAULTS.bootstrapResamples, confidence: DEFAULTS.confidence });
+    const ci = bootstrapRatioCI(completedWallTimesNs(runs, candidate), completedWallTimesNs(runs, baseline), { resamples: DEFAULTS.bootstrapResamples, confidence: DEFAULTS.confidence });
     v.timeRatio = ci;
     const g = gateTime(ci, th.maxTimeRatio, th.requireSignificance);
     v.withinNoise = g.withinNoise;

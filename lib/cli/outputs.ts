@@ -9,9 +9,9 @@ import { writeDecisionReport } from "../report/decision";
 import { writeResults, type ResultsFile } from "../results/file";
 import { isInside } from "../config/safety";
 import { acquireLock, lockHeld, type Lock } from "../lock";
-import { freeLeftoverDestinations, nearestExisting } from "../platform/machine";
-import type { Replaced } from "../safe-fs";
-import { claimWorkspace } from "../workspace";
+import { fsSpace } from "../platform/machine";
+import { nearestExisting, removeInside, type Replaced } from "../safe-fs";
+import { claimWorkspace, isOurs, workspaceReal } from "../workspace";
 import type { ResolvedConfig, ValueOrigin } from "../types";
 
 const EXPORT_FLAGS: Record<keyof ExportTargets, string> = { json: "--export-json", csv: "--export-csv", markdown: "--export-markdown" };
@@ -93,6 +93,8 @@ export class OutputWriter {
   private rescued = false;
   private reported = new Set<string>();
   failed = false;
+  /** The write that stopped the run (a full disk while a scenario was prepared or saved); null while the run goes on. */
+  stopped: string | null = null;
 
   constructor(
     readonly file: string,
@@ -106,6 +108,13 @@ export class OutputWriter {
     if (this.reported.has(key)) return;
     this.reported.add(key);
     this.say(`error: ${line}`);
+  }
+
+  /** A write the disk refused outside the writer's own: one line, the run stops, what was measured is saved. Anything else is rethrown. */
+  stopOn(e: unknown): void {
+    if (!ioCause(e)) throw e;
+    this.stopped = ioLine(e, (e as NodeJS.ErrnoException).syscall);
+    this.say(`error: ${this.stopped}; stopping here: the scenarios measured so far are saved`);
   }
 
   saveResults(results: ResultsFile): string | null {
@@ -173,4 +182,24 @@ export function claimAndCheck(config: ResolvedConfig, exports: ExportTargets): {
   const { replaced } = claimWorkspace(config.workspace);
   const lock = acquireLock(config.workspace);
   return { lock, freedBytes, replaced };
+}
+
+/**
+ * Empties `<workspace>/dst`: copies left by an earlier run (every run re-creates its destination
+ * anyway). A disk filled by a failed copy would otherwise stay full and fail the next run before
+ * its first write. Only a real directory inside our own workspace is removed, never through a symlink.
+ * Returns the bytes freed (0 when there was nothing).
+ */
+export function freeLeftoverDestinations(workspace: string): number {
+  const dst = path.join(workspace, "dst");
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dst);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory() || !isOurs(workspace)) return 0;
+  const before = fsSpace(workspace)?.freeBytes ?? 0;
+  removeInside(workspaceReal(workspace), dst);
+  return Math.max(0, (fsSpace(workspace)?.freeBytes ?? 0) - before);
 }

@@ -6,7 +6,8 @@ import path from "node:path";
 import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node } from "yaml";
 import { DEFAULTS, defaultWorkspace } from "../defaults";
 import { BenchError } from "../errors";
-import { nearestExisting, type Machine } from "../platform/machine";
+import type { Machine } from "../platform/machine";
+import { nearestExisting } from "../safe-fs";
 import type { ScenarioSpec, ValueOrigin } from "../types";
 import { workloadProblems, type LimitProblem } from "./limits";
 

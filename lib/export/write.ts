@@ -1,6 +1,6 @@
 // The one place exports are written: results → export rows → the formats the user asked for.
 
-import { measuredRuns } from "../analyze/verdicts";
+import { measuredRuns } from "../analyze/tool-stats";
 import { writeAtomic, type ResultsFile } from "../results/file";
 import { toCsv } from "./csv";
 import { toHyperfineJson } from "./json";

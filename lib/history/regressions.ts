@@ -1,176 +1,18 @@
-// History: loading (and upgrading) stored results files, listing them per host, and the regression check against them.
+// The history check: each scenario+tool of a result against the earlier results of the same host (Student-t prediction interval and a minimum change).
 
-import fs from "node:fs";
-import path from "node:path";
-import { measuredRuns } from "../analyze/verdicts";
-import { hostId } from "../platform/host";
-import { BenchError, EXIT } from "../errors";
-import { SCHEMA_VERSION, type ResultsFile, type ScenarioResult } from "../results/file";
-import { checkResultsShape } from "../results/shape";
-import { mean, predictionInterval } from "../analyze/summary";
+import { completedWallTimesNs } from "../analyze/tool-stats";
+import { mean } from "../analyze/summary";
+import { predictionInterval } from "../analyze/student-t";
+import { DEFAULTS } from "../defaults";
+import { EXIT } from "../errors";
+import type { Regression, RegressionVerdict, ResultsFile } from "../results/file";
+import type { ScenarioResult } from "../analyze/scenario";
 import { formatDuration } from "../units";
+import { listResults } from "./list";
 
-/** resultsPath() names: <YYYYMMDDTHHMMSS[.mmm]Z>_<host id>.json (older files lack the milliseconds). */
-const RESULTS_NAME = /^(\d{8}T\d{6}(?:\.\d{3})?Z)_(.+)\.json$/;
+export type { Regression, RegressionVerdict };
 
-// ---- loading -------------------------------------------------------------------------------
-
-/**
- * Upgrades, one place for all of them: step k turns a schemaVersion-k document into k+1.
- * Version 1 is the first shipped shape, so there is no step yet; add `1: (raw) => {...}` when
- * SCHEMA_VERSION becomes 2 and every reader keeps working on old folders.
- */
-const UPGRADES: Record<number, (raw: any) => any> = {};
-
-// Fields later added as optional are filled here so readers never branch on their absence.
-function normalize(raw: any, file: string): ResultsFile {
-  const bad = (what: string) => new BenchError(`${file}: not a usable mirrorbench results file: ${what}`);
-  if (!Array.isArray(raw.scenarios)) throw bad("no scenarios array");
-  if (typeof raw.startedAt !== "string" || Number.isNaN(Date.parse(raw.startedAt))) throw bad("no valid startedAt");
-  if (!raw.host?.id) {
-    if (!raw.environment) throw bad("neither host nor environment");
-    raw.host = hostId(raw.environment, raw.environment.hostname ?? "unknown");
-  }
-  raw.finishedAt ??= null;
-  raw.interrupted ??= false;
-  raw.decision ??= null;
-  raw.tools ??= {};
-  for (const s of raw.scenarios) {
-    if (s === null || typeof s !== "object") continue;
-    s.baseName ??= s.name;
-    s.parameters ??= {};
-    s.tools ??= [];
-    s.verdicts ??= [];
-    s.runs ??= [];
-    s.timings ??= [];
-    s.candidates ??= [];
-    s.baseline ??= null;
-  }
-  // Every nested field a reader touches, so a damaged file is a named error (exit 2), never a TypeError.
-  checkResultsShape(raw, file);
-  return raw as ResultsFile;
-}
-
-/** Parses and validates a results JSON text; schemaVersion above ours is refused (a newer mirrorbench wrote it). */
-export function parseResults(text: string, file = "<results>"): ResultsFile {
-  let raw: any;
-  try {
-    raw = JSON.parse(text);
-  } catch (e: any) {
-    throw new BenchError(`${file}: not JSON: ${e.message}`);
-  }
-  if (raw === null || typeof raw !== "object" || raw.schema !== "mirrorbench.results") {
-    throw new BenchError(`${file}: not a mirrorbench results file (schema is ${JSON.stringify(raw?.schema)}, expected "mirrorbench.results")`);
-  }
-  const v = raw.schemaVersion;
-  if (!Number.isInteger(v) || v < 1) throw new BenchError(`${file}: schemaVersion ${JSON.stringify(v)} is not a positive whole number`);
-  if (v > SCHEMA_VERSION) {
-    throw new BenchError(`${file}: schemaVersion ${v} is newer than this mirrorbench understands (${SCHEMA_VERSION})`, {
-      hint: "update mirrorbench to read results written by a newer version",
-    });
-  }
-  for (let k = v; k < SCHEMA_VERSION; k++) {
-    const step = UPGRADES[k];
-    if (!step) throw new BenchError(`${file}: no upgrade from schemaVersion ${k}`);
-    raw = step(raw);
-    raw.schemaVersion = k + 1;
-  }
-  return normalize(raw, file);
-}
-
-export function loadResults(file: string): ResultsFile {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e: any) {
-    throw new BenchError(`cannot read results file ${file}: ${e.code ?? e.message}`);
-  }
-  return parseResults(text, file);
-}
-
-// ---- listing -------------------------------------------------------------------------------
-
-export interface StoredResults {
-  file: string;
-  results: ResultsFile;
-}
-
-/**
- * Every readable results file directly in `dir`, oldest first (by startedAt, then name). Files
- * that are not results (exports, notes, a newer schema) are skipped, never an error: a results
- * folder is shared with other things. With hostId, files whose name says another host are not
- * even opened, and the content's host.id decides for the rest (names can be renamed, content not).
- */
-export function listResults(dir: string, opts: { hostId?: string } = {}): StoredResults[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch (e: any) {
-    if (e.code === "ENOENT") return [];
-    throw new BenchError(`cannot read results folder ${dir}: ${e.code ?? e.message}`);
-  }
-  const out: StoredResults[] = [];
-  for (const name of names) {
-    if (!name.endsWith(".json")) continue;
-    const m = RESULTS_NAME.exec(name);
-    if (opts.hostId && m && m[2] !== opts.hostId) continue;
-    const file = path.join(dir, name);
-    try {
-      if (!fs.statSync(file).isFile()) continue;
-      const results = loadResults(file);
-      if (opts.hostId && results.host.id !== opts.hostId) continue;
-      out.push({ file, results });
-    } catch {
-      /* not ours or unreadable: history simply does not include it */
-    }
-  }
-  return out.sort((a, b) => cmp(a.results.startedAt, b.results.startedAt) || cmp(path.basename(a.file), path.basename(b.file)));
-}
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byTime = (a: string, b: string) => Date.parse(a) - Date.parse(b);
-
-/**
- * `latest` = the newest results file of any host; `previous` = the newest one before it from the
- * same host as latest (comparing two machines is rarely what "previous" means); anything else is a path.
- */
-export function resolveResultsRef(ref: string, dir: string, cwd = process.cwd()): string {
-  if (ref !== "latest" && ref !== "previous") return path.resolve(cwd, ref);
-  const all = listResults(dir);
-  const latest = all.at(-1);
-  if (!latest) throw new BenchError(`no results files in ${dir}`, { hint: "run `bun run bench` first, or pass --results-dir" });
-  if (ref === "latest") return latest.file;
-  const earlier = all.filter((e) => e !== latest && e.results.host.id === latest.results.host.id);
-  const prev = earlier.at(-1);
-  if (!prev) throw new BenchError(`no results file before ${path.basename(latest.file)} for host ${latest.results.host.id} in ${dir}`);
-  return prev.file;
-}
-
-// ---- regressions ---------------------------------------------------------------------------
-
-export type RegressionVerdict = "regression" | "improvement" | "ok" | "no-verdict";
-
-/** One scenario+tool of a result judged against its own history on the same host. */
-export interface Regression {
-  scenario: string;
-  tool: string;
-  label: string;
-  verdict: RegressionVerdict;
-  /** Mean wall time of this result, ns. */
-  meanNs: number;
-  /** Earlier results used (newest `window`), and what they say; null bounds with too little history. */
-  history: {
-    n: number;
-    meanNs: number | null;
-    lowNs: number | null;
-    highNs: number | null;
-    firstAt: string | null;
-    lastAt: string | null;
-  };
-  /** (mean − history mean) / history mean; null without history. */
-  change: number | null;
-  message: string;
-}
 
 export interface RegressionOptions {
   /** Newest earlier results kept as history (Bencher uses 64; 30 nightly runs is a month). */
@@ -183,7 +25,8 @@ export interface RegressionOptions {
   minChange?: number;
 }
 
-export const REGRESSION_DEFAULTS: Required<RegressionOptions> = { window: 30, confidence: 0.99, minHistory: 5, minChange: 0.05 };
+/** The history check's rule settings (lib/defaults.ts); exported under this name for the HTML report. */
+export const REGRESSION_DEFAULTS: Required<RegressionOptions> = DEFAULTS.regression;
 
 /** The pure rule: outside the Student-t prediction interval of the history AND more than minChange off its mean. */
 export function classify(
@@ -221,8 +64,23 @@ export function completedMeanNs(s: ScenarioResult, tool: string): number | null 
   const t = s.tools.find((x) => x.tool === tool);
   if (!t || t.state !== "completed") return null;
   if (t.stats?.time?.meanNs !== undefined) return t.stats.time.meanNs;
-  const times = measuredRuns(s.runs, tool).flatMap((r) => (r.state === "completed" ? [r.measure.wallNs] : []));
+  const times = completedWallTimesNs(s.runs, tool);
   return times.length ? mean(times) : null;
+}
+
+/**
+ * One scenario+tool through a list of results files (in the list's order): the mean time of each file
+ * that ran the same benchmark to completion, with the file's index. The series the history check
+ * judges and the HTML report's history chart draws.
+ */
+export function historySeries(files: readonly ResultsFile[], s: ScenarioResult, tool: string): { index: number; at: string; meanNs: number }[] {
+  const out: { index: number; at: string; meanNs: number }[] = [];
+  files.forEach((h, index) => {
+    const hs = h.scenarios.find((x) => sameBenchmark(x, s));
+    const m = hs ? completedMeanNs(hs, tool) : null;
+    if (m !== null) out.push({ index, at: h.startedAt, meanNs: m });
+  });
+  return out;
 }
 
 /** Pure core of checkRegressions: `history` may hold anything; only earlier results of the same host count. */
@@ -236,13 +94,7 @@ export function regressionChecks(current: ResultsFile, history: readonly Results
     for (const t of s.tools) {
       const meanNs = completedMeanNs(s, t.tool);
       if (meanNs === null) continue;
-      const points: { at: string; meanNs: number }[] = [];
-      for (const h of earlier) {
-        const hs = h.scenarios.find((x) => sameBenchmark(x, s));
-        const m = hs ? completedMeanNs(hs, t.tool) : null;
-        if (m !== null) points.push({ at: h.startedAt, meanNs: m });
-      }
-      const used = points.slice(-o.window);
+      const used = historySeries(earlier, s, t.tool).slice(-o.window);
       const c = classify(meanNs, used.map((p) => p.meanNs), o);
       const r: Regression = {
         scenario: s.name,

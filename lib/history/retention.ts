@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { BenchError } from "../errors";
-import { listResults } from "./regressions";
+import { listResults } from "./list";
 
 /** `<stem>.decision.md` beside `<stem>.json`. */
 export function decisionCompanion(resultsFile: string): string {

@@ -1,16 +1,15 @@
 // The plan: scenarios × tools → an ordered list of runs (pure: no spawning, no file system).
 
 import { workspacePaths } from "../paths";
-import { CMD_SHELL, fillShell, PLACEHOLDER, shellFor } from "../shellquote";
+import { selectPlatform, type Platform } from "../platform/index";
+import { fillShell, PLACEHOLDER } from "../shellquote";
 import type { Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability, ToolSpec } from "../types";
 
 /** argv tools get the paths verbatim (no shell sees them); a shell tool's string gets them quoted for its shell. */
-export function renderArgv(tool: ToolSpec, src: string, dst: string, platform: string = process.platform): string[] {
+export function renderArgv(tool: ToolSpec, src: string, dst: string, shell: Platform["shell"]): string[] {
   const valueOf = (m: RegExpExecArray) => (m[1] === "src" ? src : dst);
   if (!tool.shell) return tool.argv.map((a) => a.replace(PLACEHOLDER, (_, k: string) => (k === "src" ? src : dst)));
-  const cmd = fillShell(tool.argv[0]!, PLACEHOLDER, valueOf, shellFor(platform));
-  // cmd /s strips exactly the outer pair of quotes; spawn passes this string verbatim on Windows (see spawn.ts).
-  return platform === "win32" ? [...CMD_SHELL, `"${cmd}"`] : ["/bin/sh", "-c", cmd];
+  return shell.argv(fillShell(tool.argv[0]!, PLACEHOLDER, valueOf, shell.kind));
 }
 
 /**
@@ -35,6 +34,7 @@ export function planScenario(
   config: ResolvedConfig,
   avail: Record<string, ToolAvailability>,
   srcDir: string,
+  shell: Platform["shell"],
 ): ScenarioPlan {
   const ws = workspacePaths(config.workspace);
   const skipped = s.tools.filter((t) => !avail[t]?.available).map((t) => ({ tool: t, reason: avail[t]?.reason ?? "unknown tool" }));
@@ -53,7 +53,7 @@ export function planScenario(
       index: o.index,
       total: o.phase === "warmup" ? s.warmup : s.runs,
       round: o.round,
-      argv: renderArgv(tool, srcDir, dst),
+      argv: renderArgv(tool, srcDir, dst, shell),
       dst,
       cache: s.cache,
     };
@@ -61,15 +61,16 @@ export function planScenario(
   return { scenario: s, baseline, candidates: declared, tools, skipped, runs };
 }
 
-/** srcOf gives each scenario's source tree (the dataset's path, known from its spec hash). */
+/** srcOf gives each scenario's source tree (known from its spec alone: paths.ts sourcePaths); shell runs `shell: true` tools. */
 export function buildPlan(
   config: ResolvedConfig,
   avail: Record<string, ToolAvailability>,
   srcOf: (s: ScenarioSpec) => string,
   only?: (name: string) => boolean,
+  shell: Platform["shell"] = selectPlatform().shell,
 ): Plan {
   const scenarios = config.scenarios
     .filter((s) => !only || only(s.name) || only(s.baseName))
-    .map((s) => planScenario(s, config, avail, srcOf(s)));
+    .map((s) => planScenario(s, config, avail, srcOf(s), shell));
   return { workspace: config.workspace, scenarios };
 }

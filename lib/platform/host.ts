@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import mitataPkg from "mitata/package.json" with { type: "json" };
+import type { Platform } from "./types";
 
 export interface Environment {
   os: string;
@@ -35,41 +36,20 @@ export function hostId(env: Pick<Environment, "cpuModel" | "cores" | "memoryByte
   return { hostname, fingerprint, id: `${safe}-${fingerprint}` };
 }
 
-function fsType(dir: string): string | null {
-  try {
-    if (process.platform === "linux") {
-      const r = Bun.spawnSync(["stat", "-f", "-c", "%T", dir], { stdout: "pipe", stderr: "ignore" });
-      return r.exitCode === 0 ? r.stdout.toString().trim() : null;
-    }
-    if (process.platform === "darwin") {
-      const r = Bun.spawnSync(["/sbin/mount"], { stdout: "pipe", stderr: "ignore" });
-      let best: { mp: string; type: string } | null = null;
-      for (const line of r.stdout.toString().split("\n")) {
-        const m = /^.+ on (.+) \((\w+)/.exec(line);
-        if (m && (dir === m[1] || dir.startsWith(m[1]!.endsWith("/") ? m[1]! : m[1] + "/")) && (!best || m[1]!.length > best.mp.length)) best = { mp: m[1]!, type: m[2]! };
-      }
-      return best?.type ?? null;
-    }
-  } catch {
-    /* unknown is an honest answer */
-  }
-  return null;
-}
-
-export function captureEnvironment(workspace: string, version: string): Environment {
+export function captureEnvironment(workspace: string, version: string, platform: Platform): Environment {
   const cpus = os.cpus();
   const uid = typeof process.getuid === "function" ? process.getuid() : null;
   let dir = workspace;
   while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return {
     os: `${os.type()} ${os.release()}`,
-    platform: process.platform,
+    platform: platform.name,
     arch: process.arch,
     kernel: os.release(),
     cpuModel: cpus[0]?.model?.trim() ?? "unknown",
     cores: cpus.length,
     memoryBytes: os.totalmem(),
-    workspaceFs: fsType(dir),
+    workspaceFs: platform.fsType(dir),
     bun: Bun.version,
     mitata: mitataPkg.version,
     mirrorbench: version,

@@ -1,10 +1,13 @@
 // Compare two results files: per scenario and tool, B's mean time and peak memory against A's, with a bootstrap CI and a word.
 
 import Table from "cli-table3";
-import { measuredRuns } from "../analyze/verdicts";
+import { bootstrapRatioCI } from "../analyze/bootstrap";
+import { medianRssOf } from "../analyze/scenario";
+import { mean } from "../analyze/summary";
+import { completedWallTimesNs } from "../analyze/tool-stats";
+import { DEFAULTS } from "../defaults";
 import { sameBenchmark } from "../history/regressions";
-import type { ResultsFile, ScenarioResult } from "../results/file";
-import { bootstrapRatioCI, mean } from "../analyze/summary";
+import type { ResultsFile } from "../results/file";
 import type { Interval } from "../types";
 import { formatBytes, formatDuration } from "../units";
 
@@ -34,15 +37,6 @@ export interface CompareOptions {
   resamples?: number;
 }
 
-function wallTimesNs(s: ScenarioResult, tool: string): number[] {
-  return measuredRuns(s.runs, tool).flatMap((r) => (r.state === "completed" ? [r.measure.wallNs] : []));
-}
-
-function rssOf(s: ScenarioResult, tool: string): number | null {
-  const t = s.tools.find((x) => x.tool === tool);
-  return t && t.state !== "skipped" ? (t.stats?.maxRssMedianBytes ?? null) : null;
-}
-
 /**
  * The word rule: a change is only called faster/slower when it is both statistically clear
  * (the 95% CI of the ratio excludes 1) and big enough to matter (|ratio − 1| ≥ noiseThreshold).
@@ -57,7 +51,7 @@ export function judge(ci: Interval, nA: number, nB: number, noise: number): { wo
 }
 
 export function compareResults(a: ResultsFile, b: ResultsFile, opts: CompareOptions = {}): ComparisonRow[] {
-  const noise = opts.noiseThreshold ?? 0.01;
+  const noise = opts.noiseThreshold ?? DEFAULTS.compareNoise;
   const rows: ComparisonRow[] = [];
   const names = [...new Set([...a.scenarios.map((s) => s.name), ...b.scenarios.map((s) => s.name)])];
   for (const name of names) {
@@ -65,23 +59,23 @@ export function compareResults(a: ResultsFile, b: ResultsFile, opts: CompareOpti
     const sb = b.scenarios.find((s) => s.name === name);
     const tools = [...new Set([...(sa?.tools ?? []).map((t) => t.tool), ...(sb?.tools ?? []).map((t) => t.tool)])];
     for (const tool of tools) {
-      const ta = sa ? wallTimesNs(sa, tool) : [];
-      const tb = sb ? wallTimesNs(sb, tool) : [];
+      const ta = sa ? completedWallTimesNs(sa.runs, tool) : [];
+      const tb = sb ? completedWallTimesNs(sb.runs, tool) : [];
       const label = (sb ?? sa)!.tools.find((t) => t.tool === tool)?.label ?? tool;
       const row: ComparisonRow = {
         scenario: name, tool, label,
         aMeanNs: ta.length ? mean(ta) : null,
         bMeanNs: tb.length ? mean(tb) : null,
         timeRatio: null,
-        aRssBytes: sa ? rssOf(sa, tool) : null,
-        bRssBytes: sb ? rssOf(sb, tool) : null,
+        aRssBytes: sa ? medianRssOf(sa, tool) : null,
+        bRssBytes: sb ? medianRssOf(sb, tool) : null,
         memoryRatio: null,
         word: "not comparable",
         why: null,
       };
       if (row.aRssBytes && row.bRssBytes) row.memoryRatio = row.bRssBytes / row.aRssBytes;
       if (ta.length && tb.length) {
-        row.timeRatio = bootstrapRatioCI(tb, ta, { confidence: opts.confidence ?? 0.95, resamples: opts.resamples ?? 10_000 });
+        row.timeRatio = bootstrapRatioCI(tb, ta, { confidence: opts.confidence ?? DEFAULTS.confidence, resamples: opts.resamples ?? DEFAULTS.bootstrapResamples });
         Object.assign(row, judge(row.timeRatio, ta.length, tb.length, noise));
       } else if (!ta.length && tb.length) {
         row.word = "only in B";
@@ -130,7 +124,7 @@ export function compareTable(rows: readonly ComparisonRow[], opts: { color: bool
 }
 
 /** Header lines: which files, and a warning when they come from different machines. */
-export function compareHeader(aFile: string, a: ResultsFile, bFile: string, b: ResultsFile, noise = 0.01): string[] {
+export function compareHeader(aFile: string, a: ResultsFile, bFile: string, b: ResultsFile, noise = DEFAULTS.compareNoise): string[] {
   const out = [
     `A: ${aFile} (${a.startedAt}, host ${a.host.id})`,
     `B: ${bFile} (${b.startedAt}, host ${b.host.id})`,

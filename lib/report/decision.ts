@@ -1,9 +1,10 @@
 // The decision report: a Markdown record of one gated invocation in the form of the user's phase_2.5_decision.md.
 
 import path from "node:path";
-import { measuredRuns } from "../analyze/verdicts";
-import type { Regression } from "../history/regressions";
-import { resultsPath, writeAtomic, type ResultsFile, type ScenarioResult } from "../results/file";
+import { medianRssOf, type ScenarioResult } from "../analyze/scenario";
+import { completedRuns } from "../analyze/tool-stats";
+import { decide } from "../analyze/verdicts";
+import { resultsPath, writeAtomic, type Regression, type ResultsFile } from "../results/file";
 import type { CandidateVerdict } from "../types";
 import { formatBytes } from "../units";
 
@@ -14,11 +15,6 @@ function secondsOf(s: ScenarioResult, tool: string): string {
   const t = s.tools.find((x) => x.tool === tool);
   if (!t || t.state === "skipped") return "—";
   return t.stats ? (t.stats.time.meanNs / 1e9).toFixed(3) : "failed";
-}
-
-function rssOf(s: ScenarioResult, tool: string): number | null {
-  const t = s.tools.find((x) => x.tool === tool);
-  return t && t.state !== "skipped" ? (t.stats?.maxRssMedianBytes ?? null) : null;
 }
 
 function ratioText(v: CandidateVerdict): string {
@@ -53,13 +49,11 @@ const esc = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export type GateStatus = "PASS" | "FAIL" | "UNDECIDED" | "NO GATE" | "INTERRUPTED";
 
+/** The document's word for the run's decision (analyze's decide, the one gate rule). */
 export function gateStatus(results: ResultsFile): GateStatus {
   if (results.interrupted) return "INTERRUPTED";
-  const vs = results.scenarios.flatMap((s) => s.verdicts);
-  if (!vs.length) return "NO GATE";
-  if (vs.some((v) => v.verdict === "FAIL")) return "FAIL";
-  if (vs.some((v) => v.verdict === "UNDECIDED")) return "UNDECIDED";
-  return "PASS";
+  const word: Record<ReturnType<typeof decide>["decision"], GateStatus> = { GO: "PASS", "NO-GO": "FAIL", UNDECIDED: "UNDECIDED", "NO-GATE": "NO GATE" };
+  return word[decide(results.scenarios).decision];
 }
 
 export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?: string } = {}): string {
@@ -89,8 +83,8 @@ export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?:
   L.push("## Memory Usage", "");
   L.push("| Metric | baseline | candidate | Ratio | Pass? |", "|--------|----------|-----------|-------|-------|");
   for (const { s, v } of rows) {
-    const b = rssOf(s, v.baseline);
-    const c = rssOf(s, v.candidate);
+    const b = medianRssOf(s, v.baseline);
+    const c = medianRssOf(s, v.candidate);
     L.push(`| Peak memory, ${esc(s.name)} (${esc(v.candidate)} vs ${esc(v.baseline)}) | ${b === null ? "n/a" : formatBytes(b)} | ${c === null ? "n/a" : formatBytes(c)} | ${v.memoryRatio === null ? "—" : v.memoryRatio.toFixed(2)} | ${memPass(s, v)} |`);
   }
   L.push("");
@@ -160,7 +154,7 @@ export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?:
   for (const s of results.scenarios) {
     const per = s.tools.map((t) => {
       if (t.state === "skipped") return `${t.label} skipped (${t.reason})`;
-      const done = measuredRuns(s.runs, t.tool).filter((r) => r.state === "completed").length;
+      const done = completedRuns(s.runs, t.tool).length;
       return `${t.label} ${done} measured run(s)${t.state === "failed" ? ` — FAILED: ${t.reason}` : ""}`;
     });
     L.push(`- ${s.name} (${s.workload.kind}, ${s.workload.files} files, ${formatBytes(s.workload.bytes)}): ${per.join("; ")}`);

@@ -4,8 +4,9 @@
 // marks the mean rather than the median, clips the whisker at p99 and takes three lines per tool.
 // Here: whiskers at min and max (every sample is kept, so a stray run shows), box p25–p75, median mark.
 
-import type { ScenarioResult } from "../results/file";
+import type { ScenarioResult } from "../analyze/scenario";
 import { percentile } from "../analyze/summary";
+import { completedWallTimesNs } from "../analyze/tool-stats";
 
 export interface DistributionRow {
   label: string;
@@ -113,7 +114,7 @@ export function scenarioDistribution(sr: ScenarioResult, opts: DistributionOptio
     .filter((t) => t.state !== "skipped")
     .map((t) => ({
       label: t.label,
-      samplesNs: sr.runs.filter((r) => r.tool === t.tool && r.phase === "measured" && r.state === "completed").map((r) => (r.state === "completed" ? r.measure.wallNs : NaN)),
+      samplesNs: completedWallTimesNs(sr.runs, t.tool),
     }));
   return renderDistribution(rows, opts);
 }

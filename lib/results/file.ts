@@ -2,36 +2,38 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import type { ScenarioResult } from "../analyze/scenario";
 import type { Decision } from "../analyze/verdicts";
-import type { Environment, HostId } from "../platform/host";
-import type { Regression } from "../history/regressions";
-import type { ToolTiming } from "../run/timing";
-import type { CandidateVerdict, ResolvedConfig, RunRecord, ToolAvailability, ToolResult } from "../types";
+import { hostId, type Environment, type HostId } from "../platform/host";
+import { ENGINE, samplingOptions } from "../run/timing";
+import type { ResolvedConfig, ToolAvailability } from "../types";
+
+export type { ScenarioResult };
 
 export const SCHEMA_VERSION = 1;
 
-export interface ScenarioResult {
-  name: string;
-  baseName: string;
-  parameters: Record<string, string>;
-  state: "completed" | "failed" | "skipped";
-  workload: {
-    kind: string;
-    files: number;
-    bytes: number;
-    datasetHash: string | null;
-    reused: boolean | null;
-    changes: unknown;
+export type RegressionVerdict = "regression" | "improvement" | "ok" | "no-verdict";
+
+/** One scenario+tool of a result judged against its own history on the same host (history/regressions.ts computes it). */
+export interface Regression {
+  scenario: string;
+  tool: string;
+  label: string;
+  verdict: RegressionVerdict;
+  /** Mean wall time of this result, ns. */
+  meanNs: number;
+  /** Earlier results used (newest `window`), and what they say; null bounds with too little history. */
+  history: {
+    n: number;
+    meanNs: number | null;
+    lowNs: number | null;
+    highNs: number | null;
+    firstAt: string | null;
+    lastAt: string | null;
   };
-  cache: string;
-  verified: boolean;
-  baseline: string | null;
-  candidates: string[];
-  tools: ToolResult[];
-  verdicts: CandidateVerdict[];
-  runs: RunRecord[];
-  timings: ToolTiming[];
-  thresholds: { maxTimeRatio: number; maxMemoryRatio: number; requireSignificance: boolean };
+  /** (mean − history mean) / history mean; null without history. */
+  change: number | null;
+  message: string;
 }
 
 export interface ResultsFile {
@@ -51,6 +53,33 @@ export interface ResultsFile {
   decision: { decision: Decision; exitCode: number } | null;
   /** History check of every scenario+tool against earlier results of this host; absent in files written before it existed. */
   regressions?: Regression[];
+}
+
+/** The file's head, written before the first scenario: where, when, on what, with which engine, meter and tools. */
+export function resultsHeader(o: {
+  startedAt: Date;
+  environment: Environment;
+  invocation: ResultsFile["invocation"];
+  meter: ResultsFile["meter"];
+  tools: Record<string, ToolAvailability>;
+  config: ResolvedConfig;
+}): ResultsFile {
+  return {
+    schema: "mirrorbench.results",
+    schemaVersion: SCHEMA_VERSION,
+    startedAt: o.startedAt.toISOString(),
+    finishedAt: null,
+    interrupted: false,
+    host: hostId(o.environment),
+    environment: o.environment,
+    invocation: o.invocation,
+    engine: { ...ENGINE, sampling: { ...samplingOptions(0), min_samples: "runs", max_samples: "runs", samples_threshold: "Infinity (no trimming)" } },
+    meter: { kind: o.meter.kind, memoryNote: o.meter.memoryNote },
+    tools: o.tools,
+    config: o.config,
+    scenarios: [],
+    decision: null,
+  };
 }
 
 /** results/<UTC timestamp, ms>_<host>.json (20261124T013716.123Z_vm-4cdec60e.json): sortable by name, one per invocation. */

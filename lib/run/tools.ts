@@ -4,9 +4,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DEFAULTS } from "../defaults";
-import { runTool } from "./spawn";
 import { firstWord, shellFor } from "../shellquote";
 import type { ToolAvailability, ToolSpec } from "../types";
+import type { Executor } from "./executor";
 
 /** The absolute path of a command, or why it cannot be run (a directory or a file without x passes access(X_OK) checks people rely on). */
 function findCommand(cmd: string): { path: string } | { reason: string } {
@@ -57,7 +57,7 @@ export function checkAvailability(tool: ToolSpec, platform = process.platform): 
  * First line of `<tool> --version` (or the tool's version argv); null when it has none.
  * A tool that ignores --version and hangs costs at most the probe timeout, all probes run at once.
  */
-export async function probeVersion(tool: ToolSpec, avail: ToolAvailability): Promise<string | null> {
+export async function probeVersion(tool: ToolSpec, avail: ToolAvailability, executor: Executor): Promise<string | null> {
   if (!avail.available) return null;
   const argv = tool.versionArgv ?? (tool.shell ? null : [tool.argv[0]!, "--version"]);
   if (!argv || argv.length === 0) return null;
@@ -67,7 +67,7 @@ export async function probeVersion(tool: ToolSpec, avail: ToolAvailability): Pro
   const file = path.join(dir, "out");
   const fd = fs.openSync(file, "w");
   try {
-    const out = await runTool({ argv, env: tool.env, logFd: fd, timeoutMs: DEFAULTS.versionTimeoutMs });
+    const out = await executor.run({ argv, env: tool.env, logFd: fd, timeoutMs: DEFAULTS.versionTimeoutMs });
     if (out.timedOut || out.exitCode !== 0) return null;
     const line = fs.readFileSync(file, "utf8").split("\n").find((l) => l.trim());
     return line ? line.trim().slice(0, 200) : null;
@@ -85,10 +85,10 @@ export function resolveTools(tools: Record<string, ToolSpec>): Record<string, To
   return out;
 }
 
-export async function probeVersions(tools: Record<string, ToolSpec>, avail: Record<string, ToolAvailability>): Promise<void> {
+export async function probeVersions(tools: Record<string, ToolSpec>, avail: Record<string, ToolAvailability>, executor: Executor): Promise<void> {
   await Promise.all(
     Object.entries(tools).map(async ([id, t]) => {
-      avail[id]!.version = await probeVersion(t, avail[id]!);
+      avail[id]!.version = await probeVersion(t, avail[id]!, executor);
     }),
   );
 }

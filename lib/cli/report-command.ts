@@ -1,19 +1,19 @@
-// The read-only commands: `report` re-renders a stored result (console, decision, exports, HTML); `compare` diffs two.
+// `report`: a stored result re-rendered without running anything — console tables, gate, history check, decision report, exports, HTML.
 
-import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Decision } from "../analyze/verdicts";
-import type { CliIO } from "./main";
-import { compareHeader, compareResults, compareTable } from "../report/compare";
-import { loadConfig } from "../config/load";
 import { BenchError, EXIT, parseFlags, reportingErrors } from "../errors";
 import { writeExports } from "../export/write";
-import { listResults, loadResults, regressionChecks, regressionLines, resolveResultsRef, type Regression } from "../history/regressions";
+import { listResults, resolveResultsRef } from "../history/list";
+import { regressionChecks, regressionLines, type Regression } from "../history/regressions";
+import { colorOn, type CliIO } from "../io";
 import { gateLines, scenarioLines } from "../report/console";
 import { writeDecisionReport } from "../report/decision";
 import { renderHtml } from "../report/html";
 import { writeAtomic, type ResultsFile } from "../results/file";
+import { loadResults } from "../results/load";
+import { resultsDirOf } from "./compare-command";
 
 export const REPORT_USAGE = `usage: bun run bench report [FILE|latest] [options]
 
@@ -31,31 +31,6 @@ and any exports asked for.
   --export-markdown FILE hyperfine-style Markdown tables
   --no-decision          do not (re)write the decision report
   -h, --help             this text`;
-
-export const COMPARE_USAGE = `usage: bun run bench compare [A [B]] [options]
-
-Change of B against A per scenario and tool: mean time with a 95% bootstrap interval of the
-ratio (from the measured runs), peak memory, and a word. A change is "faster"/"slower" only when
-the interval excludes 1 AND the change is at least the noise threshold; otherwise "within noise".
-
-  A, B                   results files, or latest / previous (default: previous latest)
-  --results-dir DIR      results folder for latest / previous
-  --config FILE          config whose results_dir to use
-  --noise PCT            noise threshold in percent (default 1)
-  -h, --help             this text`;
-
-function colorOn(io: CliIO): boolean {
-  return io.isTTY && !io.env.NO_COLOR;
-}
-
-/** --results-dir, else the config's results_dir (only read when a config is there), else ./results. */
-function resultsDirOf(v: { "results-dir"?: string; config?: string }, io: CliIO): string {
-  if (v["results-dir"]) return path.resolve(io.cwd, v["results-dir"]);
-  const cfg = path.resolve(io.cwd, v.config ?? "bench.config.yaml");
-  // Only the results folder is wanted: a full disk or a workload too big for this machine must not stop a report.
-  if (v.config || fs.existsSync(cfg)) return loadConfig(cfg, { env: io.env, machine: null }).resultsDir;
-  return path.resolve(io.cwd, "results");
-}
 
 /** The console form of a stored result, the same lines a run prints at its end. */
 export function renderConsole(results: ResultsFile, color: boolean): string[] {
@@ -127,39 +102,6 @@ export async function runReport(args: string[], io: CliIO): Promise<number> {
       writeAtomic(out, renderHtml(results, history));
       io.out(`HTML report: ${out}\n`);
     }
-    return EXIT.go;
-  });
-}
-
-export async function runCompare(args: string[], io: CliIO): Promise<number> {
-  return reportingErrors(io.err, async () => {
-    const { values: v, positionals } = parseFlags(() => parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        config: { type: "string" },
-        "results-dir": { type: "string" },
-        noise: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }), COMPARE_USAGE.split("\n")[0]!);
-    if (v.help) {
-      io.out(COMPARE_USAGE + "\n");
-      return EXIT.go;
-    }
-    if (positionals.length > 2) throw new BenchError(`compare takes two results files, got ${positionals.length}`, { hint: COMPARE_USAGE.split("\n")[0] });
-    const noisePct = v.noise === undefined ? 1 : Number(v.noise);
-    if (!(noisePct >= 0 && noisePct < 100)) throw new BenchError(`--noise must be a percentage in [0, 100), got "${v.noise}"`, { key: "--noise" });
-    const [refA, refB] = positionals.length === 2 ? positionals : positionals.length === 1 ? [positionals[0]!, "latest"] : ["previous", "latest"];
-    const needsDir = [refA, refB].some((r) => r === "latest" || r === "previous");
-    const dir = needsDir ? resultsDirOf(v, io) : io.cwd;
-    const fileA = resolveResultsRef(refA!, dir, io.cwd);
-    const fileB = resolveResultsRef(refB!, dir, io.cwd);
-    const a = loadResults(fileA);
-    const b = loadResults(fileB);
-    const noise = noisePct / 100;
-    io.out(compareHeader(fileA, a, fileB, b, noise).join("\n") + "\n");
-    io.out(compareTable(compareResults(a, b, { noiseThreshold: noise }), { color: colorOn(io) }) + "\n");
     return EXIT.go;
   });
 }

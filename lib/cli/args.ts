@@ -1,0 +1,140 @@
+// The run's command line: the usage text and the flags, with the old script's environment knobs, turned into options.
+
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { envOverrides, type Overrides } from "../config/load";
+import { BenchError, parseFlags } from "../errors";
+import type { ExportTargets } from "../export/write";
+import type { CliIO } from "../io";
+import type { Platform } from "../platform/index";
+import type { ResolvedConfig } from "../types";
+
+export const USAGE = `usage: bun run bench [options]
+
+  --config FILE        config file (default: bench.config.yaml)
+  --scenario GLOB      run only matching scenarios (repeatable; * and ? wildcards)
+  --runs N             measured runs per tool (env RUNS)
+  --warmup N           warmup runs per tool (env WARMUP)
+  --workspace DIR      workspace folder (env BENCH_ROOT)
+  --keep-workspace / --remove-workspace   keep or remove the workspace on exit (env KEEP_BENCH_DIR=1/0)
+  --results-dir DIR    where results JSON files go (default: results/ beside the config)
+  --list               list scenarios and which tools are available, then exit
+  --dry-run            print the plan (every run, argv, destination, cache policy); run nothing
+  --verify-dataset     re-hash cached datasets instead of the quick size/mtime check
+  --export-json FILE   hyperfine-format JSON (seconds), readable by hyperfine's scripts
+  --export-csv FILE    hyperfine-style CSV
+  --export-markdown FILE  Markdown table per scenario
+  --quiet              only the summary on the console (the log keeps everything)
+  --fail-on-regression exit 4 when a result is a regression against this host's history (and the gate passed)
+  --keep N             keep only the newest N results files of this host (config keep_results)
+  -h, --help           this text
+
+commands:
+  bun run bench report [FILE|latest] [--html [--out FILE]] [--export-json|--export-csv|--export-markdown FILE]
+  bun run bench compare [A [B]]      (files, latest or previous; default previous latest)
+
+exit codes: 0 GO (or no gate and all runs completed), 1 NO-GO, 2 usage or config error,
+            3 undecided (baseline failed or missing), 4 regression (with --fail-on-regression),
+            5 workspace locked by another run, 6 an output could not be written (results saved
+            to the temp folder when possible; the error line says where and why), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP)`;
+
+function globToRegExp(glob: string): RegExp {
+  const esc = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${esc}$`);
+}
+
+function intFlag(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new BenchError(`--${name} must be a whole number ≥ ${min}, got "${v}"`, { key: `--${name}` });
+  return Number(v);
+}
+
+export function parseCli(argv: string[], io: CliIO): CliOptions {
+  const parsed = parseFlags(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string" },
+        scenario: { type: "string", multiple: true },
+        runs: { type: "string" },
+        warmup: { type: "string" },
+        workspace: { type: "string" },
+        "keep-workspace": { type: "boolean" },
+        "remove-workspace": { type: "boolean" },
+        "results-dir": { type: "string" },
+        list: { type: "boolean" },
+        "dry-run": { type: "boolean" },
+        "verify-dataset": { type: "boolean" },
+        "export-json": { type: "string" },
+        "export-csv": { type: "string" },
+        "export-markdown": { type: "string" },
+        quiet: { type: "boolean" },
+        "fail-on-regression": { type: "boolean" },
+        keep: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }),
+    "see bun run bench --help",
+  );
+  const v = parsed.values;
+  const env = envOverrides(io.env);
+  const cli: Overrides = {
+    runs: intFlag("runs", v.runs, 1),
+    warmup: intFlag("warmup", v.warmup, 0),
+    workspace: v.workspace,
+    keepWorkspace: v["keep-workspace"] ? true : v["remove-workspace"] ? false : undefined,
+    resultsDir: v["results-dir"] ? path.resolve(io.cwd, v["results-dir"]) : undefined,
+    keepResults: intFlag("keep", v.keep, 1),
+  };
+  for (const k of Object.keys(cli) as (keyof Overrides)[]) if (cli[k] === undefined) delete cli[k];
+  // Which flag set a place, so an error about it names the flag (the environment's knobs name themselves).
+  const from = { ...env.from };
+  if (v.workspace) from.workspace = "--workspace";
+  if (v["results-dir"]) from.resultsDir = "--results-dir";
+  if (cli.keepWorkspace !== undefined) from.keepWorkspace = cli.keepWorkspace ? "--keep-workspace" : "--remove-workspace";
+  if (Object.keys(from).length) cli.from = from;
+  const patterns = (v.scenario ?? []).map(globToRegExp);
+  return {
+    command: parsed.positionals[0] ?? "run",
+    positionals: parsed.positionals.slice(1),
+    configFile: path.resolve(io.cwd, v.config ?? "bench.config.yaml"),
+    overrides: { ...env, ...cli },
+    only: patterns.length ? (name: string) => patterns.some((p) => p.test(name)) : undefined,
+    list: Boolean(v.list),
+    dryRun: Boolean(v["dry-run"]),
+    verifyDataset: Boolean(v["verify-dataset"]),
+    exports: {
+      json: v["export-json"] ? path.resolve(io.cwd, v["export-json"]) : undefined,
+      csv: v["export-csv"] ? path.resolve(io.cwd, v["export-csv"]) : undefined,
+      markdown: v["export-markdown"] ? path.resolve(io.cwd, v["export-markdown"]) : undefined,
+    } as ExportTargets,
+    quiet: Boolean(v.quiet),
+    failOnRegression: Boolean(v["fail-on-regression"]),
+    help: Boolean(v.help),
+  };
+}
+
+export interface CliOptions {
+  command: string;
+  positionals: string[];
+  configFile: string;
+  overrides: Overrides;
+  /** --scenario globs, matched against a scenario's name or its name before sweep expansion. */
+  only: ((name: string) => boolean) | undefined;
+  list: boolean;
+  dryRun: boolean;
+  verifyDataset: boolean;
+  exports: ExportTargets;
+  quiet: boolean;
+  failOnRegression: boolean;
+  help: boolean;
+}
+
+/** What a run is asked to do: the loaded config, the command line, the console, the platform chosen at start. */
+export interface Invocation {
+  config: ResolvedConfig;
+  opts: CliOptions;
+  io: CliIO;
+  platform: Platform;
+}

@@ -1,0 +1,37 @@
+// What a run would do, without doing it: `--list` (tools found here, with versions, and the scenarios) and `--dry-run` (the whole plan).
+
+import type { CliIO } from "../io";
+import { sourcePaths, workspacePaths } from "../paths";
+import type { Platform } from "../platform/index";
+import { buildPlan } from "../plan/plan";
+import { planText } from "../plan/print";
+import { LocalExecutor } from "../run/spawn";
+import { probeVersions, resolveTools } from "../run/tools";
+import type { ResolvedConfig } from "../types";
+
+export async function listScenarios(config: ResolvedConfig, io: CliIO, platform: Platform): Promise<void> {
+  const avail = resolveTools(config.tools);
+  const executor = new LocalExecutor(platform);
+  try {
+    await probeVersions(config.tools, avail, executor);
+  } finally {
+    executor.close();
+  }
+  io.out(`Config: ${config.file}\n\nTools:\n`);
+  for (const [id, a] of Object.entries(avail)) {
+    io.out(`  ${a.available ? "✓" : "✗"} ${id.padEnd(12)} ${a.available ? `${a.path}${a.version ? `  (${a.version})` : ""}` : `unavailable: ${a.reason}`}\n`);
+  }
+  io.out(`\nScenarios:\n`);
+  for (const s of config.scenarios) {
+    const tools = s.tools.map((t) => (avail[t]!.available ? t : `${t} (missing)`)).join(", ");
+    const gate = s.baseline.length ? `baseline ${s.baseline.join(" → ")}${s.candidates.length ? `, candidate ${s.candidates.join(", ")}` : ""}` : "no gate";
+    io.out(`  ${s.name}: ${s.workload.kind}, ${s.runs} runs + ${s.warmup} warmup, cache ${s.cache}; tools: ${tools}; ${gate}\n`);
+  }
+}
+
+/** Every run of every scenario (argv, destination, cache policy), each source at its exact path: nothing generated or spawned. */
+export function dryRun(config: ResolvedConfig, io: CliIO, platform: Platform, only?: (name: string) => boolean): void {
+  const datasets = workspacePaths(config.workspace).datasets;
+  const plan = buildPlan(config, resolveTools(config.tools), (s) => sourcePaths(s.workload, datasets).srcDir, only, platform.shell);
+  io.out(planText(plan.scenarios, config));
+}

@@ -1,0 +1,67 @@
+// A run's session: the workspace claimed and locked, outputs probed, the log, executor and signal watch opened, the tools found, the results file's head; closed in reverse.
+
+import pkg from "../../package.json" with { type: "json" };
+import { colorOn } from "../io";
+import { openLog, type Log } from "../log";
+import { workspacePaths } from "../paths";
+import { captureEnvironment } from "../platform/host";
+import { resultsHeader, resultsPath, type ResultsFile } from "../results/file";
+import { LocalExecutor } from "../run/spawn";
+import { probeVersions, resolveTools } from "../run/tools";
+import { removeWorkspace } from "../workspace";
+import type { Invocation } from "./args";
+import { claimAndCheck, OutputWriter } from "./outputs";
+import { printStart } from "./print";
+import { watchSignals, type SignalWatch } from "./signals";
+
+export interface Session extends Invocation {
+  ws: ReturnType<typeof workspacePaths>;
+  log: Log;
+  executor: LocalExecutor;
+  signals: SignalWatch;
+  outputs: OutputWriter;
+  /** The results file as it grows: its head now, each scenario as it finishes. */
+  results: ResultsFile;
+  color: boolean;
+  close(): void;
+}
+
+/**
+ * Before anything is generated: destinations an earlier run left are freed, every output is probed,
+ * the workspace is claimed and locked. Then the log, the executor and the signal watch; the start lines;
+ * the tools found here with their versions; the results file's head. Anything that throws on the way
+ * releases what was opened.
+ */
+export async function openSession(inv: Invocation): Promise<Session> {
+  const { config, opts, io, platform } = inv;
+  const startedAt = new Date();
+  const ws = workspacePaths(config.workspace);
+  const { lock, freedBytes, replaced } = claimAndCheck(config, opts.exports);
+  const log = openLog(ws.log, { quiet: opts.quiet, out: io.out, err: io.err });
+  const executor = new LocalExecutor(platform);
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    signals.release();
+    log.close();
+    executor.close();
+    lock.release();
+    if (!config.keepWorkspace) removeWorkspace(config.workspace);
+  };
+  const signals = watchSignals({ log, executor, cleanup: close });
+  try {
+    printStart(log, { version: pkg.version, startedAt, configFile: opts.configFile, config, lock, replaced, freedBytes });
+    const environment = captureEnvironment(config.workspace, pkg.version, platform);
+    const tools = resolveTools(config.tools);
+    await probeVersions(config.tools, tools, executor);
+    if (executor.meter.memoryNote) log.error(`warning: ${executor.meter.memoryNote}`);
+    const invocation = { argv: process.argv.slice(2), cwd: io.cwd, configFile: config.file };
+    const results = resultsHeader({ startedAt, environment, invocation, meter: executor.meter, tools, config });
+    const outputs = new OutputWriter(resultsPath(config.resultsDir, startedAt, results.host), (l) => log.error(l));
+    return { ...inv, ws, log, executor, signals, outputs, results, color: colorOn(io), close };
+  } catch (e) {
+    close();
+    throw e;
+  }
+}

@@ -1,0 +1,52 @@
+// What every platform offers the run, one interface for linux, darwin and win32 (index.ts picks one).
+import type { ShellKind } from "../shellquote";
+import type { CacheTreatment } from "../types";
+
+/** Per-file eviction's outcome (posix_fadvise on Linux). */
+export interface FadviseResult {
+  ok: number;
+  failed: number;
+  /** The first failure, so a fallback that did not work can say why. */
+  firstError?: string;
+}
+
+export interface CacheDropResult {
+  treatment: CacheTreatment;
+  /** How the drop was done or why the full drop was not possible; shown in logs and reports. */
+  detail?: string;
+  ms: number;
+}
+
+export interface DropOptions {
+  /** Linux only: the file written with "3" (tests point it somewhere unwritable to force the fallback). */
+  dropCachesPath?: string;
+  /** Try `sudo -n` (never prompts) when not root. Default true. */
+  trySudo?: boolean;
+}
+
+/** What measures a tool's memory (and CPU and wall time as its parent sees them). */
+export interface Meter {
+  kind: "mb-run" | "bun";
+  /** Why memory is not the tool's own figure (or not measured); null when it is. */
+  memoryNote: string | null;
+  /** The mb-run binary every run is started under; null when Bun spawns the tool itself. */
+  wrapperPath: string | null;
+}
+
+export interface Platform {
+  readonly name: string;
+  /** Empties the page cache before a timed run as far as this platform and these privileges allow; never silent. */
+  dropCaches(srcDir: string, files: readonly string[], opts?: DropOptions): Promise<CacheDropResult>;
+  /** Fraction (0..1) of the sampled files' pages in the page cache; null where it cannot be measured. */
+  residentFraction(files: readonly string[], sampleMax?: number): number | null;
+  /** Evicts these files' clean pages (the fallback when the whole cache cannot be dropped). */
+  evict(files: readonly string[]): FadviseResult;
+  /** The meter tools run under; built on first use, then remembered by this platform object. */
+  meter(): Meter;
+  /** Signals a tool's process tree (its group where the platform has groups). */
+  killTree(pid: number, signal: NodeJS.Signals): void;
+  /** The type of the file system that holds `dir` (ext4, xfs, apfs, tmpfs …); null when unknown. */
+  fsType(dir: string): string | null;
+  /** How a `shell: true` tool's command line is run. */
+  readonly shell: { kind: ShellKind; argv(command: string): string[] };
+}

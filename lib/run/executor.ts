@@ -1,0 +1,42 @@
+// The executor seam: run one argv with its env and timeout, get back the measurement. Local (spawn.ts), mock (mock-executor.ts), later ssh.
+import type { RunMeasure } from "../types";
+
+export interface RunRequest {
+  argv: string[];
+  env?: Record<string, string>;
+  /** Working folder of the tool; the harness's own when absent. */
+  cwd?: string;
+  /** Where the tool's stdout and stderr go (the bench log's descriptor), or nowhere. */
+  logFd: number | "ignore";
+  timeoutMs: number;
+}
+
+export interface RunOutcome {
+  /** Exit status; a death by signal is 128 + signal, as shells and hyperfine report it. */
+  exitCode: number | null;
+  timedOut: boolean;
+  measure: RunMeasure | null;
+  /**
+   * Processes of the tool's tree still running after it exited (or was killed), which were then killed:
+   * a count (0 = none); null = some were, the platform cannot count them (macOS, no-meter fallback);
+   * undefined = not checked (Windows, or the meter itself died).
+   */
+  strayProcessesKilled?: number | null;
+}
+
+export interface Executor {
+  /** What measures memory, as the results file records it. */
+  readonly meter: { kind: string; memoryNote: string | null };
+  run(req: RunRequest): Promise<RunOutcome>;
+  /** Kills every run in flight (Ctrl-C, an abandoned slot). */
+  killAll(signal?: NodeJS.Signals): void;
+  /** Releases what the executor holds (the meter's report folder); safe to call twice. */
+  close(): void;
+}
+
+/** Where slot and harness times come from: Bun.nanoseconds for real runs, a counter the mock advances. */
+export interface Clock {
+  nowNs(): number;
+}
+
+export const realClock: Clock = { nowNs: () => Bun.nanoseconds() };
