@@ -14,7 +14,8 @@ import path from "node:path";
 import { verifyCopy } from "../lib/run/verify.ts";
 import { datasetPaths } from "../lib/paths.ts";
 import { readManifest } from "../lib/datasets/manifest.ts";
-import { cleanupMeter, getMeter, runTool } from "../lib/run/spawn.ts";
+import { selectPlatform } from "../lib/platform/index.ts";
+import { LocalExecutor } from "../lib/run/spawn.ts";
 import { mean, median } from "../lib/analyze/summary.ts";
 import { interleave, type Slot } from "../lib/run/timing.ts";
 import { resetDestination } from "../lib/workspace.ts";
@@ -129,7 +130,7 @@ async function compare(p: Probe, rounds: number, batch: number, warmup: number, 
     const last = slot.phase === "measured" && slot.index % batch === 0;
     if (first && odd) hf.push(...hyperfineBatch(p, warmup, batch, jsonFile));
     p.prepare?.fn();
-    const out = await runTool({ argv: p.argv, cwd: p.cwd, logFd: "ignore", timeoutMs: 60_000 });
+    const out = await local().run({ argv: p.argv, cwd: p.cwd, logFd: "ignore", timeoutMs: 60_000 });
     if (out.exitCode !== 0 || !out.measure) throw new Error(`${p.name}: exit ${out.exitCode}`);
     if (slot.phase === "measured") ours.push(out.measure.wallNs);
     if (last && !odd) hf.push(...hyperfineBatch(p, warmup, batch, jsonFile));
@@ -155,6 +156,10 @@ function emptyDir(dir: string): void {
 
 // ---- harness cost through the real CLI ----------------------------------------------------------
 
+
+/** The engine a run uses, made on first use (importing this file for its helpers starts nothing). */
+let executor: LocalExecutor | null = null;
+const local = () => (executor ??= new LocalExecutor(selectPlatform()));
 const BENCH = path.join(import.meta.dir, "bench.ts");
 
 async function harnessCost(tmp: string, runs: number) {
@@ -205,7 +210,7 @@ async function breakdown(results: any, ws: string, runs: number) {
     const t0 = Bun.nanoseconds();
     resetDestination(ws, dst, ds.tree);
     const t1 = Bun.nanoseconds();
-    const out = await runTool({ argv: ["cp", "-a", `${ds.tree}/.`, `${dst}/`], logFd: "ignore", timeoutMs: 60_000 });
+    const out = await local().run({ argv: ["cp", "-a", `${ds.tree}/.`, `${dst}/`], logFd: "ignore", timeoutMs: 60_000 });
     const t2 = Bun.nanoseconds();
     const v = await verifyCopy(ds.tree, manifest, dst, spec);
     const t3 = Bun.nanoseconds();
@@ -236,7 +241,7 @@ function parseArgs(argv: string[]) {
 
 async function main(): Promise<void> {
   const { rounds, batch } = parseArgs(Bun.argv.slice(2));
-  const meter = getMeter();
+  const meter = local().meter;
   if (!Bun.which("hyperfine")) {
     console.log("hyperfine is not installed: nothing to compare against (apt install hyperfine / cargo install hyperfine)");
     return;
@@ -290,7 +295,7 @@ async function main(): Promise<void> {
     console.log(`error: ${e?.message ?? e}`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
-    cleanupMeter();
+    local().close();
   }
   console.log("");
   for (const t of targets) console.log(targetLine(t));
