@@ -13,6 +13,12 @@ export const DEFAULTS = {
   seed: 1,
   perDir: 1000,
   depth: 0,
+  /** A file group's defaults beside count and size. */
+  group: { distribution: "uniform" as const, content: "random" as const, names: "short" as const, compressRatio: 2 },
+  /** Bytes of each file an incremental change set adds (changes.add_size). */
+  addBytes: 1024,
+  /** verify: true compares presence, size, content and symlink targets; mode and mtime only when asked. */
+  verify: { enabled: true, mode: false, mtime: false, symlinks: true, allowSourceLinks: false },
   successCodes: [0],
   /** Bootstrap settings for the time-ratio interval. */
   bootstrapResamples: 10_000,

@@ -217,3 +217,9 @@ export function nearestExisting(p: string): string {
     }
   }
 }
+
+/** `inner` lies strictly inside `outer`. */
+export function isInside(inner: string, outer: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+}

@@ -8,11 +8,25 @@ const SIZE_UNITS: Record<string, number> = {
   t: 1024 ** 4, tb: 1000 ** 4, tib: 1024 ** 4,
 };
 
+// The spellings the parsers accept, as regular-expression sources: the config's JSON Schema is built from the same text.
+const SIZE_BODY = "\\s*(\\d+(?:\\.\\d+)?)\\s*([bB]|[kKmMgGtT](?:[iI]?[bB])?)?\\s*";
+/** A size: a number, then b / k / kb / kib / m / mb / mib / g … / t … in any case (kib = 1024, kb = 1000). */
+export const SIZE_PATTERN = `^${SIZE_BODY}$`;
+/** A size, or two joined by "..". */
+export const SIZE_OR_RANGE_PATTERN = `^${SIZE_BODY.replace(/\((?!\?)/g, "(?:")}(?:\\.\\.${SIZE_BODY.replace(/\((?!\?)/g, "(?:")})?$`;
+/** A duration above zero: a number with ms, s (default), m or h. */
+export const DURATION_PATTERN = "^\\s*(\\d*[1-9]\\d*(?:\\.\\d+)?|\\d+\\.\\d*[1-9]\\d*)\\s*(ms|s|m|h)?\\s*$";
+/** An exit-code range, low..high. */
+export const EXIT_RANGE_PATTERN = "^\\d+\\.\\.\\d+$";
+
+const SIZE_RE = new RegExp(SIZE_PATTERN);
+const DURATION_RE = new RegExp(DURATION_PATTERN);
+
 /** "512MiB" | "4GiB" | "1.5k" | 4096 → bytes; null when unparseable. */
 export function parseBytes(v: unknown): number | null {
   if (typeof v === "number") return Number.isInteger(v) && v >= 0 ? v : null;
   if (typeof v !== "string") return null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v);
+  const m = SIZE_RE.exec(v);
   if (!m) return null;
   const unit = SIZE_UNITS[(m[2] || "b").toLowerCase()];
   if (unit === undefined) return null;
@@ -39,7 +53,7 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3
 export function parseDurationMs(v: unknown): number | null {
   if (typeof v === "number") return v > 0 ? v * 1000 : null;
   if (typeof v !== "string") return null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
+  const m = DURATION_RE.exec(v);
   if (!m) return null;
   const ms = Number(m[1]) * DURATION_UNITS[m[2] ?? "s"]!;
   return ms > 0 ? ms : null;

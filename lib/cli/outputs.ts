@@ -7,10 +7,9 @@ import { BenchError, ioCause, ioLine } from "../errors";
 import { writeExports, type ExportTargets } from "../export/write";
 import { writeDecisionReport } from "../report/decision";
 import { writeResults, type ResultsFile } from "../results/file";
-import { isInside } from "../config/safety";
 import { acquireLock, lockHeld, type Lock } from "../lock";
 import { fsSpace } from "../platform/machine";
-import { nearestExisting, removeInside, type Replaced } from "../safe-fs";
+import { isInside, nearestExisting, removeInside, type Replaced } from "../safe-fs";
 import { claimWorkspace, isOurs, workspaceReal } from "../workspace";
 import type { ResolvedConfig, ValueOrigin } from "../types";
 

@@ -5,8 +5,10 @@ import { DEFAULTS } from "../defaults";
 import { longestPathBytes } from "../layout";
 import { datasetPaths, specHash, workspacePaths } from "../paths";
 import type { Machine } from "../platform/machine";
-import type { FileGroup, WorkloadSpec } from "../types";
+import type { FileGroup, ScenarioSpec, WorkloadSpec } from "../types";
 import { formatBytes } from "../units";
+import type { Reader } from "./reader";
+import type { Path } from "./shape";
 
 export interface WorkloadBounds {
   /** Regular-file names (hard links included, incremental additions included). */
@@ -148,4 +150,35 @@ export function workloadProblems(w: WorkloadSpec, ctx: LimitContext): LimitProbl
     }
   }
   return problems;
+}
+
+/**
+ * Refuses a scenario whose workload no run could hold, pointing at the count, size or names of the
+ * group at fault — or at the sweep value that made it, for a swept scenario.
+ */
+export function checkWorkload(r: Reader, p: Path, s: ScenarioSpec, hasFiles: boolean, workspace: string, machine: Machine): void {
+  const [problem] = workloadProblems(s.workload, { machine, workspace, scenarioName: s.name, tools: s.tools });
+  if (!problem) return;
+  r.fail(problemPath(r, p, s, hasFiles, problem), Object.keys(s.parameters).length ? `${s.name}: ${problem.message}` : problem.message, problem.hint);
+}
+
+function problemPath(r: Reader, p: Path, s: ScenarioSpec, hasFiles: boolean, problem: LimitProblem): Path {
+  const w: Path = [...p, "workload"];
+  const swept = (k: string): Path | null => {
+    if (s.parameters[k] === undefined) return null;
+    const values = r.get([...p, "sweep", k]);
+    const i = Array.isArray(values) ? values.findIndex((v) => String(v) === s.parameters[k]) : -1;
+    return i >= 0 ? [...p, "sweep", k, i] : [...p, "sweep", k];
+  };
+  if (problem.field === "count" || problem.field === "size") {
+    const sw = swept(problem.field);
+    if (sw) return sw;
+  }
+  if (problem.field === "workload") {
+    const sw = swept("size") ?? swept("count");
+    if (sw) return sw;
+  }
+  if (problem.group === null) return hasFiles ? [...w, "files"] : [...w, "groups"];
+  const g: Path = hasFiles ? [...w, "files"] : [...w, "groups", problem.group];
+  return problem.field === "workload" ? g : [...g, problem.field];
 }
