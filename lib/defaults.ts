@@ -66,6 +66,24 @@ export const DEFAULTS = {
   sudoTimeoutMs: 10_000,
   /** sync, purge and the Windows standby purge, which can take long on a busy disk. */
   cacheCommandTimeoutMs: 120_000,
+  /** verify with mtime: a difference under 1 ms matches; 2 s when the copy's time has no sub-second part (coarse file systems). */
+  mtimeToleranceMs: 1,
+  coarseMtimeToleranceMs: 2000,
+  /** How many wrong entries a failed verification names, and how many source changes a source-check failure names. */
+  verifyExamples: 5,
+  sourceChangesNamed: 3,
+  /** Data workers (generate, hash, copy) pay off from this many files or bytes; at most this many, one per core. */
+  dataWorkerMinFiles: 2000,
+  dataWorkerMinBytes: 64 << 20,
+  dataWorkersMax: 8,
+  /** A lock whose content cannot be parsed for this long is a crash between create and write, not a live writer. */
+  lockUnreadableStaleMs: 5_000,
+  /** A lock takeover marker older than this belongs to a process that died mid-takeover. */
+  lockTakeoverStaleMs: 30_000,
+  /** Longest error text a console line carries; paths deeper than this are cut in the middle. */
+  errorLineMaxChars: 300,
+  /** Columns of the box plot under a scenario's table. */
+  boxplotWidth: 60,
 };
 
 export function defaultWorkspace(tmpdir: string): string {

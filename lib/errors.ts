@@ -1,5 +1,7 @@
 // The one user-facing error type: what went wrong, where (file:line:col, key), and the fix.
 
+import { DEFAULTS } from "./defaults";
+
 export const EXIT = {
   go: 0,
   noGo: 1,
@@ -110,11 +112,9 @@ export function parseFlags<R>(run: () => R, hint: string): R {
   }
 }
 
-/** Longest error text a console line carries; paths deeper than this are cut in the middle. */
-const ONE_LINE_MAX_CHARS = 300;
 
 /** An error as one console line: the first line of its message, a long middle (deep paths) elided. */
-export function oneLine(e: unknown, maxChars = ONE_LINE_MAX_CHARS): string {
+export function oneLine(e: unknown, maxChars = DEFAULTS.errorLineMaxChars): string {
   const text = (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
   if (text.length <= maxChars) return text;
   const keep = Math.floor((maxChars - 1) / 2);

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DEFAULTS } from "./defaults";
 import { BenchError, EXIT } from "./errors";
 
 export const LOCK_NAME = ".mirrorbench.lock";
@@ -21,10 +22,6 @@ export interface Lock {
   release(): void;
 }
 
-/** A lock whose content cannot be parsed for this long is a crash between create and write, not a live writer. */
-const UNREADABLE_STALE_MS = 5_000;
-/** A takeover marker older than this belongs to a process that died mid-takeover. */
-const TAKEOVER_STALE_MS = 30_000;
 
 function readLock(file: string): LockInfo | null {
   try {
@@ -85,7 +82,7 @@ export function lockHeld(workspace: string): boolean {
   const file = path.join(workspace, LOCK_NAME);
   if (!fs.existsSync(file)) return false;
   const held = readLock(file);
-  if (!held) return ageMs(file) < UNREADABLE_STALE_MS;
+  if (!held) return ageMs(file) < DEFAULTS.lockUnreadableStaleMs;
   return held.hostname !== os.hostname() || pidAlive(held.pid);
 }
 
@@ -115,14 +112,14 @@ export function acquireLock(workspace: string): Lock {
             : `wait for pid ${held.pid} to finish, or use another workspace (--workspace / BENCH_ROOT)`,
       });
     }
-    if (!held && ageMs(file) < UNREADABLE_STALE_MS) {
+    if (!held && ageMs(file) < DEFAULTS.lockUnreadableStaleMs) {
       throw new BenchError(`workspace ${workspace} is in use: ${file} is being written by another mirrorbench`, {
         exitCode: EXIT.locked,
         hint: `try again in a moment; if it persists, delete ${file}`,
       });
     }
     const takeover = `${file}.takeover`;
-    if (ageMs(takeover) > TAKEOVER_STALE_MS) fs.rmSync(takeover, { force: true });
+    if (ageMs(takeover) > DEFAULTS.lockTakeoverStaleMs) fs.rmSync(takeover, { force: true });
     if (!tryCreate(takeover, me)) continue;
     try {
       // Re-read under the takeover marker: it must still be the same dead holder.

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/load";
+import { DEFAULTS } from "../defaults";
 import { BenchError, EXIT, parseFlags, reportingErrors } from "../errors";
 import { resolveResultsRef } from "../history/list";
 import { colorOn, type CliIO } from "../io";
@@ -48,7 +49,7 @@ export async function runCompare(args: string[], io: CliIO): Promise<number> {
       return EXIT.go;
     }
     if (positionals.length > 2) throw new BenchError(`compare takes two results files, got ${positionals.length}`, { hint: COMPARE_USAGE.split("\n")[0] });
-    const noisePct = v.noise === undefined ? 1 : Number(v.noise);
+    const noisePct = v.noise === undefined ? DEFAULTS.compareNoise * 100 : Number(v.noise);
     if (!(noisePct >= 0 && noisePct < 100)) throw new BenchError(`--noise must be a percentage in [0, 100), got "${v.noise}"`, { key: "--noise" });
     const [refA, refB] = positionals.length === 2 ? positionals : positionals.length === 1 ? [positionals[0]!, "latest"] : ["previous", "latest"];
     const needsDir = [refA, refB].some((r) => r === "latest" || r === "previous");

@@ -1,6 +1,7 @@
 // The data workers: a pool of Bun Workers (inline below a few thousand files) that write, hash and copy files in batches.
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { DEFAULTS } from "../defaults";
 import { combineChunkHashes, type HashPiece, type HashResult } from "./content";
 import { handleRequest, type WorkerRequest, type WorkerResponse } from "./worker";
 
@@ -78,8 +79,8 @@ export class DataPool {
 
 /** Workers pay off above a few thousand files or tens of MiB; below, their start-up dominates. */
 export function poolFor(files: number, bytes: number): DataPool {
-  const cores = Number(process.env.MIRRORBENCH_DATA_WORKERS) || Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8));
-  const worth = files >= 2000 || bytes >= 64 << 20;
+  const cores = Number(process.env.MIRRORBENCH_DATA_WORKERS) || Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, DEFAULTS.dataWorkersMax));
+  const worth = files >= DEFAULTS.dataWorkerMinFiles || bytes >= DEFAULTS.dataWorkerMinBytes;
   return new DataPool(worth && cores > 1 ? cores : 0);
 }
 

@@ -5,6 +5,7 @@
 // Here: whiskers at min and max (every sample is kept, so a stray run shows), box p25–p75, median mark.
 
 import type { ScenarioResult } from "../analyze/scenario";
+import { DEFAULTS } from "../defaults";
 import { percentile } from "../analyze/summary";
 import { completedWallTimesNs } from "../analyze/tool-stats";
 
@@ -19,7 +20,7 @@ export interface DistributionOptions {
   color?: boolean;
 }
 
-export const DEFAULT_WIDTH = 60;
+export const DEFAULT_WIDTH = DEFAULTS.boxplotWidth;
 const MIN_WIDTH = 12;
 const GAP = "  ";
 

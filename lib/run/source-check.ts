@@ -15,6 +15,7 @@
 //   lazily before the next run of the scenario; after the last run it stays invalid, so its next use
 //   (next scenario, next invocation) regenerates it and says so.
 import fs from "node:fs";
+import { DEFAULTS } from "../defaults";
 import type { Log } from "../log";
 import { lstatOrNull, walk } from "../safe-fs";
 
@@ -36,7 +37,6 @@ export interface SourceChange {
 }
 
 const KIND_ORDER: ChangeKind[] = ["added", "removed", "type", "replaced", "symlink target", "size", "mode", "mtime", "hard-linked", "ctime/metadata"];
-const MAX_NAMED = 3;
 
 export function snapshotSource(root: string): SourceSnapshot {
   const paths: string[] = [];
@@ -127,7 +127,7 @@ export function compareSnapshots(before: SourceSnapshot, after: SourceSnapshot):
 
 /** "a (size, mtime), b (added) and 4 more": the first few changes, most telling first. */
 export function describeChanges(changes: SourceChange[]): string {
-  const named = changes.slice(0, MAX_NAMED).map((c) => `${c.path || "."} (${c.kinds.join(", ")})`);
+  const named = changes.slice(0, DEFAULTS.sourceChangesNamed).map((c) => `${c.path || "."} (${c.kinds.join(", ")})`);
   const more = changes.length - named.length;
   return named.join(", ") + (more > 0 ? ` and ${more} more` : "");
 }
@@ -217,7 +217,7 @@ export class SourceGuard {
     // Only the copy's links changed the source: keep looking from here (afterReset looks again once they are gone).
     this.snap = now;
     if (allowSourceLinks) return null;
-    const names = shared.slice(0, MAX_NAMED).map((s) => s.dst);
+    const names = shared.slice(0, DEFAULTS.sourceChangesNamed).map((s) => s.dst);
     const more = shared.length > names.length ? ` and ${shared.length - names.length} more` : "";
     return `destination shares ${shared.length} file(s) with the source (hard links, not a copy): ${names.join(", ")}${more}`;
   }

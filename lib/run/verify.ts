@@ -8,13 +8,14 @@
 //   mismatch when `spec.symlinks`, otherwise a symlink only has to exist under its name.
 // - mode (spec.mode): permission bits (0o7777) of files and dirs. mtime (spec.mtime): files only
 //   (dir mtimes are left to the tools' taste: many set them before filling the dir); tolerance
-//   1 ms, or 2 s when the destination's timestamp has no sub-second part (coarse filesystems).
+//   1 ms, or 2 s when the destination's timestamp has no sub-second part (coarse filesystems; lib/defaults.ts).
 // - The destination root is lstat'ed, never followed: a root that is a symlink fails.
 // - Hard links: every name is checked as a file. Whether the link itself was kept is reported in
 //   `notes` (only when spec.mode is on) and never fails verification: preserving hard links is a
 //   tool option (rsync -H), not correctness.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { DEFAULTS } from "../defaults";
 import type { VerifySpec } from "../types";
 import type { Manifest, ManifestEntry } from "../datasets/manifest";
 import { hashFiles, poolFor } from "../datasets/pool";
@@ -37,14 +38,11 @@ export interface VerifyResult {
   notes?: string[];
 }
 
-const MAX_EXAMPLES = 5;
-const MTIME_TOLERANCE_MS = 1;
-const COARSE_MTIME_TOLERANCE_MS = 2000;
 
 export function mtimeMatches(expectedMs: number, actualMs: number): boolean {
   const diff = Math.abs(actualMs - expectedMs);
-  if (diff < MTIME_TOLERANCE_MS) return true;
-  return actualMs % 1000 === 0 && diff < COARSE_MTIME_TOLERANCE_MS;
+  if (diff < DEFAULTS.mtimeToleranceMs) return true;
+  return actualMs % 1000 === 0 && diff < DEFAULTS.coarseMtimeToleranceMs;
 }
 
 export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: string, spec: Omit<VerifySpec, "allowSourceLinks">): Promise<VerifyResult> {
@@ -67,7 +65,7 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
   const byKind = new Map<string, { path: string; what: string }[]>();
   const note = (p: string, what: string, kind: string) => {
     const list = byKind.get(kind) ?? [];
-    if (list.length < MAX_EXAMPLES) list.push({ path: p, what });
+    if (list.length < DEFAULTS.verifyExamples) list.push({ path: p, what });
     byKind.set(kind, list);
   };
   // The root is never followed: a destination that is a link to the source is not a copy of it.
@@ -187,8 +185,8 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
   r.ok = parts.length === 0;
   const problems: { path: string; what: string }[] = [];
   const lists = [...byKind.values()];
-  for (let i = 0; problems.length < MAX_EXAMPLES && lists.some((l) => l.length > i); i++) {
-    for (const l of lists) if (l[i] && problems.length < MAX_EXAMPLES) problems.push(l[i]!);
+  for (let i = 0; problems.length < DEFAULTS.verifyExamples && lists.some((l) => l.length > i); i++) {
+    for (const l of lists) if (l[i] && problems.length < DEFAULTS.verifyExamples) problems.push(l[i]!);
   }
   r.examples = problems.map((p) => `${p.path} (${p.what})`);
   if (!r.ok) {
