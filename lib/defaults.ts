@@ -1,4 +1,4 @@
-// Named defaults: every value the config may leave out, in one place.
+// Named defaults: every value the config may leave out, and every tunable of the harness, in one place.
 
 export const DEFAULTS = {
   runs: 5,

@@ -1,7 +1,5 @@
 // The shapes passed between pipeline stages: resolved config, plan, runs, results.
 
-export type Platform = "linux" | "darwin" | "win32";
-
 // ---- workloads -------------------------------------------------------------
 
 export type ContentKind = "random" | "zero" | "compressible" | "sparse";

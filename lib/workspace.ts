@@ -1,4 +1,4 @@
-// The workspace: claiming it with a marker, refusing folders that are not ours, emptying destinations and removing only our own entries.
+// The workspace: claiming it with a marker, refusing folders that are not ours, keeping its own entries real directories, emptying destinations and removing only our own entries.
 
 import fs from "node:fs";
 import os from "node:os";
