@@ -3,8 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { selectPlatform } from "../lib/platform/index";
 import { LocalExecutor } from "../lib/run/spawn";
-import { probeVersion } from "../lib/run/tools";
-import type { ToolSpec } from "../lib/types";
+import { probeVersion, probeVersions } from "../lib/run/tools";
+import type { ToolAvailability, ToolSpec } from "../lib/types";
 import { tmpDir } from "./helpers";
 
 const dirs: string[] = [];
@@ -47,4 +47,20 @@ test("a --version that never returns is cut off at the probe timeout and gives n
   const t = path.join(dir, "t.sh");
   fs.writeFileSync(t, "#!/bin/sh\nsleep 300\n", { mode: 0o755 });
   expect(await probeVersion(tool(t), avail(t), executor)).toBeNull();
+});
+
+test("version probes run side by side each get their own tool's exit status and version", async () => {
+  const dir = tmpDir();
+  dirs.push(dir);
+  const tools: Record<string, ToolSpec> = {};
+  const avails: Record<string, ToolAvailability> = {};
+  for (let i = 0; i < 8; i++) {
+    const t = path.join(dir, `t${i}.sh`);
+    // The last one refuses --version (as dash does, exit 2): its status must not become the others'.
+    fs.writeFileSync(t, i < 7 ? `#!/bin/sh\necho 'tool${i} ${i}.0'\n` : "#!/bin/sh\nexit 2\n", { mode: 0o755 });
+    tools[`t${i}`] = { ...tool(t), id: `t${i}` };
+    avails[`t${i}`] = { ...avail(t), id: `t${i}` };
+  }
+  await probeVersions(tools, avails, executor);
+  expect(Object.values(avails).map((a) => a.version)).toEqual([...[0, 1, 2, 3, 4, 5, 6].map((i) => `tool${i} ${i}.0`), null]);
 });

@@ -26,14 +26,16 @@ export class LocalExecutor implements Executor {
   readonly meter: Meter;
   private readonly live = new Set<number>();
   private reportDir: string | null = null;
+  private reports = 0;
 
   constructor(private readonly platform: Platform) {
     this.meter = platform.meter();
   }
 
+  /** A report file of its own for each run: runs started side by side (the version probes) must not read each other's. */
   private reportFile(): string {
     this.reportDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "mirrorbench-meter-"));
-    return path.join(this.reportDir, "report");
+    return path.join(this.reportDir, `report-${this.reports++}`);
   }
 
   /**
@@ -94,6 +96,7 @@ export class LocalExecutor implements Executor {
       let text = "";
       try {
         text = fs.readFileSync(report, "utf8");
+        fs.rmSync(report, { force: true });
       } catch {
         /* the meter itself was killed (timeout, Ctrl-C) */
       }
