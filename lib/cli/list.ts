@@ -10,7 +10,7 @@ import { probeVersions, resolveTools } from "../run/tools";
 import type { ResolvedConfig } from "../types";
 
 export async function listScenarios(config: ResolvedConfig, io: CliIO, platform: Platform): Promise<void> {
-  const avail = resolveTools(config.tools);
+  const avail = resolveTools(config.tools, platform.name);
   const executor = new LocalExecutor(platform);
   try {
     await probeVersions(config.tools, avail, executor);
@@ -32,6 +32,6 @@ export async function listScenarios(config: ResolvedConfig, io: CliIO, platform:
 /** Every run of every scenario (argv, destination, cache policy), each source at its exact path: nothing generated or spawned. */
 export function dryRun(config: ResolvedConfig, io: CliIO, platform: Platform, only?: (name: string) => boolean): void {
   const datasets = workspacePaths(config.workspace).datasets;
-  const plan = buildPlan(config, resolveTools(config.tools), (s) => sourcePaths(s.workload, datasets).srcDir, only, platform.shell);
+  const plan = buildPlan(config, resolveTools(config.tools, platform.name), (s) => sourcePaths(s.workload, datasets).srcDir, only, platform.shell);
   io.out(planText(plan.scenarios, config));
 }

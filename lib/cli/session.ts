@@ -53,7 +53,7 @@ export async function openSession(inv: Invocation): Promise<Session> {
   try {
     printStart(log, { version: pkg.version, startedAt, configFile: opts.configFile, config, lock, replaced, freedBytes });
     const environment = captureEnvironment(config.workspace, pkg.version, platform);
-    const tools = resolveTools(config.tools);
+    const tools = resolveTools(config.tools, platform.name);
     await probeVersions(config.tools, tools, executor);
     if (executor.meter.memoryNote) log.error(`warning: ${executor.meter.memoryNote}`);
     const invocation = { argv: process.argv.slice(2), cwd: io.cwd, configFile: config.file };

@@ -9,8 +9,8 @@ import type { ToolAvailability, ToolSpec } from "../types";
 import type { Executor } from "./executor";
 
 /** The absolute path of a command, or why it cannot be run (a directory or a file without x passes access(X_OK) checks people rely on). */
-function findCommand(cmd: string): { path: string } | { reason: string } {
-  if (cmd.includes("/") || (process.platform === "win32" && cmd.includes("\\"))) {
+function findCommand(cmd: string, platform: string): { path: string } | { reason: string } {
+  if (cmd.includes("/") || (platform === "win32" && cmd.includes("\\"))) {
     let st: fs.Stats;
     try {
       st = fs.statSync(cmd);
@@ -32,21 +32,21 @@ function findCommand(cmd: string): { path: string } | { reason: string } {
 }
 
 /** The commands a tool needs: its requires list, else argv[0] (first word of a shell command). */
-export function requiredCommands(tool: ToolSpec): string[] {
+export function requiredCommands(tool: ToolSpec, platform: string = process.platform): string[] {
   if (tool.requires.length) return tool.requires;
   if (!tool.argv.length) return [];
-  const first = tool.shell ? firstWord(tool.argv[0]!, shellFor(process.platform)) : tool.argv[0]!;
+  const first = tool.shell ? firstWord(tool.argv[0]!, shellFor(platform)) : tool.argv[0]!;
   return [first];
 }
 
 /** Pure availability check (no spawning); versions are filled in separately. */
-export function checkAvailability(tool: ToolSpec, platform = process.platform): ToolAvailability {
+export function checkAvailability(tool: ToolSpec, platform: string = process.platform): ToolAvailability {
   if (!tool.argv.length) {
     return { id: tool.id, available: false, path: null, reason: `no argv for ${platform}`, version: null };
   }
   let first: string | null = null;
-  for (const cmd of requiredCommands(tool)) {
-    const found = findCommand(cmd);
+  for (const cmd of requiredCommands(tool, platform)) {
+    const found = findCommand(cmd, platform);
     if ("reason" in found) return { id: tool.id, available: false, path: null, reason: found.reason, version: null };
     first ??= found.path;
   }
@@ -79,9 +79,9 @@ export async function probeVersion(tool: ToolSpec, avail: ToolAvailability, exec
   }
 }
 
-export function resolveTools(tools: Record<string, ToolSpec>): Record<string, ToolAvailability> {
+export function resolveTools(tools: Record<string, ToolSpec>, platform: string = process.platform): Record<string, ToolAvailability> {
   const out: Record<string, ToolAvailability> = {};
-  for (const [id, t] of Object.entries(tools)) out[id] = checkAvailability(t);
+  for (const [id, t] of Object.entries(tools)) out[id] = checkAvailability(t, platform);
   return out;
 }
 
