@@ -101,7 +101,7 @@ export function buildTarget(t: Target, build: BuildLine, outdir: string): Built 
     if (r.exitCode !== 0 || !fs.existsSync(partial)) {
       throw new Error(`bun build --target=${t.bun} exited ${r.exitCode ?? r.signalCode}: ${cause(r.stderr.toString(), r.stdout.toString())}`);
     }
-    let bytes = new Uint8Array(fs.readFileSync(partial));
+    let bytes: Uint8Array = new Uint8Array(fs.readFileSync(partial));
     let info = readExeInfo(bytes);
     if (info.format !== t.format || info.arch !== t.arch) throw new Error(`expected ${t.format} ${t.arch}, bun wrote ${info.format} ${info.arch}`);
     let note = "";
