@@ -33,8 +33,8 @@ export interface SshOptions {
 
 export interface ExecOptions {
   timeoutMs?: number;
-  /** Local stdin for the remote command: a file descriptor, or nothing (/dev/null). */
-  stdinFd?: number;
+  /** Local stdin for the remote command: a file descriptor or a stream, or nothing (/dev/null). */
+  stdin?: number | ReadableStream<Uint8Array>;
   /** A file descriptor that receives stdout instead of the result's string (downloads). */
   stdoutFd?: number;
   /** Environment of the remote command (through `env`, every value quoted). */
@@ -169,7 +169,7 @@ export class SshHost {
     const command = `printf 'mb-pid %s\\n' "$$" >&2 && exec ${remoteCommand(full)}`;
     const started = performance.now();
     const proc = Bun.spawn(this.sshArgv(command), {
-      stdin: o.stdinFd ?? "ignore",
+      stdin: o.stdin ?? "ignore",
       stdout: o.stdoutFd ?? "pipe",
       stderr: "pipe",
     });
