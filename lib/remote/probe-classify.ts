@@ -41,7 +41,7 @@ interface Rule {
   test: RegExp;
   problem: ProbeProblem;
   message: (h: HostSpec, m: RegExpExecArray) => string;
-  fix: (h: HostSpec, m: RegExpExecArray) => string;
+  fix: (h: HostSpec, m: RegExpExecArray, text: string) => string;
 }
 
 const at = (h: HostSpec) => `${h.ssh}${h.port ? ` port ${h.port}` : ""}`;
@@ -52,7 +52,8 @@ const SSH_RULES: Rule[] = [
     test: /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for \S+ has changed/,
     problem: "host-key-changed",
     message: (h) => `host ${h.name}: its host key differs from the one in known_hosts (reinstalled, or someone in between)`,
-    fix: (h) => `if the host was reinstalled: ssh-keygen -R '${knownHostsName(h)}', then connect once by hand (${sshByHand(h)}) and check the fingerprint`,
+    // ssh names the known_hosts entry it matched ([127.0.0.1]:2222 for an alias); our guess from hosts.X.ssh is the fallback.
+    fix: (h, _m, text) => `if the host was reinstalled: ssh-keygen -R '${/Host key for (\S+) has changed/.exec(text)?.[1] ?? knownHostsName(h)}', then connect once by hand (${sshByHand(h)}) and check the fingerprint`,
   },
   {
     test: /No \S+ host key is known for|Host key verification failed/,
@@ -127,7 +128,7 @@ export function classifySshFailure(stderr: string, h: HostSpec): Finding {
   const text = stderr.replaceAll("\r", "");
   for (const r of SSH_RULES) {
     const m = r.test.exec(text);
-    if (m) return { problem: r.problem, message: r.message(h, m), fix: r.fix(h, m) };
+    if (m) return { problem: r.problem, message: r.message(h, m), fix: r.fix(h, m, text) };
   }
   const last = text.trim().split("\n").filter(Boolean).at(-1) ?? "ssh exited 255 with no message";
   return { problem: "ssh-failed", message: `host ${h.name}: ssh failed: ${last}`, fix: `run it by hand with -v to see why: ${sshByHand(h)} -v true` };
