@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
 import { formatProbe, probeHost } from "../lib/remote/probe";
+import { classifySudoFailure } from "../lib/remote/probe-classify";
 import { SshHost } from "../lib/remote/ssh";
 import { sha256File, upload } from "../lib/remote/transfer";
 import { type SshdFixture, sshdSkipReason, startSshd } from "./fixtures/sshd";
@@ -95,5 +96,20 @@ describe.skipIf(!!SKIP)("over a loopback sshd", () => {
     expect(p.findings.map((x) => x.problem)).toEqual(["host-key-changed"]);
     // the entry ssh really matched (the alias's HostName and port), not the alias
     expect(p.findings[0]!.fix).toContain(`ssh-keygen -R '[127.0.0.1]:${f.a.port}'`);
+  });
+
+  test("the host's own answer to `sudo -n true` is classified as the probe would (a real sudo case)", async () => {
+    const h = host(f.spec("a", { sudo: true }));
+    const r = await h.sh("sudo -n true");
+    const hasSudo = (await h.sh("command -v sudo")).code === 0;
+    if (!hasSudo) {
+      // this VM: no sudo installed, so the real text is the shell's "sudo: not found"
+      expect(r.code).toBe(127);
+      expect(classifySudoFailure(r.stderr, h.spec, "Linux").problem).toBe("sudo-missing");
+    } else if (r.code === 0) {
+      expect((await probeHost(h)).cacheDrop).toMatch(/root|sudo/);
+    } else {
+      expect(classifySudoFailure(r.stderr, h.spec, "Linux").problem).toMatch(/sudo-needs-password|sudo-not-allowed/);
+    }
   });
 });
