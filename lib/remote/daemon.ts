@@ -1,0 +1,236 @@
+// A tool's daemon on a host, over its ssh connection: fresh state dir, start in its own session, wait until ready, identity (pid + start time + command line), usage at the end of an arm, clean stop.
+
+import net from "node:net";
+import { BenchError } from "../errors";
+import { REMOTE_DEFAULTS } from "./defaults";
+import type { SshHost } from "./ssh";
+
+export type Readiness = { tcp: number; host?: string } | { log: string };
+
+export interface DaemonSpec {
+  /** argv; every `{state}` inside an element becomes the state dir (the element stays one word). */
+  argv: string[];
+  ready: Readiness;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+export interface DaemonIdentity {
+  pid: number;
+  /** Linux: process group from /proc/<pid>/stat; Darwin: the pid (setsid made it a group leader). */
+  pgid: number;
+  /** Linux: starttime in clock ticks since boot (field 22); Darwin: `ps -o lstart=`. Tells a restarted daemon from the first. */
+  started: string;
+  /** Linux: /proc/<pid>/cmdline split on NUL (exact); Darwin: `ps -o command=` as one string (spaces ambiguous). */
+  cmdline: string[];
+  os: "Linux" | "Darwin";
+}
+
+/** Cumulative figures read once, at the end of an arm (diff two samples for CPU over a span). */
+export interface DaemonUsage {
+  /** How the figures were read, for the report. */
+  how: string;
+  /** Linux VmHWM: peak resident set of the daemon's main process since it started. Darwin: null (no peak without a meter). */
+  peakRssBytes: number | null;
+  /** Resident set now (Linux VmRSS, Darwin ps rss). */
+  rssBytes: number | null;
+  /** utime / stime of the main process. */
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** cutime / cstime: children the daemon has already waited for (rsync --daemon's per-client processes after they exit). Darwin: null. */
+  childCpuUserMs: number | null;
+  childCpuSystemMs: number | null;
+  /** Other processes still alive in the daemon's session at the sample, and the largest VmHWM among them. */
+  liveMembers: number;
+  liveMemberPeakRssBytes: number | null;
+}
+
+export type StopOutcome = "terminated" | "killed" | "already-gone";
+
+const SEP = "\0MBSEP\0";
+
+// $1 = state dir, the rest = argv. util-linux setsid execs in place here (the background child is not a group
+// leader), perl's POSIX::setsid stands in on macOS; either way $! is the daemon's own pid.
+const START = `state=$1; shift
+cd "$state" || exit 3
+if command -v setsid >/dev/null 2>&1; then setsid "$@" >"$state/daemon.log" 2>&1 </dev/null &
+else perl -MPOSIX -e 'POSIX::setsid() >= 0 or die "setsid: $!\\n"; exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!\\n"' "$@" >"$state/daemon.log" 2>&1 </dev/null &
+fi
+echo "$!" >"$state/daemon.pid"
+echo "$!"`;
+
+const IDENTITY = `pid=$1
+if [ -r "/proc/$pid/stat" ]; then
+  echo Linux; cat "/proc/$pid/stat" || exit 4; printf '\\0MBSEP\\0'; cat "/proc/$pid/cmdline" 2>/dev/null; exit 0
+fi
+[ -d /proc/1 ] && exit 4
+ps -p "$pid" >/dev/null 2>&1 || exit 4
+echo Darwin; ps -o lstart= -p "$pid"; printf '\\0MBSEP\\0'; ps -ww -o command= -p "$pid"`;
+
+const SAMPLE_LINUX = `pid=$1
+getconf CLK_TCK; cat "/proc/$pid/stat" || exit 4
+grep -E '^(VmHWM|VmRSS):' "/proc/$pid/status"
+for f in /proc/[0-9]*/stat; do
+  read -r line < "$f" 2>/dev/null || continue
+  set -- \${line##*") "}
+  [ "$4" = "$pid" ] || continue
+  p=\${f#/proc/}; p=\${p%/stat}; [ "$p" = "$pid" ] && continue
+  printf 'member %s %s\\n' "$p" "$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null)"
+done`;
+
+/** Fields after the ")" that ends comm in /proc/<pid>/stat; [0] is field 3 (state). */
+const statFields = (stat: string) => stat.slice(stat.lastIndexOf(")") + 2).trim().split(/\s+/);
+
+export function parseIdentity(raw: Uint8Array): DaemonIdentity | null {
+  const text = Buffer.from(raw).toString("utf8");
+  const [head, cmd = ""] = text.split(SEP);
+  const nl = head!.indexOf("\n");
+  const os = head!.slice(0, nl);
+  const rest = head!.slice(nl + 1).trim();
+  if (os === "Linux") {
+    const f = statFields(rest);
+    if (f[0] === "Z" || f[0] === "X") return null;
+    return { pid: Number(rest.split(" ")[0]), pgid: Number(f[2]), started: f[19]!, cmdline: cmd.split("\0").filter((_, i, a) => i < a.length - 1 || a[i] !== ""), os };
+  }
+  if (os === "Darwin") return { pid: NaN, pgid: NaN, started: rest, cmdline: [cmd.trim()], os };
+  return null;
+}
+
+async function tcpAccepts(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once("connect", () => done(true));
+    s.once("error", () => done(false));
+  });
+}
+
+/** A new, empty state dir under `parent` on the host (mktemp -d): the daemon gets nothing left from an earlier one. */
+export async function makeStateDir(host: SshHost, parent: string): Promise<string> {
+  const r = await host.sh(`mkdir -p -- "$1" && mktemp -d "$1/daemon.XXXXXX"`, [parent]);
+  const dir = r.stdout.trim();
+  if (r.code !== 0 || !dir) throw new BenchError(`${host.spec.name}: cannot make a daemon state dir under ${parent}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  return dir;
+}
+
+export class RemoteDaemon {
+  constructor(
+    readonly host: SshHost,
+    readonly stateDir: string,
+    readonly identity: DaemonIdentity,
+    /** From the start command to readiness, on the initiating host's clock. */
+    readonly readyMs: number,
+  ) {}
+
+  get logPath(): string {
+    return `${this.stateDir}/daemon.log`;
+  }
+
+  async readIdentity(): Promise<DaemonIdentity | null> {
+    const r = await this.host.sh(IDENTITY, [String(this.identity.pid)]);
+    if (r.code !== 0) return null;
+    const id = parseIdentity(r.stdoutBytes);
+    if (id && id.os === "Darwin") id.pid = id.pgid = this.identity.pid;
+    return id;
+  }
+
+  /** After each run: is the process with the recorded pid still the one started (same start time, same command line)? */
+  async stillSame(): Promise<{ same: true } | { same: false; reason: string }> {
+    const now = await this.readIdentity();
+    if (!now) return { same: false, reason: `daemon pid ${this.identity.pid} on ${this.host.spec.name} is gone` };
+    if (now.started !== this.identity.started || now.cmdline.join("\0") !== this.identity.cmdline.join("\0")) {
+      return { same: false, reason: `pid ${this.identity.pid} on ${this.host.spec.name} is now another process (${now.cmdline.join(" ")})` };
+    }
+    return { same: true };
+  }
+
+  async sample(): Promise<DaemonUsage> {
+    if (this.identity.os === "Darwin") {
+      const r = await this.host.sh(`ps -o rss=,utime=,stime= -p "$1"`, [String(this.identity.pid)]);
+      const [rss, ut, st] = r.stdout.trim().split(/\s+/);
+      const ms = (t = "") => t.split(":").reduce((acc, x) => acc * 60 + Number(x), 0) * 1000;
+      return { how: "ps -o rss,utime,stime at the end of the arm (current RSS; no peak without a meter)", peakRssBytes: null, rssBytes: Number(rss) * 1024, cpuUserMs: ms(ut), cpuSystemMs: ms(st), childCpuUserMs: null, childCpuSystemMs: null, liveMembers: 0, liveMemberPeakRssBytes: null };
+    }
+    const r = await this.host.sh(SAMPLE_LINUX, [String(this.identity.pid)]);
+    if (r.code !== 0) throw new BenchError(`${this.host.spec.name}: cannot sample daemon pid ${this.identity.pid}: it is gone`);
+    const lines = r.stdout.split("\n");
+    const tick = 1000 / Number(lines[0]);
+    const f = statFields(lines[1]!);
+    const kb = (k: string) => {
+      const m = new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(r.stdout);
+      return m ? Number(m[1]) * 1024 : null;
+    };
+    const members = lines.filter((l) => l.startsWith("member ")).map((l) => Number(l.split(" ")[2]) * 1024 || 0);
+    return {
+      how: "/proc/<pid>/status VmHWM and /proc/<pid>/stat utime+stime (cutime+cstime for reaped children), read once at the end of the arm",
+      peakRssBytes: kb("VmHWM"),
+      rssBytes: kb("VmRSS"),
+      cpuUserMs: Number(f[11]) * tick,
+      cpuSystemMs: Number(f[12]) * tick,
+      childCpuUserMs: Number(f[13]) * tick,
+      childCpuSystemMs: Number(f[14]) * tick,
+      liveMembers: members.length,
+      liveMemberPeakRssBytes: members.length ? Math.max(...members) : null,
+    };
+  }
+
+  async logTail(bytes = REMOTE_DEFAULTS.daemonLogTailBytes): Promise<string> {
+    const r = await this.host.sh(`tail -c "$2" -- "$1" 2>/dev/null`, [this.logPath, String(bytes)]);
+    return r.stdout;
+  }
+
+  /** SIGTERM to the daemon's group, SIGKILL after the grace. Signals nothing unless the pid is still the daemon started. */
+  async stop(graceMs = REMOTE_DEFAULTS.daemonStopGraceMs): Promise<StopOutcome> {
+    if (!(await this.stillSame()).same) return "already-gone";
+    const target = this.identity.pgid === this.identity.pid ? `-${this.identity.pid}` : String(this.identity.pid);
+    const script = `kill -TERM "$1" 2>/dev/null || { echo already-gone; exit 0; }
+i=0; while kill -0 "$1" 2>/dev/null; do
+  [ "$i" -ge "$2" ] && { kill -KILL "$1" 2>/dev/null; echo killed; exit 0; }
+  sleep 0.1; i=$((i+1))
+done; echo terminated`;
+    const r = await this.host.sh(script, [target, String(Math.ceil(graceMs / 100))], { timeoutMs: graceMs + 15_000 });
+    const out = r.stdout.trim();
+    if (out === "terminated" || out === "killed" || out === "already-gone") return out;
+    throw new BenchError(`${this.host.spec.name}: could not stop daemon pid ${this.identity.pid}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+
+  /** Removes the state dir this daemon was given by makeStateDir (after stop; rm does not follow links inside it). */
+  async removeStateDir(): Promise<void> {
+    await this.host.sh(`case "$1" in */daemon.??????) rm -rf -- "$1";; *) exit 3;; esac`, [this.stateDir]);
+  }
+}
+
+/** Starts the daemon, waits until it is ready (or fails with its log), and records who it is. */
+export async function startDaemon(host: SshHost, spec: DaemonSpec, stateDir: string): Promise<RemoteDaemon> {
+  const argv = spec.argv.map((a) => a.replaceAll("{state}", stateDir));
+  const full = spec.env && Object.keys(spec.env).length ? ["env", ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), ...argv] : argv;
+  const started = performance.now();
+  const r = await host.sh(START, [stateDir, ...full]);
+  const pid = Number(r.stdout.trim());
+  if (r.code !== 0 || !Number.isInteger(pid) || pid <= 0) throw new BenchError(`${host.spec.name}: cannot start daemon ${argv[0]}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  const pending = new RemoteDaemon(host, stateDir, { pid, pgid: pid, started: "", cmdline: [], os: "Linux" }, 0);
+  let daemon: RemoteDaemon | null = null;
+  const fail = async (why: string): Promise<never> => {
+    const log = await pending.logTail().catch(() => "");
+    // Nothing it started outlives a failed start; stop() signals only while the pid is still this daemon.
+    if (daemon) await daemon.stop(0).catch(() => undefined);
+    throw new BenchError(`${host.spec.name}: daemon ${argv[0]} ${why}${log.trim() ? `; its log ends:\n${log.trimEnd()}` : ""}`, { hint: `its state dir is ${stateDir}` });
+  };
+  const identity = await pending.readIdentity();
+  if (!identity) return fail("exited right after it started");
+  daemon = new RemoteDaemon(host, stateDir, identity, 0);
+  const timeoutMs = spec.readyTimeoutMs ?? REMOTE_DEFAULTS.daemonReadyTimeoutMs;
+  const address = "tcp" in spec.ready ? spec.ready.host ?? (await host.resolved()).hostname : "";
+  const pattern = "log" in spec.ready ? new RegExp(spec.ready.log, "m") : null;
+  for (let poll = 0; ; poll++) {
+    if (pattern ? pattern.test(await daemon.logTail(65_536)) : await tcpAccepts(address, (spec.ready as { tcp: number }).tcp)) break;
+    if (performance.now() - started > timeoutMs) return fail(`was not ready within ${timeoutMs} ms (${pattern ? `no log line matching /${pattern.source}/` : `nothing accepting on ${address}:${(spec.ready as { tcp: number }).tcp}`})`);
+    if (poll % 5 === 4 && !(await daemon.stillSame()).same) return fail("exited before it was ready");
+    await Bun.sleep(REMOTE_DEFAULTS.daemonPollMs);
+  }
+  return new RemoteDaemon(host, stateDir, identity, performance.now() - started);
+}
