@@ -189,7 +189,7 @@ export function findings(d: SyscallDiff): string[] {
       if (!zeroCopyNote) zeroCopyNote = ` (it copies with ${z.call})`;
     } else if (cOk > 0 && bOk === 0 && significant(z.candidate.calls)) {
       out.push(`${d.candidate} uses ${z.call} (${formatCount(z.candidate.calls)} calls); ${d.baseline} does not.`);
-    } else if (z.candidate.failed > 0 && z.candidate.failed === z.candidate.calls && significant(z.candidate.failed)) {
+    } else if (z.candidate.failed > 0 && z.candidate.failed === z.candidate.calls && significant(z.candidate.failed - z.baseline.failed)) {
       out.push(`every ${z.call} call of ${d.candidate} fails (${formatCount(z.candidate.failed)}): a fallback it pays for on every file.`);
     }
   }

@@ -205,8 +205,8 @@ export interface ToolDiagnosis {
 
 export interface ScenarioDiagnosis {
   scenario: string;
-  /** Why this scenario was diagnosed: its gate failed, or `--diagnose all`. */
-  trigger: "gate-failed" | "all";
+  /** Why this scenario was diagnosed: its gate failed or could not decide (on-fail), or `--diagnose all`. */
+  trigger: "gate-failed" | "gate-undecided" | "all";
   /** The gate's own reasons, copied so the Why section can stand alone. */
   gateReasons: string[];
   candidate: ToolDiagnosis;

@@ -113,7 +113,7 @@ function flameLines(tools: ToolDiagnosis[], o: WhyOptions): string[] {
 /** One scenario's part of the Why section. */
 export function renderWhy(d: ScenarioDiagnosis, o: WhyOptions = {}): string[] {
   const c = d.candidate, b = d.baseline;
-  const trigger = d.trigger === "gate-failed" ? "the gate failed" : "--diagnose all";
+  const trigger = { "gate-failed": "the gate failed", "gate-undecided": "the gate could not decide", all: "of --diagnose all" }[d.trigger];
   const out = [
     `### Why: ${d.scenario}`,
     "",
