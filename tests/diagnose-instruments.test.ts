@@ -12,6 +12,7 @@ interface Host {
   paranoid?: string | null;
   uid?: number;
   answers?: (argv: string[]) => ProbeResult | undefined;
+  platform?: string;
 }
 
 /** A staged host: which commands exist, the paranoid level, and what each probe command answers. */
@@ -31,6 +32,7 @@ function host(h: Host): ProbeDeps & { ran: string[][] } {
       return { code: 0, stdout: "", stderr: "" };
     },
     uid: h.uid ?? 0,
+    platform: h.platform ?? "linux",
   };
 }
 
@@ -91,6 +93,13 @@ describe("instrument probe", () => {
     const h = host({ answers: (a) => (a[1] === "stat" ? { code: 1, stdout: "", stderr } : undefined) });
     const list = await probeInstruments(h);
     expect(list[1]).toMatchObject({ state: "missing", fix: FIX.perfWrongKernel });
+  });
+
+  test("off Linux every instrument is missing with what to use instead, and nothing is run", async () => {
+    const h = host({ platform: "darwin" });
+    const list = await probeInstruments(h);
+    expect(list.every((i) => i.state === "missing" && i.fix === FIX.notLinux && i.reason === "this host runs darwin")).toBe(true);
+    expect(h.ran).toEqual([]);
   });
 
   test("the probe really counts task-clock rather than trusting perf --version", async () => {

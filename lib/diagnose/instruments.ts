@@ -16,9 +16,14 @@ export interface ProbeDeps {
   readFile(path: string): string | null;
   run(argv: string[]): Promise<ProbeResult>;
   uid: number;
+  /** process.platform; strace and perf exist only on Linux. */
+  platform: string;
 }
 
 export const FIX = {
+  notLinux:
+    "strace and perf are Linux tools: diagnose on a Linux bench host (macOS: dtruss or Instruments by hand; " +
+    "Windows: Process Monitor or WPR/WPA by hand)",
   straceMissing: "apt-get install strace (Fedora: dnf install strace)",
   straceRefused:
     "ptrace is refused: run as root, or lower Yama with sysctl kernel.yama.ptrace_scope=1 (a value of 3 needs a reboot); " +
@@ -100,6 +105,10 @@ export async function probePerf(d: ProbeDeps): Promise<Instrument[]> {
 }
 
 export async function probeInstruments(d: ProbeDeps): Promise<Instrument[]> {
+  if (d.platform !== "linux") {
+    const reason = `this host runs ${d.platform}`;
+    return (["strace", "perf-stat", "perf-record"] as const).map((id) => ({ id, state: "missing" as const, reason, fix: FIX.notLinux }));
+  }
   return [await probeStrace(d), ...(await probePerf(d))];
 }
 
@@ -132,6 +141,7 @@ export function hostProbeDeps(): ProbeDeps {
       return { code, stdout, stderr };
     },
     uid: process.getuid?.() ?? -1,
+    platform: process.platform,
   };
 }
 
