@@ -150,11 +150,20 @@ export async function diagnoseScenario(req: DiagnoseRequest): Promise<ScenarioDi
     }
   };
 
+  /** Anything that throws while reading or parsing fails that part only; the diagnosis (and the benchmark) go on. */
+  const guarded = async <T>(what: string, f: () => Promise<Part<T>>): Promise<Part<T>> => {
+    try {
+      return await f();
+    } catch (e) {
+      return { state: "failed", reason: `${what}: ${oneLine(e)}` };
+    }
+  };
+
   // Instrument by instrument, candidate then baseline, so both see the host in the same state for each instrument.
   const tools = [req.candidate, req.baseline] as const;
-  const sc = [await syscalls(tools[0]), await syscalls(tools[1])];
-  const ps = [await perfStat(tools[0]), await perfStat(tools[1])];
-  const fg = [await flame(tools[0]), await flame(tools[1])];
+  const sc = [await guarded("strace", () => syscalls(tools[0])), await guarded("strace", () => syscalls(tools[1]))];
+  const ps = [await guarded("perf stat", () => perfStat(tools[0])), await guarded("perf stat", () => perfStat(tools[1]))];
+  const fg = [await guarded("perf record", () => flame(tools[0])), await guarded("perf record", () => flame(tools[1]))];
   const toolDiag = (k: 0 | 1): ToolDiagnosis => ({ tool: tools[k].tool, label: tools[k].label, syscalls: sc[k]!, perfStat: ps[k]!, flameGraph: fg[k]! });
 
   let diff: ScenarioDiagnosis["diff"];

@@ -35,7 +35,8 @@ export interface StraceOptions {
 /**
  * Summary pass: every syscall of the tool and its children (-f), counted, with failures and time (-c).
  * -w: the time reported is each syscall's latency (entry to exit, wall clock), not system CPU time: a copy tool
- * spends its time blocked in I/O, which system time does not show; and measured here, -w costs no more than the default.
+ * spends its time blocked in I/O, which system time does not show. Measured here (strace 6.1, 10k and 100k files),
+ * -w and the default cost the same within this VM's noise: 10–20× the untraced run either way.
  */
 export function straceSummaryArgv(toolArgv: string[], outFile: string, o: StraceOptions = {}): string[] {
   return [o.strace ?? "strace", "-f", "-c", "-w", "-o", outFile, "--", ...toolArgv];
