@@ -78,6 +78,7 @@ describe("descriptor kinds from strace -y", () => {
     expect(fdKind("5<pipe:[123]>, \"\", 5")).toBe("pipe");
     expect(fdKind("4<socket:[9]>, \"\", 5")).toBe("socket");
     expect(fdKind("1</dev/null>, \"\", 5")).toBe("other");
+    expect(fdKind("5</dev/shm/mb/src/f1>, \"\", 5")).toBe("file");
     expect(fdKind("3, \"\", 5")).toBe("other");
   });
 });

@@ -21,7 +21,8 @@ export function fdKind(args: string): FdKind {
   const what = m[1]!;
   if (what.startsWith("pipe:")) return "pipe";
   if (/^(socket|UNIX|TCP|UDP|NETLINK)/.test(what)) return "socket";
-  if (what.startsWith("/dev/") || !what.startsWith("/")) return "other";
+  // Device nodes (/dev/null, ttys) are not file I/O; /dev/shm is a tmpfs of ordinary files (a common fast workspace).
+  if ((what.startsWith("/dev/") && !what.startsWith("/dev/shm/")) || !what.startsWith("/")) return "other";
   return "file";
 }
 
