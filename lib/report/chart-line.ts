@@ -1,8 +1,7 @@
 // HTML report: a line chart on a numeric or per-file x axis, with optional min–max bars and shaded bands (sweeps, history).
 
-import { attr, esc, FONT_PX, num, scale, spacedTicks, Svg, textWidth } from "./svg";
+import { attr, esc, fitText, FONT_PX, num, scale, spacedTicks, Svg, textWidth } from "./svg";
 import { CHART_W } from "./chart-strip";
-import { truncateToWidth } from "./text";
 
 export interface LinePoint {
   x: number;
@@ -105,7 +104,7 @@ export function lineChart(spec: LineSpec): Svg {
     }
     const ly = TOP + 8 + si * 17;
     svg.raw(`<rect x="${right + 14}" y="${ly - 5}" width="10" height="10" fill="${s.color}"/>`);
-    svg.text(right + 30, ly, truncateToWidth(s.label, Math.floor((RIGHT - 36) / (0.62 * 11))), { cls: "legend", title: s.label });
+    svg.text(right + 30, ly, fitText(s.label, RIGHT - 36), { cls: "legend", title: s.label });
   });
   return svg;
 }

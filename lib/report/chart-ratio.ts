@@ -2,7 +2,7 @@
 // and the memory ratio against max_memory_ratio, each on its own row; "within noise" when the interval straddles the limit.
 
 import type { ResultsFile } from "../results";
-import { attr, esc, num, scale, spacedTicks, Svg, textWidth } from "./svg";
+import { attr, esc, fitText, num, scale, spacedTicks, Svg, textWidth } from "./svg";
 import { CHART_W } from "./chart-strip";
 
 interface RatioRow {
@@ -75,7 +75,11 @@ export function ratioChart(results: ResultsFile, labels: Record<string, string>)
     const cy = top + ROW_H / 2;
     if (r.what === "time" && i > 0) svg.line(0, top, CHART_W, top, "sep");
     const data = `${attr("data-scenario", r.scenario)}${attr("data-candidate", r.candidate)}${attr("data-what", r.what)}${attr("data-state", r.state)}`;
-    svg.text(left - 10, cy, r.label, { anchor: "end", cls: "label" });
+    // A long scenario name gives way first: the candidate and time/memory are what tell the rows apart.
+    const room = labelW - 14 - 2 * textWidth(" · ") - textWidth(r.what);
+    const cand = fitText(labels[r.candidate] ?? r.candidate, room / 2);
+    const shown = textWidth(r.label) <= labelW - 14 ? r.label : `${fitText(r.scenario, room - textWidth(cand))} · ${cand} · ${r.what}`;
+    svg.text(left - 10, cy, fitText(shown, labelW - 14), { anchor: "end", cls: "label", title: r.label });
     svg.raw(`<line class="limit"${data}${attr("data-limit", r.limit)} x1="${num(x(r.limit))}" x2="${num(x(r.limit))}" y1="${top + 2}" y2="${top + ROW_H - 2}"><title>${esc(`limit ${r.limit} (max_${r.what}_ratio)`)}</title></line>`);
     if (r.low !== null && r.high !== null && r.low !== r.high) {
       svg.raw(`<g class="ci ${r.state}"${data}><line x1="${num(x(r.low))}" x2="${num(x(r.high))}" y1="${cy}" y2="${cy}"/><line x1="${num(x(r.low))}" x2="${num(x(r.low))}" y1="${cy - 5}" y2="${cy + 5}"/><line x1="${num(x(r.high))}" x2="${num(x(r.high))}" y1="${cy - 5}" y2="${cy + 5}"/><title>${esc(`95% interval ${r.low.toFixed(3)}–${r.high.toFixed(3)}`)}</title></g>`);
@@ -83,7 +87,7 @@ export function ratioChart(results: ResultsFile, labels: Record<string, string>)
     if (r.estimate !== null) {
       svg.raw(`<circle class="estimate ${r.state}"${data}${attr("data-estimate", r.estimate)} cx="${num(x(r.estimate))}" cy="${cy}" r="4.5"><title>${esc(`${r.what} ratio ${r.estimate.toFixed(3)}`)}</title></circle>`);
     }
-    svg.text(right + 12, cy, r.text, { cls: `verdict ${r.state}` });
+    svg.text(right + 12, cy, fitText(r.text, RIGHT - 16), { cls: `verdict ${r.state}`, title: r.text });
   });
   return svg;
 }

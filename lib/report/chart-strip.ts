@@ -1,8 +1,7 @@
 // HTML report: one scenario's runs as a strip chart per tool (every run a point, mean and median marked, min–max),
 // with the gate's limit drawn across the gated candidates only. Used for wall time and for peak memory.
 
-import { attr, esc, num, scale, spacedTicks, Svg, textWidth } from "./svg";
-import { truncateToWidth } from "./text";
+import { attr, esc, fitText, num, scale, spacedTicks, Svg, textWidth } from "./svg";
 
 export interface StripRow {
   tool: string;
@@ -65,11 +64,11 @@ export function stripChart(spec: StripSpec): Svg {
     const top = TOP + i * ROW_H;
     const cy = top + ROW_H / 2;
     if (i % 2 === 1) svg.raw(`<rect class="band-row" x="${left}" y="${top}" width="${right - left}" height="${ROW_H}"/>`);
-    svg.text(left - 10, r.role ? cy - 6 : cy, truncateToWidth(r.label, Math.floor((labelW - 14) / (0.62 * 11))), { anchor: "end", cls: "label", title: r.label });
+    svg.text(left - 10, r.role ? cy - 6 : cy, fitText(r.label, labelW - 14), { anchor: "end", cls: "label", title: r.label });
     if (r.role) svg.text(left - 10, cy + 7, r.role, { anchor: "end", cls: "role", px: 9 });
     const series = `${spec.scenario}/${r.tool}`;
     if (r.note || !r.values.length) {
-      svg.text(left + 8, cy, truncateToWidth(r.note ?? "no measured run", Math.floor((right - left - 16) / (0.62 * 11))), { cls: "note", title: r.note ?? undefined });
+      svg.text(left + 8, cy, fitText(r.note ?? "no measured run", right - left - 16), { cls: "note", title: r.note ?? undefined });
       return;
     }
     const lo = Math.min(...r.values);
@@ -90,7 +89,7 @@ export function stripChart(spec: StripSpec): Svg {
     const first = spec.gateStat === "mean" ? r.mean : r.median;
     const second = spec.gateStat === "mean" ? r.median : r.mean;
     const figure = first === null ? "" : `${spec.gateStat} ${spec.fmt(first)}${second === null ? "" : ` · ${spec.gateStat === "mean" ? "median" : "mean"} ${spec.fmt(second)}`}`;
-    if (figure) svg.text(right + 12, cy, figure, { cls: "figure" });
+    if (figure) svg.text(right + 12, cy, fitText(figure, RIGHT - 16), { cls: "figure", title: figure });
     if (spec.limit && r.gated) {
       const lx = x(spec.limit.value);
       svg.raw(`<line class="limit"${attr("data-scenario", spec.scenario)}${attr("data-tool", r.tool)}${attr("data-limit", Math.round(spec.limit.value))} x1="${num(lx)}" x2="${num(lx)}" y1="${top + 2}" y2="${top + ROW_H - 2}"><title>${esc(spec.limit.label)}</title></line>`);

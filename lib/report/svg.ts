@@ -1,6 +1,6 @@
 // Inline SVG for the HTML report: elements, scales and ticks, and a layout model of every text box so labels never collide.
 
-import { displayWidth } from "./text";
+import { displayWidth, truncateToWidth } from "./text";
 
 export const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const f1 = (x: number) => (Math.round(x * 10) / 10).toString();
@@ -24,6 +24,11 @@ const EM_PER_COL = 0.62;
 
 export function textWidth(s: string, px = FONT_PX): number {
   return displayWidth(s) * EM_PER_COL * px;
+}
+
+/** s cut (with "…") to fit `px` units of width in the model's font. */
+export function fitText(s: string, widthPx: number, px = FONT_PX): string {
+  return truncateToWidth(s, Math.floor(widthPx / (EM_PER_COL * px)));
 }
 
 export type Anchor = "start" | "middle" | "end";
