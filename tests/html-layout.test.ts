@@ -52,6 +52,10 @@ describe("the report's layout model has no colliding labels", () => {
       expect(problems).toEqual([]);
     });
   }
+  test("no axis of the hard cases runs below zero (a history of very different means)", () => {
+    const { html } = renderReport(hard().current, hard().history);
+    expect(html).not.toMatch(/class="tick"[^>]*>-/);
+  });
   test("the check finds a collision when there is one", () => {
     expect(overlaps([{ x: 0, y: 0, w: 50, h: 12, text: "a" }, { x: 40, y: 5, w: 50, h: 12, text: "b" }], 200, 100)).toEqual(['"a" overlaps "b"']);
     expect(overlaps([{ x: 180, y: 0, w: 50, h: 12, text: "c" }], 200, 100)).toEqual(['"c" outside the chart']);

@@ -66,7 +66,8 @@ export function lineChart(spec: LineSpec): Svg {
       ? (v: number) => LEFT + pad + ((Math.log10(v) - Math.log10(xLo)) / (Math.log10(xHi) - Math.log10(xLo))) * (right - LEFT - 2 * pad)
       : (v: number) => LEFT + pad + ((v - xLo) / (xHi - xLo)) * (right - LEFT - 2 * pad);
   const ySpan = ys.length ? Math.max(...ys) - Math.min(...ys) : 1;
-  const yVals = spec.yZero === false ? [Math.min(...ys) - ySpan * 0.15, Math.max(...ys) + ySpan * 0.15] : ys;
+  // Times and sizes are never negative: the padding below the data stops at 0.
+  const yVals = spec.yZero === false ? [Math.max(Math.min(0, ...ys), Math.min(...ys) - ySpan * 0.15), Math.max(...ys) + ySpan * 0.15] : ys;
   const y = scale(yVals, h - BOTTOM, TOP, { log: spec.yLog, zero: spec.yZero !== false, count: Math.max(3, Math.floor((h - TOP - BOTTOM) / 40)) });
   const svg = new Svg(CHART_W, h, `class="chart line ${esc(spec.cls)}"${attr("data-key", spec.key)}`);
 
