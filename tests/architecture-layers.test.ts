@@ -7,7 +7,7 @@ import path from "node:path";
 
 const LIB = path.join(import.meta.dir, "..", "lib");
 /** Pipeline order; lib/ top ("") holds the shared leaves every stage may use. */
-const STAGES = ["", "platform", "config", "plan", "datasets", "run", "analyze", "results", "history", "report", "export", "cli"];
+const STAGES = ["", "platform", "remote", "config", "plan", "datasets", "run", "analyze", "diagnose", "results", "history", "report", "export", "cli"];
 const MAX_LINES = 300;
 const MAX_IMPORTS = 12;
 

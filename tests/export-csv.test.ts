@@ -6,15 +6,15 @@ const lines = (s: string) => s.split("\n");
 
 describe("toCsv", () => {
   test("the header is hyperfine's columns then sorted parameter_ columns", () => {
-    expect(lines(toCsv([rsyncRow()]))[0]).toBe("command,mean,stddev,median,user,system,min,max,parameter_scenario,parameter_size,parameter_tool");
+    expect(lines(toCsv([rsyncRow()]))[0]).toBe("command,mean,stddev,median,user,system,min,max,parameter_size_bytes");
   });
-  test("a row holds full-precision seconds and the parameter values", () => {
+  test("a row holds full-precision seconds and the sweep value in bytes", () => {
     const cells = lines(toCsv([rsyncRow()]))[1]!.split(",");
     expect(cells[0]).toBe("large: rsync");
     // numpy: mean 2.1333333333333333, std(ddof=1) 0.15275252316519458
     expect(Number(cells[1])).toBeCloseTo(2.1333333333333333, 12);
     expect(Number(cells[2])).toBeCloseTo(0.15275252316519458, 12);
-    expect(cells.slice(3)).toEqual(["2.1", "0.6", "1.1", "2", "2.3", "large", "1GiB", "rsync"]);
+    expect(cells.slice(3)).toEqual(["2.1", "0.6", "1.1", "2", "2.3", "1073741824"]);
   });
   test("unknown user/system CPU time is an empty cell", () => {
     const cells = lines(toCsv([blitRow()]))[1]!.split(",");
@@ -28,10 +28,14 @@ describe("toCsv", () => {
     expect(lines(toCsv([rsyncRow({ label: 'cp "fast", v2' })]))[1]!.startsWith('"large: cp ""fast"", v2",')).toBe(true);
   });
   test("parameter columns are the union over rows, blank where a row lacks one", () => {
-    const out = lines(toCsv([rsyncRow({ parameters: {} }), blitRow({ parameters: { files: "100k" } })]));
-    expect(out[0]!.endsWith("parameter_files,parameter_scenario,parameter_tool")).toBe(true);
-    expect(out[1]!.endsWith(",,large,rsync")).toBe(true);
-    expect(out[2]!.endsWith(",100k,large,blit")).toBe(true);
+    const out = lines(toCsv([rsyncRow({ parameters: {} }), blitRow({ parameters: { count: "100000" } })]));
+    expect(out[0]!.endsWith(",max,parameter_count")).toBe(true);
+    expect(out[1]!.endsWith(",2.3,")).toBe(true);
+    expect(out[2]!.endsWith(",1.7,100000")).toBe(true);
+  });
+  test("a tool filter keeps only that tool's line", () => {
+    const out = lines(toCsv([rsyncRow(), blitRow()], { tools: ["blit"] }));
+    expect(out.slice(1, -1).map((l) => l.split(",")[0])).toEqual(["large: blit mirror"]);
   });
   test("the file ends with a single newline and has one line per row", () => {
     const text = toCsv([rsyncRow(), blitRow()]);

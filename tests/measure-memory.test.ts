@@ -126,7 +126,9 @@ test.skipIf(!TIME || !onMbRun)("a busy loop's user and system CPU agree with /us
   const tSysMs = med(theirs.map((t) => t.systemMs));
   expect(userMs).toBeGreaterThan(20); // really a busy loop, not a no-op
   expect(Math.abs(userMs - tUserMs)).toBeLessThanOrEqual(band(tUserMs));
-  expect(Math.abs(sysMs - tSysMs)).toBeLessThanOrEqual(band(tSysMs));
+  // A shell loop's system time is a few tens of ms and swings with other load on the machine (page
+  // faults, scheduler ticks): allow it a tenth of the loop's whole CPU time as well.
+  expect(Math.abs(sysMs - tSysMs)).toBeLessThanOrEqual(Math.max(band(tSysMs), 0.1 * (tUserMs + tSysMs)));
 
   // What the report's "CPU / wall" column is computed from, over the same records.
   const records: RunRecord[] = ours.map((measure, i) => ({

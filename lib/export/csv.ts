@@ -1,6 +1,6 @@
 // Export: hyperfine's CSV format (command,mean,stddev,median,user,system,min,max,parameter_*), seconds.
 
-import { commandOf, type ExportRow, parametersOf, rowSeconds } from "./table.ts";
+import { commandOf, type ExportRow, type ExportSelection, parametersOf, rowSeconds, selectRows } from "./table.ts";
 
 // Quote only when needed, as the Rust csv crate hyperfine uses does (QuoteStyle::Necessary).
 function field(s: string): string {
@@ -18,9 +18,11 @@ function num(x: number | null): string {
 /**
  * One line per row, "\n" line ends (csv crate default). hyperfine takes the parameter columns
  * from the first result; ours are the sorted union over all rows (blank where a row lacks one),
- * because rows from different sweeps can carry different parameters.
+ * because rows from different sweeps can carry different parameters. A row without measured
+ * runs keeps its line with empty number cells (the JSON leaves it out: see json.ts).
  */
-export function toCsv(rows: readonly ExportRow[]): string {
+export function toCsv(all: readonly ExportRow[], sel: ExportSelection = {}): string {
+  const rows = selectRows(all, sel);
   const params = rows.map(parametersOf);
   const names = [...new Set(params.flatMap((p) => Object.keys(p)))].sort();
   const header = ["command", "mean", "stddev", "median", "user", "system", "min", "max", ...names.map((n) => `parameter_${n}`)];

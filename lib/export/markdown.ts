@@ -1,12 +1,14 @@
 // Export: hyperfine-style Markdown tables (| Command | Mean | Min | Max | Relative |), one per scenario.
 
-import { type ExportRow, groupByScenario, type RowSeconds, rowSeconds } from "./table.ts";
+import { DEFAULTS } from "../defaults.ts";
+import { bootstrapRatioCI } from "../analyze/bootstrap.ts";
+import { type ExportRow, type ExportSelection, groupByScenario, type RowSeconds, rowSeconds, selectRows } from "./table.ts";
 
-export interface MarkdownOptions {
+export interface MarkdownOptions extends ExportSelection {
   /**
    * Reference for the Relative column: a tool id or label for every scenario, or a map
    * scenario → tool id/label. Without one (or when it is absent from a scenario) the fastest
-   * row of the scenario is the reference, as in hyperfine.
+   * row of the scenario is the reference.
    */
   baseline?: string | Record<string, string>;
 }
@@ -34,22 +36,19 @@ interface Entry {
   s: RowSeconds | null;
 }
 
+const esc = (s: string) => s.replaceAll("|", "\\|");
+
 /**
- * Relative speed as hyperfine computes it: the slower over the faster mean (so always ≥ 1), with
- * σ propagated as ratio · sqrt((σa/μa)² + (σb/μb)²) assuming independence. With an explicit
- * baseline each cell says which side it is on ("(faster)", "(slower)"), as hyperfine ≥ 1.19 does
- * with --reference; against the fastest row no label is needed.
+ * The same ratio the console and the HTML report show: this row's mean time ÷ the reference's
+ * (candidate/baseline; below 1 is faster), with the same 95 % percentile-bootstrap interval
+ * (same resamples, confidence and seed over the same measured runs, so the numbers are equal).
+ * hyperfine's own column is slower/faster (always ≥ 1); the header says which way ours runs.
  */
-function relative(e: Entry, ref: Entry, explicit: boolean): string {
-  if (e.s === null || ref.s === null || ref.s.mean === 0 || e.s.mean === 0) return e === ref ? "1.00" : "n/a";
-  if (e === ref) return explicit ? "1.00 (reference)" : "1.00";
-  const a = e.s;
-  const b = ref.s;
-  const ratio = a.mean > b.mean ? a.mean / b.mean : a.mean < b.mean ? b.mean / a.mean : 1;
-  const sd =
-    a.stddev !== null && b.stddev !== null ? ` ± ${(ratio * Math.hypot(a.stddev / a.mean, b.stddev / b.mean)).toFixed(2)}` : "";
-  const label = !explicit ? "" : a.mean < b.mean ? " (faster)" : a.mean > b.mean ? " (slower)" : " (same speed)";
-  return `${ratio.toFixed(2)}${sd}${label}`;
+function relative(e: Entry, ref: Entry): string {
+  if (e === ref) return "1.000 (reference)";
+  if (e.s === null || ref.s === null || ref.s.mean === 0) return "n/a";
+  const ci = bootstrapRatioCI(e.row.timesNs, ref.row.timesNs, { resamples: DEFAULTS.bootstrapResamples, confidence: DEFAULTS.confidence });
+  return ci.low === ci.high ? ci.estimate.toFixed(3) : `${ci.estimate.toFixed(3)} [${ci.low.toFixed(3)}–${ci.high.toFixed(3)}]`;
 }
 
 function table(rows: ExportRow[], baseline: string | undefined): string {
@@ -58,18 +57,19 @@ function table(rows: ExportRow[], baseline: string | undefined): string {
   const measured = entries.filter((e) => e.s !== null);
   const explicitRef = baseline === undefined ? undefined : measured.find((e) => e.row.tool === baseline || e.row.label === baseline);
   const ref = explicitRef ?? measured.reduce<Entry | undefined>((best, e) => (best === undefined || e.s!.mean < best.s!.mean ? e : best), undefined);
+  const relHead = ref === undefined ? "Relative" : `Relative: time ÷ \`${esc(ref.row.label)}\`${explicitRef ? " (baseline)" : " (fastest)"} [95% CI]`;
   const lines = [
-    `| Command | Mean [${unit.name}] | Min [${unit.name}] | Max [${unit.name}] | Relative |`,
+    `| Command | Mean [${unit.name}] | Min [${unit.name}] | Max [${unit.name}] | ${relHead} |`,
     "|:---|---:|---:|---:|---:|",
   ];
   for (const e of entries) {
-    const cmd = `\`${e.row.label.replaceAll("|", "\\|")}\``;
+    const cmd = `\`${esc(e.row.label)}\``;
     if (e.s === null || ref === undefined) {
       lines.push(`| ${cmd} | n/a | n/a | n/a | n/a |`);
       continue;
     }
     const mean = e.s.stddev === null ? fmt(e.s.mean, unit) : `${fmt(e.s.mean, unit)} ± ${fmt(e.s.stddev, unit)}`;
-    lines.push(`| ${cmd} | ${mean} | ${fmt(e.s.min, unit)} | ${fmt(e.s.max, unit)} | ${relative(e, ref, explicitRef !== undefined)} |`);
+    lines.push(`| ${cmd} | ${mean} | ${fmt(e.s.min, unit)} | ${fmt(e.s.max, unit)} | ${relative(e, ref)} |`);
   }
   return lines.join("\n");
 }
@@ -77,9 +77,10 @@ function table(rows: ExportRow[], baseline: string | undefined): string {
 /**
  * One "### <scenario>" heading and one hyperfine-shaped table per scenario (relative speed only
  * means something between tools that copied the same data); rows keep their given order.
+ * `opts` may also select scenarios and tools (ExportSelection).
  */
 export function toMarkdown(rows: readonly ExportRow[], opts: MarkdownOptions = {}): string {
-  return groupByScenario(rows)
+  return groupByScenario(selectRows(rows, opts))
     .map(([scenario, group]) => `### ${scenario}\n\n${table(group, baselineFor(scenario, opts))}\n`)
     .join("\n");
 }

@@ -1,15 +1,19 @@
-// Export rows: the one input shape every export format reads, plus the per-row numbers they share.
+// Export rows: the one input shape every export format reads, the per-row numbers they share, and which rows a file holds.
 
 import { mean, median, stddev } from "../analyze/summary.ts";
+import { BenchError } from "../errors.ts";
+import { parseByteRange } from "../units.ts";
 
 /** One tool in one scenario, as the exporters see it. All times in ns, memory in bytes. */
 export interface ExportRow {
   scenario: string;
+  /** The scenario's name before sweep expansion ("scaling" for "scaling[size=1GiB]"); the scenario name when absent. */
+  baseName?: string;
   /** Tool id from the config. */
   tool: string;
   /** Display label (what the console shows). */
   label: string;
-  /** Sweep parameters of the scenario, {} when not swept. */
+  /** Sweep parameters of the scenario as written in the config ({ size: "1MiB" }), {} when not swept. */
   parameters: Record<string, string>;
   /** Wall time of each measured run, in run order. */
   timesNs: number[];
@@ -33,10 +37,26 @@ export function commandOf(row: ExportRow): string {
   return `${row.scenario}: ${row.label}`;
 }
 
-/** Sweep parameters plus `scenario` and `tool` (ours win on a clash), keys sorted like hyperfine's BTreeMap. */
+/**
+ * The sweep parameters as hyperfine's scripts read them: numbers, with the unit in the name, so
+ * plot_parametrized.py (which float()s the one value of each result) gets a numeric axis.
+ * size → size_bytes ("1MiB" → "1048576"); a size range → size_min_bytes and size_max_bytes (two
+ * parameters: plot_parametrized refuses it rather than plot a made-up midpoint); count stays count.
+ * Values stay strings of digits because hyperfine's own exports hold strings (BTreeMap<String, String>),
+ * so typed readers of its format keep working. Scenario and tool are not parameters: `command` names them.
+ * Keys sorted like hyperfine's BTreeMap.
+ */
 export function parametersOf(row: ExportRow): Record<string, string> {
-  const all: Record<string, string> = { ...row.parameters, scenario: row.scenario, tool: row.tool };
-  return Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]!]));
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(row.parameters)) {
+    const range = k === "size" ? parseByteRange(v) : null;
+    if (range && range.minBytes === range.maxBytes) out.size_bytes = String(range.minBytes);
+    else if (range) {
+      out.size_min_bytes = String(range.minBytes);
+      out.size_max_bytes = String(range.maxBytes);
+    } else out[k] = v;
+  }
+  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
 }
 
 /** hyperfine's per-command numbers, in seconds. stddev is null below two runs (hyperfine's Option); user/system null when never measured. */
@@ -76,4 +96,66 @@ export function groupByScenario(rows: readonly ExportRow[]): [string, ExportRow[
     else groups.set(r.scenario, [r]);
   }
   return [...groups.entries()];
+}
+
+// ---- which rows a file holds ----------------------------------------------------------------
+
+/** What one export file holds; every field optional, {} = everything. */
+export interface ExportSelection {
+  /** Scenario names or globs (* and ?): a row is kept when its scenario name or its sweep's base name matches one. */
+  scenarios?: readonly string[];
+  /** Tool ids or labels: only these tools' rows, in the scenario's own order. */
+  tools?: readonly string[];
+  /**
+   * Exactly these two tools (ids or labels), in this order, from exactly one scenario: the file
+   * hyperfine's welch_ttest.py needs ("The input file has to contain exactly two benchmarks").
+   */
+  pair?: readonly [string, string];
+}
+
+/** Same rule as the CLI's --scenario: * is any run of characters, ? one; the whole name must match. */
+function globRe(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+}
+
+const isTool = (r: ExportRow, name: string) => r.tool === name || r.label === name;
+
+/** The rows a selection keeps, in their given order. A selection that keeps nothing is a usage error naming what there is. */
+export function selectRows(rows: readonly ExportRow[], sel: ExportSelection = {}): ExportRow[] {
+  let out = [...rows];
+  const scenarios = [...new Set(rows.map((r) => r.scenario))];
+  if (sel.scenarios?.length) {
+    const res = sel.scenarios.map(globRe);
+    out = out.filter((r) => res.some((re) => re.test(r.scenario) || re.test(r.baseName ?? r.scenario)));
+    if (!out.length) {
+      throw new BenchError(`no scenario matches ${sel.scenarios.join(", ")}`, { hint: `scenarios in these results: ${scenarios.join(", ") || "none"}` });
+    }
+  }
+  const tools = [...new Set(out.map((r) => r.tool))];
+  if (sel.tools?.length) {
+    const wanted = sel.tools;
+    const unknown = wanted.filter((w) => !out.some((r) => isTool(r, w)));
+    if (unknown.length) throw new BenchError(`no tool ${unknown.join(", ")} in the selected scenarios`, { hint: `tools there: ${tools.join(", ")}` });
+    out = out.filter((r) => wanted.some((w) => isTool(r, w)));
+  }
+  if (sel.pair) return pairOf(out, sel.pair);
+  return out;
+}
+
+function pairOf(rows: ExportRow[], pair: readonly [string, string]): ExportRow[] {
+  const groups = groupByScenario(rows).filter(([, g]) => pair.every((p) => g.some((r) => isTool(r, p))));
+  if (groups.length !== 1) {
+    const names = groups.map(([s]) => s);
+    throw new BenchError(
+      groups.length ? `the pair ${pair.join(" / ")} is in ${groups.length} scenarios (${names.join(", ")}); a t-test compares one` : `no scenario has both ${pair[0]} and ${pair[1]}`,
+      { hint: groups.length ? `name one scenario: ${names[0]}` : `tools in the selected scenarios: ${[...new Set(rows.map((r) => r.tool))].join(", ")}` },
+    );
+  }
+  const group = groups[0]![1];
+  const picked = pair.map((p) => group.find((r) => isTool(r, p))!);
+  for (const r of picked) {
+    if (r.timesNs.length < 2) throw new BenchError(`${commandOf(r)} has ${r.timesNs.length} measured run${r.timesNs.length === 1 ? "" : "s"}; a t-test needs at least 2`);
+  }
+  if (picked[0] === picked[1]) throw new BenchError(`the pair names one tool twice (${pair.join(" / ")})`);
+  return picked;
 }

@@ -5,7 +5,7 @@ import { writeAtomic, type ResultsFile } from "../results/file";
 import { toCsv } from "./csv";
 import { toHyperfineJson } from "./json";
 import { toMarkdown } from "./markdown";
-import type { ExportRow } from "./table";
+import type { ExportRow, ExportSelection } from "./table";
 
 export interface ExportTargets {
   json?: string;
@@ -22,6 +22,7 @@ export function exportRows(results: Pick<ResultsFile, "scenarios">): ExportRow[]
       const done = measuredRuns(s.runs, t.tool).flatMap((r) => (r.state === "completed" ? [r] : []));
       rows.push({
         scenario: s.name,
+        baseName: s.baseName,
         tool: t.tool,
         label: t.label,
         parameters: s.parameters,
@@ -36,22 +37,21 @@ export function exportRows(results: Pick<ResultsFile, "scenarios">): ExportRow[]
   return rows;
 }
 
-/** Rewritten after every scenario, as the results file is, so a later crash loses nothing. */
-export function writeExports(results: Pick<ResultsFile, "scenarios">, targets: ExportTargets): string[] {
+/**
+ * Rewritten after every scenario, as the results file is, so a later crash loses nothing.
+ * `selection` narrows every file to some scenarios, some tools, or one pair (see ExportSelection);
+ * a selection that matches nothing throws a BenchError before any file is written.
+ */
+export function writeExports(results: Pick<ResultsFile, "scenarios">, targets: ExportTargets, selection: ExportSelection = {}): string[] {
   const rows = exportRows(results);
-  const written: string[] = [];
-  if (targets.json) {
-    writeAtomic(targets.json, toHyperfineJson(rows));
-    written.push(targets.json);
-  }
-  if (targets.csv) {
-    writeAtomic(targets.csv, toCsv(rows));
-    written.push(targets.csv);
-  }
-  if (targets.markdown) {
-    const baseline = Object.fromEntries(results.scenarios.filter((s) => s.baseline).map((s) => [s.name, s.baseline!]));
-    writeAtomic(targets.markdown, toMarkdown(rows, { baseline }));
-    written.push(targets.markdown);
-  }
-  return written;
+  const baseline = Object.fromEntries(results.scenarios.filter((s) => s.baseline).map((s) => [s.name, s.baseline!]));
+  // Every text first: a selection error must leave no file half-updated.
+  const texts: [string | undefined, () => string][] = [
+    [targets.json, () => toHyperfineJson(rows, selection)],
+    [targets.csv, () => toCsv(rows, selection)],
+    [targets.markdown, () => toMarkdown(rows, { ...selection, baseline })],
+  ];
+  const ready = texts.flatMap(([file, render]) => (file ? [[file, render()] as const] : []));
+  for (const [file, text] of ready) writeAtomic(file, text);
+  return ready.map(([file]) => file);
 }

@@ -1,17 +1,26 @@
-// The console summary: the old script's Average lines, one table per scenario, warnings, the gate.
+// The console summary: the old script's Average lines, one table per scenario (fitted to the console's width), warnings, the gate.
 
-import Table from "cli-table3";
+import { styleText } from "node:util";
 import type { Decision } from "../analyze/verdicts";
 import { oldLines } from "../log";
 import type { ScenarioResult } from "../results/file";
-import type { CandidateVerdict, ToolResult } from "../types";
+import type { CandidateVerdict, ToolResult, ToolStats } from "../types";
 import { formatBytes, formatDuration, formatSeconds } from "../units";
+import { type FitColumn, fitTable, type Reduction, type RowNote } from "./fit-table";
+import { displayWidth, padToWidth, plural, processConsoleWidth, truncateToWidth, wrapWords } from "./text";
 
 export interface Style {
   color: boolean;
+  /** Columns the tables must fit; default: the terminal's width, else COLUMNS, else 100. */
+  widthCols?: number;
+  /** Every column at full form whatever the width. */
+  wide?: boolean;
+  /** The flag that shows every column (e.g. "--wide"), named in the note under a narrowed table; unnamed when absent. */
+  wideFlag?: string;
 }
 
-const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+type Paint = "green" | "red" | "yellow";
+const paint = (on: boolean, color: Paint, s: string) => (on ? styleText(color, s, { validateStream: false }) : s);
 
 export function averageLines(s: ScenarioResult): string[] {
   const out: string[] = [];
@@ -22,48 +31,117 @@ export function averageLines(s: ScenarioResult): string[] {
   return out;
 }
 
-function ratioCell(v: CandidateVerdict | undefined): string {
+function ratioCell(v: CandidateVerdict | undefined, withInterval = true): string {
   if (!v?.timeRatio) return "";
   const r = v.timeRatio;
-  return r.low === r.high ? r.estimate.toFixed(3) : `${r.estimate.toFixed(3)} [${r.low.toFixed(3)}–${r.high.toFixed(3)}]`;
+  return r.low === r.high || !withInterval ? r.estimate.toFixed(3) : `${r.estimate.toFixed(3)} [${r.low.toFixed(3)}–${r.high.toFixed(3)}]`;
 }
 
 function verdictCell(v: CandidateVerdict | undefined, st: Style): string {
   if (!v) return "";
-  const word = v.verdict === "PASS" ? paint(st.color, 32, "PASS") : v.verdict === "FAIL" ? paint(st.color, 31, "FAIL") : paint(st.color, 33, "UNDECIDED");
+  const word = v.verdict === "PASS" ? paint(st.color, "green", "PASS") : v.verdict === "FAIL" ? paint(st.color, "red", "FAIL") : paint(st.color, "yellow", "UNDECIDED");
   return v.withinNoise ? `${word} (within noise)` : word;
 }
 
+/** "1.200 s … 1.300 s", or "1.200–1.300 s" when both ends share a unit. */
+function rangeCell(minNs: number, maxNs: number, compact: boolean): string {
+  const [a, b] = [formatDuration(minNs), formatDuration(maxNs)];
+  const [na, ua] = a.split(" ");
+  const [nb, ub] = b.split(" ");
+  return compact && ua === ub ? `${na}–${nb} ${ub}` : `${a} … ${b}`;
+}
+
+/**
+ * The order a scenario table gives up detail to fit, lowest value first. The gate's own figures
+ * (mean, peak RSS, ratio, verdict) go last; past the final step the table is drawn as one block per tool.
+ */
+export const REDUCTION_ORDER = [
+  "CPU user/sys → CPU %",
+  "drop median",
+  "drop files/s",
+  "drop CPU",
+  "drop MiB/s",
+  "min … max → min–max",
+  "ratio [95% CI] → ratio",
+  "drop min … max",
+  "mean ± σ → mean",
+  "verdict (within noise) → (noise)",
+  "tool labels cut to 16 columns",
+] as const;
+
+/** What the note under a narrowed table says was left out: a dropped column, or what its compact form lost ("" = nothing, only spelt shorter). */
+const HIDDEN: Record<string, string> = { median: "median", files: "files/s", cpu: "CPU", mibs: "MiB/s", range: "min … max" };
+const LOST: Record<string, string> = { cpu: "CPU user/sys times", range: "", ratio: "95% CI", mean: "σ", verdict: "", tool: "full labels" };
+
+const LABEL_SHORT_COLS = 16;
+
+function rows(s: ScenarioResult) {
+  return s.tools.map((t) => ({
+    t,
+    v: s.verdicts.find((x) => x.candidate === t.tool),
+    x: t.state !== "skipped" ? t.stats : null,
+    baseline: t.tool === s.baseline,
+  }));
+}
+
+/** The table as columns, every cell in full form, plus the compact forms the reductions swap in. */
+function columns(s: ScenarioResult, st: Style) {
+  const rs = rows(s);
+  const col = (id: string, head: string, cell: (x: ToolStats, r: (typeof rs)[number]) => string, align: "left" | "right" = "right"): FitColumn => ({
+    id, head, align, cells: rs.map((r) => (r.x ? cell(r.x, r) : "")),
+  });
+  const label = (r: (typeof rs)[number]) => `${r.t.label}${r.t.state === "failed" ? " (FAILED runs)" : ""}`;
+  const cpu = (x: ToolStats, full: boolean) =>
+    x.userMsMean === null || x.systemMsMean === null ? "n/a" : `${full ? `${x.userMsMean.toFixed(0)}/${x.systemMsMean.toFixed(0)} ms ` : ""}${full ? "(" : ""}${((x.cpuUtilMean ?? 0) * 100).toFixed(0)}%${full ? ")" : ""}`;
+  const ratio = (withInterval: boolean): FitColumn => ({
+    id: "ratio", head: withInterval ? "ratio [95% CI]" : "ratio", align: "right",
+    cells: rs.map((r) => (r.baseline ? "baseline" : ratioCell(r.v, withInterval))),
+  });
+  const full: FitColumn[] = [
+    { id: "tool", head: "tool", align: "left", cells: rs.map(label) },
+    col("mean", "mean ± σ", (x) => `${formatDuration(x.time.meanNs)} ± ${formatDuration(x.time.stddevNs)}`),
+    col("median", "median", (x) => formatDuration(x.time.medianNs)),
+    col("range", "min … max", (x) => rangeCell(x.time.minNs, x.time.maxNs, false)),
+    col("mibs", "MiB/s", (x) => x.mibPerSec.toFixed(1)),
+    // A one-file workload's files/s is its runs per second: not a figure about files.
+    ...(s.workload.files > 1 ? [col("files", "files/s", (x) => (x.filesPerSec >= 100 ? Math.round(x.filesPerSec).toLocaleString("en-US") : x.filesPerSec.toFixed(1)))] : []),
+    col("cpu", "CPU user/sys", (x) => cpu(x, true)),
+    col("rss", "peak RSS", (x) => (x.maxRssMedianBytes === null ? "n/a" : formatBytes(x.maxRssMedianBytes))),
+    ratio(true),
+    { id: "verdict", head: "verdict", align: "left", cells: rs.map((r) => verdictCell(r.v, st)) },
+  ];
+  const steps: Reduction[] = [
+    { say: REDUCTION_ORDER[0], replace: [col("cpu", "CPU", (x) => cpu(x, false))] },
+    { say: REDUCTION_ORDER[1], drop: "median" },
+    { say: REDUCTION_ORDER[2], drop: "files" },
+    { say: REDUCTION_ORDER[3], drop: "cpu" },
+    { say: REDUCTION_ORDER[4], drop: "mibs" },
+    { say: REDUCTION_ORDER[5], replace: [col("range", "min–max", (x) => rangeCell(x.time.minNs, x.time.maxNs, true))] },
+    { say: REDUCTION_ORDER[6], replace: [ratio(false)] },
+    { say: REDUCTION_ORDER[7], drop: "range" },
+    { say: REDUCTION_ORDER[8], replace: [col("mean", "mean", (x) => formatDuration(x.time.meanNs))] },
+    { say: REDUCTION_ORDER[9], replace: [{ ...full.at(-1)!, cells: rs.map((r) => verdictCell(r.v, st).replace("(within noise)", "(noise)")) }] },
+    { say: REDUCTION_ORDER[10], replace: [{ ...full[0]!, cells: full[0]!.cells.map((c) => truncateToWidth(c, LABEL_SHORT_COLS)) }] },
+  ];
+  const notes: (RowNote | null)[] = rs.map((r) =>
+    r.t.state === "skipped" ? { text: `skipped: ${r.t.reason}`, keep: ["tool"] } : !r.x ? { text: `failed: ${r.t.state === "failed" ? r.t.reason : ""}`, keep: ["tool", "verdict"] } : null,
+  );
+  return { full, steps, notes };
+}
+
+/** The scenario table's lines, fitted to st.widthCols (see REDUCTION_ORDER), and what was left out to fit. */
+export function scenarioTableLines(s: ScenarioResult, st: Style): { lines: string[]; note: string | null; applied: string[]; stacked: boolean; shortened: string[] } {
+  const widthCols = st.widthCols ?? processConsoleWidth();
+  const { full, steps, notes } = columns(s, st);
+  const f = fitTable({ columns: full, notes }, steps, { widthCols, wide: st.wide, color: st.color });
+  const hidden = [...full.filter((c) => !f.shown.includes(c.id)).map((c) => HIDDEN[c.id] ?? c.head), ...f.compacted.map((id) => LOST[id] ?? id)].filter(Boolean);
+  const what = f.stacked ? `no table fits ${widthCols} columns: one block per tool` : hidden.length ? `hidden to fit ${widthCols} columns: ${hidden.join(", ")}` : null;
+  const note = what ? `(${what}${st.wideFlag ? `; ${st.wideFlag} shows all` : ""})` : null;
+  return { lines: f.lines, note, applied: f.applied, stacked: f.stacked, shortened: f.shortenedNotes.map((i) => s.tools[i]!.tool) };
+}
+
 export function scenarioTable(s: ScenarioResult, st: Style): string {
-  const head = ["tool", "mean ± σ", "median", "min … max", "MiB/s", "files/s", "CPU user/sys", "peak RSS", "ratio [95% CI]", "verdict"];
-  const table = new Table({ head, style: { head: st.color ? ["cyan"] : [], border: st.color ? ["grey"] : [] } });
-  for (const t of s.tools) {
-    const role = t.tool === s.baseline ? " (baseline)" : "";
-    const v = s.verdicts.find((x) => x.candidate === t.tool);
-    if (t.state === "skipped") {
-      table.push([`${t.label}${role}`, { colSpan: head.length - 1, content: `skipped: ${t.reason}` }]);
-      continue;
-    }
-    const x = t.stats;
-    if (!x) {
-      table.push([`${t.label}${role}`, { colSpan: head.length - 2, content: `failed: ${t.state === "failed" ? t.reason : ""}` }, verdictCell(v, st)]);
-      continue;
-    }
-    const cpu = x.userMsMean !== null && x.systemMsMean !== null ? `${x.userMsMean.toFixed(0)}/${x.systemMsMean.toFixed(0)} ms (${((x.cpuUtilMean ?? 0) * 100).toFixed(0)}%)` : "n/a";
-    table.push([
-      `${t.label}${role}${t.state === "failed" ? " (FAILED runs)" : ""}`,
-      `${formatDuration(x.time.meanNs)} ± ${formatDuration(x.time.stddevNs)}`,
-      formatDuration(x.time.medianNs),
-      `${formatDuration(x.time.minNs)} … ${formatDuration(x.time.maxNs)}`,
-      x.mibPerSec.toFixed(1),
-      x.filesPerSec >= 100 ? Math.round(x.filesPerSec).toLocaleString("en-US") : x.filesPerSec.toFixed(1),
-      cpu,
-      x.maxRssMedianBytes === null ? "n/a" : formatBytes(x.maxRssMedianBytes),
-      t.tool === s.baseline ? "1.000" : ratioCell(v),
-      verdictCell(v, st),
-    ]);
-  }
-  return table.toString();
+  return scenarioTableLines(s, st).lines.join("\n");
 }
 
 /** How the cache was really treated, counted over the runs: "dropped 18/18" or "fadvise 12/18, not-dropped: … 6/18". */
@@ -76,14 +154,16 @@ export function cacheSummary(s: ScenarioResult): string {
 
 export function scenarioHeader(s: ScenarioResult): string {
   const w = s.workload;
-  const parts = [`${w.kind}`, `${w.files} file(s)`, formatBytes(w.bytes), `cache ${cacheSummary(s)}`, s.verified ? "copies verified" : "copies NOT verified"];
+  const parts = [`${w.kind}`, plural(w.files, "file"), formatBytes(w.bytes), `cache ${cacheSummary(s)}`, s.verified ? "copies verified" : "copies NOT verified"];
   return `== ${s.name}: ${parts.join(", ")}`;
 }
 
-export function warningLines(s: ScenarioResult): string[] {
+export function warningLines(s: ScenarioResult, shortened: readonly string[] = []): string[] {
   const out: string[] = [];
   for (const t of s.tools) {
     if (t.state === "failed") out.push(`  ! ${t.label}: ${t.reason}`);
+    // The table cut this reason to fit; here it is whole.
+    if (t.state === "skipped" && shortened.includes(t.tool)) out.push(`  ! ${t.label} skipped: ${t.reason}`);
     for (const w of t.state !== "skipped" ? (t.stats?.warnings ?? []) : []) out.push(`  ! ${t.label}: ${w}`);
   }
   for (const v of s.verdicts) for (const r of v.reasons) out.push(`  · ${v.candidate} vs ${v.baseline}: ${r}`);
@@ -98,23 +178,28 @@ export function gateLines(scenarios: ScenarioResult[], decision: Decision, st: S
     return out;
   }
   out.push("Gate:");
+  const widthCols = st.widthCols ?? processConsoleWidth();
+  const cellCols = Math.max(9, ...gated.flatMap((s) => s.verdicts.map((v) => displayWidth(verdictCell(v, st)))));
   for (const s of gated) {
     for (const v of s.verdicts) {
       const th = s.thresholds;
       const time = v.timeRatio ? `time ${v.timeRatio.estimate.toFixed(3)} (≤ ${th.maxTimeRatio})` : "time n/a";
       const mem = v.memoryRatio !== null ? `memory ${v.memoryRatio.toFixed(3)} (≤ ${th.maxMemoryRatio})` : "memory n/a";
-      out.push(`  ${verdictCell(v, st).padEnd(st.color ? 9 + 9 : 9)} ${s.name}: ${v.candidate} vs ${v.baseline}: ${time}, ${mem}`);
+      // A line too long for the console breaks between words, the rest indented under the scenario name.
+      out.push(...wrapWords(`  ${padToWidth(verdictCell(v, st), cellCols)} ${s.name}: ${v.candidate} vs ${v.baseline}: ${time}, ${mem}`, widthCols, " ".repeat(cellCols + 3)));
     }
   }
   const word =
-    decision === "GO" ? paint(st.color, 32, "GO") : decision === "NO-GO" ? paint(st.color, 31, "NO-GO") : paint(st.color, 33, "UNDECIDED (the baseline failed or is missing)");
+    decision === "GO" ? paint(st.color, "green", "GO") : decision === "NO-GO" ? paint(st.color, "red", "NO-GO") : paint(st.color, "yellow", "UNDECIDED (the baseline failed or is missing)");
   out.push(`Decision: ${word}`);
   return out;
 }
 
-/** One scenario's summary as a run prints it and `report` re-renders it: Average lines, header, table, warnings. */
+/** One scenario's summary as a run prints it and `report` re-renders it: Average lines, header, table, what the table left out, warnings. */
 export function scenarioLines(s: ScenarioResult, st: Style): string[] {
-  return [...averageLines(s), "", scenarioHeader(s), ...scenarioTable(s, st).split("\n"), ...warningLines(s)];
+  const t = scenarioTableLines(s, st);
+  const note = t.note ? wrapWords(`  ${t.note}`, st.widthCols ?? processConsoleWidth(), "   ") : [];
+  return [...averageLines(s), "", scenarioHeader(s), ...t.lines, ...note, ...warningLines(s, t.shortened)];
 }
 
 export function toolList(tools: ToolResult[]): string {

@@ -1,234 +1,149 @@
-// The HTML report: one self-contained page (inline SVG + CSS, no script, no network) of bars, sweeps and history.
+// The HTML report: one self-contained page (inline SVG + CSS, no script, no font, no network) that plots the gate's decision.
 
-import { classify, completedMeanNs, REGRESSION_DEFAULTS, sameBenchmark, type RegressionVerdict } from "../history/regressions";
+import { measuredRuns } from "../analyze/tool-stats";
+import { REGRESSION_DEFAULTS } from "../history/regressions";
 import type { ResultsFile, ScenarioResult } from "../results/file";
-import { parseBytes, formatDuration } from "../units";
+import type { CandidateVerdict } from "../types";
+import { formatBytes, formatDuration } from "../units";
+import { historySections, stamp } from "./chart-history";
+import { ratioChart } from "./chart-ratio";
+import { type StripRow, stripChart } from "./chart-strip";
+import { sweepSections } from "./chart-sweep";
+import { cacheSummary } from "./console";
+import { bytesTick, byteUnit, durationTick, esc, Svg } from "./svg";
+import { plural } from "./text";
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const f1 = (x: number) => x.toFixed(1);
+type Completed = Extract<ScenarioResult["runs"][number], { state: "completed" }>;
+const completedRuns = (s: ScenarioResult, tool: string) => measuredRuns(s.runs, tool).filter((r): r is Completed => r.state === "completed");
 
-/** 0 and about five round steps (1, 2, 5 × 10^k) up to at least max. */
-function ticks(max: number): number[] {
-  if (!(max > 0)) return [0, 1];
-  const raw = max / 5;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = 0; v <= max + step * 1e-9; v += step) out.push(v);
-  if (out.at(-1)! < max) out.push(out.at(-1)! + step);
-  return out;
+function role(s: ScenarioResult, tool: string): string {
+  if (!s.verdicts.length) return "";
+  if (tool === s.baseline) return "baseline";
+  return s.verdicts.some((v) => v.candidate === tool) ? "candidate" : "not gated";
 }
 
-interface Frame {
-  w: number;
-  h: number;
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
-  yMax: number;
+function stripRows(s: ScenarioResult, colorOf: (t: string) => string, kind: "time" | "memory"): StripRow[] {
+  return s.tools.map((t) => {
+    const base = { tool: t.tool, label: t.label, role: role(s, t.tool), color: colorOf(t.tool), gated: s.verdicts.some((v) => v.candidate === t.tool), failed: t.state === "failed" };
+    if (t.state === "skipped") return { ...base, values: [], titles: [], mean: null, median: null, note: `skipped: ${t.reason}` };
+    const runs = completedRuns(s, t.tool);
+    if (!t.stats || !runs.length) return { ...base, values: [], titles: [], mean: null, median: null, note: `failed: ${t.state === "failed" ? t.reason : "no completed run"}` };
+    if (kind === "time") {
+      return {
+        ...base, note: null, mean: t.stats.time.meanNs, median: t.stats.time.medianNs,
+        values: runs.map((r) => r.measure.wallNs),
+        titles: runs.map((r) => `${t.label}, run ${r.index} (round ${r.round}): ${formatDuration(r.measure.wallNs)}, cache ${r.cache}`),
+      };
+    }
+    const withRss = runs.filter((r) => r.measure.maxRssBytes !== null);
+    const rss = withRss.map((r) => r.measure.maxRssBytes!);
+    const mean = rss.length ? rss.reduce((a, b) => a + b, 0) / rss.length : null;
+    return {
+      ...base, note: rss.length ? null : "peak memory not measured", mean, median: t.stats.maxRssMedianBytes,
+      values: rss, titles: withRss.map((r) => `${t.label}, run ${r.index}: peak RSS ${formatBytes(r.measure.maxRssBytes!)}`),
+    };
+  });
 }
 
-const yOf = (f: Frame, v: number) => f.top + (f.h - f.top - f.bottom) * (1 - v / f.yMax);
-
-function yAxis(f: Frame, yTicks: number[]): string {
-  const out: string[] = [];
-  for (const t of yTicks) {
-    const y = f1(yOf(f, t));
-    out.push(`<line class="grid" x1="${f.left}" x2="${f.w - f.right}" y1="${y}" y2="${y}"/>`);
-    out.push(`<text class="tick" x="${f.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${esc(t === 0 ? "0" : formatDuration(t))}</text>`);
-  }
-  out.push(`<line class="axis" x1="${f.left}" x2="${f.left}" y1="${f.top}" y2="${f.h - f.bottom}"/>`);
-  out.push(`<line class="axis" x1="${f.left}" x2="${f.w - f.right}" y1="${f.h - f.bottom}" y2="${f.h - f.bottom}"/>`);
-  return out.join("");
+function verdictLine(s: ScenarioResult, v: CandidateVerdict, labels: Record<string, string>): string {
+  const th = s.thresholds;
+  const t = v.timeRatio;
+  const time = t ? `time ${t.estimate.toFixed(3)}${t.low !== t.high ? ` [95% CI ${t.low.toFixed(3)}–${t.high.toFixed(3)}]` : ""} vs ≤ ${th.maxTimeRatio}${v.withinNoise ? " — <b>within noise</b> (the interval straddles the limit)" : ""}` : "time: no ratio";
+  const mem = v.memoryRatio !== null ? `memory ${v.memoryRatio.toFixed(3)} vs ≤ ${th.maxMemoryRatio}` : "memory not measured";
+  const why = v.reasons.length ? ` — ${esc(v.reasons.join("; "))}` : "";
+  return `<li><span class="word ${esc(v.verdict)}">${esc(v.verdict)}</span> ${esc(labels[v.candidate] ?? v.candidate)} vs ${esc(labels[v.baseline] ?? v.baseline)}: ${time}; ${mem}${why}</li>`;
 }
 
-function colorFor(tools: string[], tool: string): string {
-  const i = tools.indexOf(tool);
-  return PALETTE[(i < 0 ? tools.length : i) % PALETTE.length]!;
-}
-
-/** Mean per tool as bars with ±σ error bars; the threshold line is baseline mean × max_time_ratio. */
-function barChart(s: ScenarioResult, tools: string[]): string {
-  const measured = s.tools.flatMap((t) => (t.state !== "skipped" && t.stats ? [{ t, st: t.stats.time }] : []));
+function scenarioSection(s: ScenarioResult, colorOf: (t: string) => string, labels: Record<string, string>): (string | Svg)[] {
+  const w = s.workload;
   const base = s.baseline ? s.tools.find((t) => t.tool === s.baseline) : undefined;
-  const thresholdNs = base && base.state === "completed" && s.candidates.length ? base.stats.time.meanNs * s.thresholds.maxTimeRatio : null;
-  const top = Math.max(thresholdNs ?? 0, ...measured.map((m) => m.st.meanNs + m.st.stddevNs));
-  const yTicks = ticks(top * 1.05);
-  const f: Frame = { w: 640, h: 280, left: 78, right: 20, top: 16, bottom: 46, yMax: yTicks.at(-1)! };
-  const slot = (f.w - f.left - f.right) / Math.max(1, s.tools.length);
-  const out: string[] = [`<svg class="chart bars" data-scenario="${esc(s.name)}" viewBox="0 0 ${f.w} ${f.h}" width="${f.w}" height="${f.h}" role="img" aria-label="${esc(`mean time per tool, ${s.name}`)}">`, yAxis(f, yTicks)];
-  s.tools.forEach((t, i) => {
-    const cx = f.left + slot * (i + 0.5);
-    const series = `${s.name}/${t.tool}`;
-    out.push(`<text class="label" x="${f1(cx)}" y="${f.h - f.bottom + 16}" text-anchor="middle">${esc(t.label)}${t.tool === s.baseline ? " (baseline)" : ""}</text>`);
-    const st = t.state !== "skipped" ? t.stats?.time : undefined;
-    if (!st) {
-      out.push(`<text class="note" x="${f1(cx)}" y="${f.h - f.bottom - 8}" text-anchor="middle">${t.state}</text>`);
-      return;
-    }
-    const bw = Math.min(80, slot * 0.6);
-    const y = yOf(f, st.meanNs);
-    out.push(
-      `<rect class="bar${t.state === "failed" ? " failed" : ""}" data-series="${esc(series)}" data-mean-ns="${Math.round(st.meanNs)}" x="${f1(cx - bw / 2)}" y="${f1(y)}" width="${f1(bw)}" height="${f1(f.h - f.bottom - y)}" fill="${colorFor(tools, t.tool)}"><title>${esc(`${t.label}: ${formatDuration(st.meanNs)} ± ${formatDuration(st.stddevNs)} (n=${st.n})`)}</title></rect>`,
-    );
-    const y1 = yOf(f, st.meanNs + st.stddevNs);
-    const y2 = yOf(f, Math.max(0, st.meanNs - st.stddevNs));
-    out.push(
-      `<g class="errbar" data-series="${esc(series)}"><line x1="${f1(cx)}" x2="${f1(cx)}" y1="${f1(y1)}" y2="${f1(y2)}"/><line x1="${f1(cx - 8)}" x2="${f1(cx + 8)}" y1="${f1(y1)}" y2="${f1(y1)}"/><line x1="${f1(cx - 8)}" x2="${f1(cx + 8)}" y1="${f1(y2)}" y2="${f1(y2)}"/></g>`,
-    );
-    out.push(`<text class="value" x="${f1(cx)}" y="${f1(y1 - 5)}" text-anchor="middle">${esc(formatDuration(st.meanNs))}</text>`);
+  const baseStats = base && base.state === "completed" ? base.stats : null;
+  const gated = s.verdicts.length > 0;
+  const out: (string | Svg)[] = [`<section class="scenario" data-scenario="${esc(s.name)}"><h3>${esc(s.name)}</h3>`];
+  out.push(`<p class="meta">${esc(w.kind)}, ${esc(plural(w.files, "file"))}, ${esc(formatBytes(w.bytes))} · cache ${esc(cacheSummary(s))} · ${s.verified ? "copies verified" : "copies NOT verified"}</p>`);
+  if (gated) out.push(`<ul class="verdicts">${s.verdicts.map((v) => verdictLine(s, v, labels)).join("")}</ul>`);
+  const time = stripChart({
+    kind: "time", scenario: s.name, rows: stripRows(s, colorOf, "time"), fmt: formatDuration, tickFmt: durationTick, axisTitle: "wall time per measured run", gateStat: "mean",
+    limit: gated && baseStats ? { value: baseStats.time.meanNs * s.thresholds.maxTimeRatio, label: `time limit ${formatDuration(baseStats.time.meanNs * s.thresholds.maxTimeRatio)} = ${base!.label} mean × ${s.thresholds.maxTimeRatio}` } : null,
   });
-  if (thresholdNs !== null) {
-    const y = f1(yOf(f, thresholdNs));
-    out.push(`<line class="threshold" data-scenario="${esc(s.name)}" data-threshold-ns="${Math.round(thresholdNs)}" x1="${f.left}" x2="${f.w - f.right}" y1="${y}" y2="${y}"/>`);
-    out.push(`<text class="threshold-label" x="${f.left + 4}" y="${Number(y) - 4}" text-anchor="start">limit ${esc(formatDuration(thresholdNs))} (baseline × ${s.thresholds.maxTimeRatio})</text>`);
-  }
-  out.push("</svg>");
-  return out.join("\n");
-}
-
-/** A sweep point's position: sizes and numbers sort by value, anything else keeps config order. */
-function sweepKey(p: Record<string, string>): number | null {
-  const vals = Object.values(p);
-  if (vals.length !== 1) return null;
-  const b = parseBytes(vals[0]);
-  if (b !== null) return b;
-  const n = Number(vals[0]);
-  return Number.isFinite(n) ? n : null;
-}
-
-function lineChart(opts: {
-  cls: string;
-  key: string;
-  xs: { label: string }[];
-  series: { id: string; tool: string; points: { xi: number; ns: number; cls?: string; title: string }[] }[];
-  tools: string[];
-  labels: Record<string, string>;
-  xTitle: string;
-}): string {
-  const top = Math.max(0, ...opts.series.flatMap((s) => s.points.map((p) => p.ns)));
-  const yTicks = ticks(top * 1.1);
-  const f: Frame = { w: 720, h: 300, left: 78, right: 130, top: 16, bottom: 60, yMax: yTicks.at(-1)! };
-  const n = opts.xs.length;
-  const xOf = (i: number) => f.left + (n <= 1 ? (f.w - f.left - f.right) / 2 : ((f.w - f.left - f.right) * i) / (n - 1));
-  const out: string[] = [`<svg class="chart ${opts.cls}" data-key="${esc(opts.key)}" viewBox="0 0 ${f.w} ${f.h}" width="${f.w}" height="${f.h}" role="img">`, yAxis(f, yTicks)];
-  const every = Math.max(1, Math.ceil(n / 8));
-  opts.xs.forEach((x, i) => {
-    if (i % every && i !== n - 1) return;
-    out.push(`<text class="tick" x="${f1(xOf(i))}" y="${f.h - f.bottom + 16}" text-anchor="middle">${esc(x.label)}</text>`);
-  });
-  out.push(`<text class="axis-title" x="${f1((f.left + f.w - f.right) / 2)}" y="${f.h - 14}" text-anchor="middle">${esc(opts.xTitle)}</text>`);
-  opts.series.forEach((s, si) => {
-    const color = colorFor(opts.tools, s.tool);
-    const pts = s.points.map((p) => `${f1(xOf(p.xi))},${f1(yOf(f, p.ns))}`).join(" ");
-    out.push(`<polyline class="${opts.cls}-line" data-series="${esc(s.id)}" points="${pts}" fill="none" stroke="${color}"/>`);
-    for (const p of s.points) {
-      out.push(`<circle class="${opts.cls}-point${p.cls ? ` ${p.cls}` : ""}" data-series="${esc(s.id)}" cx="${f1(xOf(p.xi))}" cy="${f1(yOf(f, p.ns))}" r="${p.cls ? 6 : 3.5}" fill="${color}"><title>${esc(p.title)}</title></circle>`);
-    }
-    out.push(`<text class="legend" x="${f.w - f.right + 10}" y="${f.top + 14 + si * 16}" fill="${color}">● ${esc(opts.labels[s.tool] ?? s.tool)}</text>`);
-  });
-  out.push("</svg>");
-  return out.join("\n");
-}
-
-function sweepCharts(current: ResultsFile, tools: string[], labels: Record<string, string>): string[] {
-  const groups = new Map<string, ScenarioResult[]>();
-  for (const s of current.scenarios) {
-    if (s.baseName === s.name || !Object.keys(s.parameters).length) continue;
-    groups.set(s.baseName, [...(groups.get(s.baseName) ?? []), s]);
-  }
-  const out: string[] = [];
-  for (const [base, ss] of groups) {
-    const keyed = ss.map((s, i) => ({ s, i, k: sweepKey(s.parameters) }));
-    if (keyed.every((x) => x.k !== null)) keyed.sort((a, b) => a.k! - b.k!);
-    const xs = keyed.map(({ s }) => ({ label: Object.values(s.parameters).join(", ") }));
-    const names = [...new Set(ss.flatMap((s) => s.tools.map((t) => t.tool)))];
-    const series = names.map((tool) => ({
-      id: `${base}/${tool}`,
-      tool,
-      points: keyed.flatMap(({ s }, xi) => {
-        const m = completedMeanNs(s, tool);
-        return m === null ? [] : [{ xi, ns: m, title: `${labels[tool] ?? tool} @ ${xs[xi]!.label}: ${formatDuration(m)}` }];
-      }),
-    }));
-    out.push(`<h3>${esc(base)} — time against ${esc(Object.keys(ss[0]!.parameters).join(", "))}</h3>`);
-    out.push(lineChart({ cls: "sweep", key: base, xs, series, tools, labels, xTitle: Object.keys(ss[0]!.parameters).join(", ") }));
-  }
-  return out;
-}
-
-function historyCharts(current: ResultsFile, history: readonly ResultsFile[], tools: string[], labels: Record<string, string>): string[] {
-  const byTime = new Map<string, ResultsFile>();
-  for (const h of [...history, current]) if (h.host.id === current.host.id) byTime.set(h.startedAt, h);
-  const files = [...byTime.values()].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
-  const xs = files.map((h) => ({ label: h.startedAt.slice(0, 10) }));
-  const out: string[] = [];
-  for (const s of current.scenarios) {
-    const series = s.tools.flatMap((t) => {
-      const points: { xi: number; ns: number; cls?: string; title: string }[] = [];
-      const prior: number[] = [];
-      files.forEach((h, xi) => {
-        const hs = h.scenarios.find((x) => sameBenchmark(x, s));
-        const m = hs ? completedMeanNs(hs, t.tool) : null;
-        if (m === null) return;
-        const v: RegressionVerdict = classify(m, prior.slice(-REGRESSION_DEFAULTS.window)).verdict;
-        const cls = v === "regression" || v === "improvement" ? v : undefined;
-        points.push({ xi, ns: m, cls, title: `${h.startedAt} ${labels[t.tool] ?? t.tool}: ${formatDuration(m)}${cls ? ` — ${v}` : ""}` });
-        prior.push(m);
-      });
-      return points.length ? [{ id: `${s.name}/${t.tool}`, tool: t.tool, points }] : [];
-    });
-    // A single point is not a history yet; the bar chart above already shows it.
-    if (!series.some((x) => x.points.length > 1)) continue;
-    out.push(`<h3>${esc(s.name)} — mean time per results file on ${esc(current.host.id)}</h3>`);
-    out.push(lineChart({ cls: "history", key: s.name, xs, series, tools, labels, xTitle: "results file (date)" }));
-  }
+  const memRows = stripRows(s, colorOf, "memory");
+  const baseRss = baseStats?.maxRssMedianBytes ?? null;
+  const memory = memRows.some((r) => r.values.length)
+    ? stripChart({
+      kind: "memory", scenario: s.name, rows: memRows, fmt: formatBytes, tickFmt: bytesTick, unit: byteUnit(Math.max(...memRows.flatMap((r) => r.values))), axisTitle: "peak RSS of the tool's process tree per measured run", gateStat: "median",
+      limit: gated && baseRss !== null ? { value: baseRss * s.thresholds.maxMemoryRatio, label: `memory limit ${formatBytes(baseRss * s.thresholds.maxMemoryRatio)} = ${base!.label} median × ${s.thresholds.maxMemoryRatio}` } : null,
+    })
+    : null;
+  out.push(time, memory ?? `<p class="meta">Peak memory was not measured in this scenario.</p>`);
+  out.push(`</section>`);
   return out;
 }
 
 const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;background:#fff;max-width:1100px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd}h3{font-size:15px;margin:18px 0 6px}
-.meta{color:#555}.decision{font-weight:700;padding:2px 8px;border-radius:4px}
-.GO{background:#dff5e1;color:#17631f}.NO-GO{background:#fde2e1;color:#a61b14}.UNDECIDED,.NO-GATE{background:#fff4d6;color:#7a5b00}
-svg.chart{display:block;margin:6px 0 14px;font-size:11px}
-.grid{stroke:#eee}.axis{stroke:#888}.tick,.label,.value,.note,.axis-title{fill:#444}
-.bar.failed{opacity:.45}.errbar line{stroke:#222;stroke-width:1.3}
-.threshold{stroke:#c00;stroke-dasharray:6 4;stroke-width:1.5}.threshold-label{fill:#c00}
-polyline{stroke-width:2}.history-point.regression{stroke:#c00;stroke-width:3}.history-point.improvement{stroke:#2a2;stroke-width:3}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;background:#fff;max-width:1040px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:30px 0 8px;border-bottom:1px solid #ddd}h3{font-size:15px;margin:20px 0 4px}
+.meta{color:#555;margin:2px 0}.decision{font-weight:700;padding:2px 8px;border-radius:4px}
+.GO,.word.PASS{background:#dff5e1;color:#17631f}.NO-GO,.word.FAIL{background:#fde2e1;color:#a61b14}.UNDECIDED,.NO-GATE,.word.UNDECIDED{background:#fff4d6;color:#7a5b00}
+.word{font-weight:700;padding:0 5px;border-radius:3px}ul.verdicts{margin:4px 0;padding-left:18px}
+svg.chart{display:block;margin:6px 0 12px;font-size:11px;overflow:visible}
+.grid{stroke:#eee}.axis{stroke:#888}.sep{stroke:#ddd}.unity{stroke:#555;stroke-width:1.2}.band-row{fill:#f7f7f7}
+.tick,.label,.note,.axis-title,.figure,.legend{fill:#333}.role{fill:#777}.note{font-style:italic}
+.run{fill-opacity:.7}.run.failed{fill-opacity:.3}.range{stroke-width:1.5;stroke-opacity:.6}
+.mean{stroke:#111;stroke-width:2.5}.median{fill:#fff;stroke:#111;stroke-width:1.3}
+.limit{stroke:#c00;stroke-width:2;stroke-dasharray:5 3}.limit-label{fill:#c00}
+.ci line{stroke-width:2}.ci.pass line{stroke:#2a7d2e}.ci.fail line{stroke:#c00}.ci.noise line{stroke:#b07800}
+.estimate{stroke:#fff;stroke-width:1}.estimate.pass{fill:#2a7d2e}.estimate.fail{fill:#c00}.estimate.noise{fill:#b07800}
+.verdict.pass{fill:#2a7d2e}.verdict.fail{fill:#c00}.verdict.noise{fill:#b07800;font-weight:700}.verdict.none{fill:#777}
+polyline{stroke-width:2}.whisker{stroke-width:1.5;stroke-opacity:.6}.band{fill-opacity:.13}
+.history-point.regression{stroke:#c00;stroke-width:3}.history-point.improvement{stroke:#2a2;stroke-width:3}
 table{border-collapse:collapse;margin:6px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f6f6f6}
 `;
 
-export function renderHtml(current: ResultsFile, history: ResultsFile[]): string {
+export interface RenderedReport {
+  html: string;
+  /** Every chart on the page, with its text boxes (the layout model the collision test checks). */
+  charts: Svg[];
+}
+
+export function renderReport(current: ResultsFile, history: readonly ResultsFile[]): RenderedReport {
   const toolIds = [...new Set(current.scenarios.flatMap((s) => s.tools.map((t) => t.tool)))];
-  const labels = Object.fromEntries(current.scenarios.flatMap((s) => s.tools.map((t) => [t.tool, t.label])));
+  const colorOf = (tool: string) => PALETTE[(toolIds.indexOf(tool) + PALETTE.length) % PALETTE.length]!;
+  const labels: Record<string, string> = Object.fromEntries(current.scenarios.flatMap((s) => s.tools.map((t) => [t.tool, t.label])));
   const decision = current.decision?.decision ?? (current.interrupted ? "UNDECIDED" : "NO-GATE");
   const e = current.environment;
+  const charts: Svg[] = [];
+  const emit = (parts: (string | Svg)[]) => parts.map((p) => (typeof p === "string" ? p : (charts.push(p), p.toString())));
   const body: string[] = [];
-  body.push(`<h1>mirrorbench — ${esc(current.startedAt)}</h1>`);
-  body.push(`<p class="meta">Host ${esc(current.host.id)} · ${esc(e.os)} · ${esc(e.cpuModel)}, ${e.cores} cores · config ${esc(current.invocation?.configFile ?? "")}</p>`);
+  body.push(`<h1>mirrorbench — ${esc(stamp(current.startedAt))}</h1>`);
+  body.push(`<p class="meta">Host ${esc(current.host.id)} · ${esc(e.os)} · ${esc(e.cpuModel)}, ${esc(plural(e.cores, "core"))} · config ${esc(current.invocation?.configFile ?? "")} · memory meter ${esc(current.meter?.kind ?? "?")}</p>`);
   body.push(`<p>Decision: <span class="decision ${esc(decision)}">${esc(decision)}</span>${current.interrupted ? " (interrupted)" : ""}</p>`);
-  body.push(`<h2>Scenarios</h2><p class="meta">Bars: mean wall time per tool; error bars: ±1 sample standard deviation (σ) of the measured runs; dashed red line: the gate's limit, baseline mean × max_time_ratio.</p>`);
-  for (const s of current.scenarios) {
-    body.push(`<section class="scenario" data-scenario="${esc(s.name)}"><h3>${esc(s.name)}</h3>`);
-    const verdicts = s.verdicts.map((v) => `${esc(v.candidate)} vs ${esc(v.baseline)}: <b>${esc(v.verdict)}</b>${v.timeRatio ? ` (time ratio ${v.timeRatio.estimate.toFixed(3)})` : ""}${v.reasons.length ? ` — ${esc(v.reasons.join("; "))}` : ""}`);
-    body.push(`<p class="meta">${esc(s.workload.kind)}, ${s.workload.files} files, cache ${esc(s.cache)}${verdicts.length ? `<br>${verdicts.join("<br>")}` : ""}</p>`);
-    body.push(barChart(s, toolIds));
-    body.push(`</section>`);
+  const versions = toolIds.map((id) => `<tr><td>${esc(labels[id] ?? id)}</td><td>${esc(current.tools?.[id]?.version ?? "unknown")}</td></tr>`);
+  body.push(`<table class="versions"><tr><th>tool</th><th>version</th></tr>${versions.join("")}</table>`);
+  const gate = ratioChart(current, labels);
+  if (gate) {
+    body.push(`<h2>The gate</h2><p class="meta">Each candidate against its baseline: the time ratio (candidate mean ÷ baseline mean) with its 95% bootstrap interval, and the memory ratio (median peak RSS), each against its limit (red dash). A verdict whose interval straddles the limit is <b>within noise</b>: a re-run could flip it.</p>`, ...emit([gate]));
   }
-  const sweeps = sweepCharts(current, toolIds, labels);
-  if (sweeps.length) body.push(`<h2>Sweeps</h2>`, ...sweeps);
-  const hist = historyCharts(current, history, toolIds, labels);
+  body.push(`<h2>Scenarios</h2><p class="meta">Every measured run is a point; the bar through them spans the fastest to the slowest run; ┃ marks the mean, ◆ the median. The red dash is the gate's limit, drawn on the gated candidates only.</p>`);
+  const swept = (s: ScenarioResult) => Object.keys(s.parameters).length > 0;
+  for (const s of current.scenarios.filter((x) => !swept(x))) body.push(...emit(scenarioSection(s, colorOf, labels)));
+  // A sweep's points are scenarios too; their runs are folded under the sweep's charts.
+  const sweeps = sweepSections(current, colorOf, labels, (points) => [
+    `<details><summary>Every run at each of the ${points.length} points</summary>`,
+    ...points.flatMap((s) => scenarioSection(s, colorOf, labels)),
+    `</details>`,
+  ]);
+  if (sweeps.length) body.push(`<h2>Sweeps</h2>`, ...emit(sweeps));
+  const hist = historySections(current, history, colorOf, labels);
   if (hist.length) {
+    const o = REGRESSION_DEFAULTS;
     body.push(
-      `<h2>History</h2><p class="meta">Mean time per results file of this host. A thick red ring marks a regression (outside the ${REGRESSION_DEFAULTS.confidence * 100}% prediction interval of the up to ${REGRESSION_DEFAULTS.window} earlier points and more than ${REGRESSION_DEFAULTS.minChange * 100}% slower than their mean, with at least ${REGRESSION_DEFAULTS.minHistory} earlier points); a green ring an improvement.</p>`,
-      ...hist,
+      `<h2>History</h2><p class="meta">Mean time per results file of this host, oldest first. The shaded band is what decides a regression: the ${o.confidence * 100}% Student-t prediction interval of up to ${o.window} earlier results (at least ±${o.minChange * 100}% of their mean), from ${o.minHistory} earlier results on. A point above its band is a regression (red ring), below it an improvement (green ring).</p>`,
+      ...emit(hist),
     );
   }
-  return `<!doctype html>
+  const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mirrorbench ${esc(current.startedAt)} ${esc(current.host.id)}</title>
 <style>${CSS}</style></head>
@@ -236,4 +151,9 @@ export function renderHtml(current: ResultsFile, history: ResultsFile[]): string
 ${body.join("\n")}
 </body></html>
 `;
+  return { html, charts };
+}
+
+export function renderHtml(current: ResultsFile, history: readonly ResultsFile[]): string {
+  return renderReport(current, history).html;
 }
