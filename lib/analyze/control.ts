@@ -43,13 +43,13 @@ export function judgeControl(
   const iv = { low: interval.low, high: interval.high, estimate: interval.estimate ?? null };
   const fmt = (x: number) => x.toFixed(3);
   if (iv.low >= band.low && iv.high <= band.high) return { state: "CLEAN", band, interval: iv, method };
-  const side = iv.low < band.low && iv.high > band.high ? "both ends" : iv.low < band.low ? "low end" : "high end";
+  const side = iv.low < band.low && iv.high > band.high ? "both ends" : iv.low < band.low ? "the low end" : "the high end";
   return {
     state: "NOT-CLEAN",
     band,
     interval: iv,
     method,
-    reason: `control/baseline ${method} interval [${fmt(iv.low)}, ${fmt(iv.high)}] leaves [${fmt(band.low)}, ${fmt(band.high)}] at the ${side}`,
+    reason: `control/baseline ${method} interval [${fmt(iv.low)}, ${fmt(iv.high)}] leaves [${fmt(band.low)}, ${fmt(band.high)}] at ${side}`,
   };
 }
 

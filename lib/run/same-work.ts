@@ -39,7 +39,7 @@ function scan(root: string): Map<string, Entry> {
   walk(root, (rel, kind, abs) => {
     const st = fs.lstatSync(abs);
     out.set(rel, { kind, ino: st.ino, nlink: st.nlink, uid: st.uid, gid: st.gid, sizeBytes: st.size, allocatedBytes: st.blocks * 512 });
-  });
+  }, { sorted: true }); // sorted: the examples come out in a stable order
   return out;
 }
 
