@@ -113,3 +113,21 @@ describe("on this machine", () => {
     expect(r.devices.length).toBeGreaterThan(0);
   });
 });
+
+describe("several paths", () => {
+  test("the devices under the workspace and the source are watched together, each once", async () => {
+    const seen: string[] = [];
+    const r = await settle(
+      { path: ["/ws", "/src", "/shm"], sync: false, wait: { drainMibPerSec: 2, quietSamples: 1, maxWaitMs: 1000, sampleMs: 250 } },
+      {
+        io: { nowMs: () => 0, sleep: async () => {}, readDiskstats: () => (seen.push("read"), LINE("8:0", "sda", 0) + "\n" + LINE("8:16", "sdb", 0)) },
+        resolve: (p) =>
+          p === "/shm"
+            ? { state: "none", reason: "no device to watch: tmpfs (tmpfs)", fsType: "tmpfs" }
+            : { state: "devices", fsType: "ext4", mountPoint: "/", devices: p === "/ws" ? [DEV[0]!] : [DEV[0]!, { devId: "8:16", name: "sdb", role: "fs" }] },
+      },
+    );
+    expect(r.devices).toEqual(["sda", "sdb"]);
+    expect(r.syncMs).toBeNull();
+  });
+});

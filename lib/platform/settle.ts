@@ -132,8 +132,8 @@ export async function waitForQuiet(devices: readonly WatchedDevice[], opts: Sett
 }
 
 export interface SettleRequest {
-  /** The workspace (or destination) whose disk is watched. */
-  path: string;
+  /** The workspace (and the source, when it lives elsewhere): every device under any of them is watched. */
+  path: string | readonly string[];
   sync: boolean;
   /** null = do not wait for the disk (sync only). */
   wait: SettleOptions | null;
@@ -169,12 +169,19 @@ export async function settle(req: SettleRequest, deps: SettleDeps = {}): Promise
   }
   const withSync = (rec: Omit<SettleRecord, "syncMs">): SettleRecord => (syncError === undefined ? { syncMs, ...rec } : { syncMs, syncError, ...rec });
   if (!req.wait) return withSync({ waitedMs: 0, samples: 0, lastMibPerSec: null, peakMibPerSec: null, reason: "disabled", devices: [] });
-  const res = (deps.resolve ?? resolveDevices)(req.path);
-  if (res.state === "none") {
-    const reason: SettleReason = res.reason.startsWith("no device to watch: ") ? (res.reason as SettleReason) : `no device to watch: ${res.reason}`;
+  const resolve = deps.resolve ?? resolveDevices;
+  const devices = new Map<string, WatchedDevice>();
+  const none: string[] = [];
+  for (const p of typeof req.path === "string" ? [req.path] : req.path) {
+    const res = resolve(p);
+    if (res.state === "none") none.push(res.reason.replace(/^no device to watch: /, ""));
+    else for (const d of res.devices) if (!devices.has(d.devId)) devices.set(d.devId, d);
+  }
+  if (!devices.size) {
+    const reason: SettleReason = `no device to watch: ${[...new Set(none)].join("; ")}`;
     return withSync({ waitedMs: 0, samples: 0, lastMibPerSec: null, peakMibPerSec: null, reason, devices: [] });
   }
-  return withSync(await waitForQuiet(res.devices, req.wait, io));
+  return withSync(await waitForQuiet([...devices.values()], req.wait, io));
 }
 
 /** One line for logs: "settle: sync 12 ms; waited 750 ms (3 samples, last 0.0 MiB/s on vda): quiet". */
