@@ -137,7 +137,6 @@ export function enforcePreflight(report: PreflightReport, where: string): Prefli
   throw new BenchError(`preflight failed ${where}: ${report.reason}`, {
     hint: "wait for the machine to be quiet (or stop the listed processes), adjust preflight.max_load / preflight.forbid_processes, or pass --force to run anyway (every result then says \"preflight failed\")",
     exitCode: EXIT_PREFLIGHT,
-    key: "preflight",
   });
 }
 
