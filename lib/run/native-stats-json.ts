@@ -1,6 +1,6 @@
 // Parser for a tool's JSON summary: the last JSON object on its stdout (log lines before or after tolerated), blit's fields mapped.
 
-import type { NativeStats, NativeStatsResult } from "./native-stats";
+import type { NativeStats, NativeStatsResult } from "./native-stats-types";
 
 /** Only the tail is searched: a verbose tool's stdout can be large, its summary comes last. */
 export const JSON_TAIL_CHARS = 1 << 20;

@@ -1,6 +1,6 @@
 // Parser for `rsync --stats` (protocol 29–32 layouts, rsync 3.0 … 3.4): commas, human-readable K/M/G forms, per-kind file counts.
 
-import type { NativeStats, NativeStatsResult } from "./native-stats";
+import type { NativeStats, NativeStatsResult } from "./native-stats-types";
 
 /**
  * How rsync writes a number:

@@ -2,31 +2,10 @@
 
 import { parseRsyncStats, humanBaseFromArgv } from "./native-stats-rsync";
 import { parseJsonStats } from "./native-stats-json";
+import type { NativeStats, NativeStatsResult, StatsKind } from "./native-stats-types";
 
-/** `stats:` on a tool: which of its own outputs to read after each run. */
-export type StatsKind = "rsync" | "json";
+export type { NativeStats, NativeStatsResult, StatsKind } from "./native-stats-types";
 
-/**
- * What a tool says it did, per run. The three headline figures have fixed names so tables and exports can
- * put them beside the measured ones; `fields` holds every figure parsed, each name carrying its unit.
- */
-export interface NativeStats {
-  kind: StatsKind;
-  /** Regular files the tool says it transferred. */
-  toolFilesTransferred: number | null;
-  /** File data the tool says it handled, bytes (rsync: total transferred file size; json: total_bytes or bytes_transferred). */
-  toolBytes: number | null;
-  /** Which figure toolBytes came from ("Total transferred file size", "total_bytes", "bytes_transferred"). */
-  toolBytesFrom: string | null;
-  /** The tool's own claimed duration, ms (json duration_ms); rsync reports none (its rate divides by whole seconds + 0.5). */
-  toolDurationMs: number | null;
-  fields: Record<string, number>;
-  /** Figures rounded by a human-readable format, fields that could not be read, … */
-  notes: string[];
-}
-
-/** Parse failure: the run keeps its measurement, the row says why no tool figures were read. */
-export type NativeStatsResult = { ok: true; stats: NativeStats } | { ok: false; kind: StatsKind; reason: string };
 
 /** Reads the tool's captured stdout (stderr is not used: rsync and blit print their summaries on stdout). */
 export function readNativeStats(kind: StatsKind, stdout: string, argv: readonly string[] = []): NativeStatsResult {
