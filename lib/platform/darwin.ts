@@ -1,6 +1,6 @@
 // macOS: sync && purge (root, or a NOPASSWD sudo rule), the mb-run meter, process groups, the file-system type from mount(8).
 import { DEFAULTS } from "../defaults";
-import type { CacheDropResult, DropOptions, Platform } from "./types";
+import { countOf, type CacheDropResult, type DropOptions, type Platform } from "./types";
 import { buildMeter } from "./meter";
 import { isRoot, killGroup, runSync, syncFs, timed } from "./system";
 
@@ -36,7 +36,7 @@ export function darwinPlatform(): Platform {
     dropCaches: async (_srcDir, _files, opts) => timed(() => dropCachesDarwin(opts)),
     // No mincore binding here yet: residency is not measured, and the report says so (null).
     residentFraction: () => null,
-    evict: (files) => ({ ok: 0, failed: files.length, firstError: "per-file eviction is not implemented on macOS" }),
+    evict: (files) => ({ ok: 0, failed: countOf(files), firstError: "per-file eviction is not implemented on macOS" }),
     meter: () => (meter ??= buildMeter("darwin")),
     killTree: killGroup,
     fsType(dir) {

@@ -2,25 +2,32 @@
 import fs, { writeFileSync } from "node:fs";
 import { DEFAULTS } from "../defaults";
 import { walk } from "../safe-fs";
-import type { CacheDropResult, DropOptions, Platform } from "./types";
+import type { CacheDropResult, DropOptions, FadviseResult, Platform } from "./types";
 import { fadviseDontNeed, residentFraction } from "./libc";
 import { buildMeter } from "./meter";
 import { isRoot, killGroup, runSync, syncFs, timed } from "./system";
 
 const PROC_DROP_CACHES = "/proc/sys/vm/drop_caches";
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
+/** Evicts every regular file below `dir` as the walk finds it (no list); a missing dir evicts nothing. */
+function evictTree(dir: string): FadviseResult {
+  const total: FadviseResult = { ok: 0, failed: 0 };
   try {
-    walk(dir, (_rel, kind, abs) => void (kind === "file" && out.push(abs)));
+    walk(dir, (_rel, kind, abs) => {
+      if (kind !== "file") return;
+      const r = fadviseDontNeed([abs]);
+      total.ok += r.ok;
+      total.failed += r.failed;
+      if (r.firstError !== undefined) total.firstError ??= r.firstError;
+    });
   } catch {
     // A missing source dir leaves nothing to evict; the caller reports that as not-dropped.
   }
-  return out;
+  return total;
 }
 
 /** Linux: drop_caches (root) → sudo -n tee → fadvise on the source files → not-dropped. */
-export function dropCachesLinux(srcDir: string, files: readonly string[], opts: DropOptions = {}): Omit<CacheDropResult, "ms"> {
+export function dropCachesLinux(srcDir: string, files: Iterable<string>, opts: DropOptions = {}): Omit<CacheDropResult, "ms"> {
   const path = opts.dropCachesPath ?? PROC_DROP_CACHES;
   const reasons: string[] = [];
   syncFs();
@@ -40,9 +47,10 @@ export function dropCachesLinux(srcDir: string, files: readonly string[], opts: 
       reasons.push("sudo not found");
     }
   }
-  const targets = files.length > 0 ? files : listFiles(srcDir);
-  if (targets.length === 0) return { treatment: `not-dropped: ${reasons.join("; ")}; no source files to fadvise` };
-  const f = fadviseDontNeed(targets);
+  // The stream is read once, file by file; an empty one means the caller has no list: walk the source.
+  let f = fadviseDontNeed(files);
+  if (f.ok + f.failed === 0) f = evictTree(srcDir);
+  if (f.ok + f.failed === 0) return { treatment: `not-dropped: ${reasons.join("; ")}; no source files to fadvise` };
   if (f.ok === 0) {
     return { treatment: `not-dropped: ${reasons.join("; ")}; fadvise failed: ${f.firstError ?? "unknown"}` };
   }

@@ -35,12 +35,16 @@ export interface Meter {
 
 export interface Platform {
   readonly name: string;
-  /** Empties the page cache before a timed run as far as this platform and these privileges allow; never silent. */
-  dropCaches(srcDir: string, files: readonly string[], opts?: DropOptions): Promise<CacheDropResult>;
-  /** Fraction (0..1) of the sampled files' pages in the page cache; null where it cannot be measured. */
+  /**
+   * Empties the page cache before a timed run as far as this platform and these privileges allow; never silent.
+   * `files` is the source's files streamed (one pass, read only when per-file eviction is the fallback; an
+   * empty stream means "walk srcDir"): a million paths are never one array.
+   */
+  dropCaches(srcDir: string, files: Iterable<string>, opts?: DropOptions): Promise<CacheDropResult>;
+  /** Fraction (0..1) of the sampled files' pages in the page cache; null where it cannot be measured. Callers pass a sample (a few dozen paths), not the tree. */
   residentFraction(files: readonly string[], sampleMax?: number): number | null;
-  /** Evicts these files' clean pages (the fallback when the whole cache cannot be dropped). */
-  evict(files: readonly string[]): FadviseResult;
+  /** Evicts these files' clean pages (the fallback when the whole cache cannot be dropped); one pass over a stream. */
+  evict(files: Iterable<string>): FadviseResult;
   /** The meter tools run under; built on first use, then remembered by this platform object. */
   meter(): Meter;
   /** Signals a tool's process tree (its group where the platform has groups). */
@@ -49,4 +53,11 @@ export interface Platform {
   fsType(dir: string): string | null;
   /** How a `shell: true` tool's command line is run. */
   readonly shell: { kind: ShellKind; argv(command: string): string[] };
+}
+
+/** How many paths a file stream holds (one pass): what a platform without per-file eviction reports as failed. */
+export function countOf(items: Iterable<unknown>): number {
+  let n = 0;
+  for (const _ of items) n++;
+  return n;
 }

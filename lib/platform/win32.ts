@@ -1,7 +1,7 @@
 // Windows: a standby-list purge through PowerShell, Bun's own memory figure (no fork, no meter), the tool's own process, cmd.exe for shell tools.
 import { DEFAULTS } from "../defaults";
 import { CMD_SHELL } from "../shellquote";
-import type { CacheDropResult, Platform } from "./types";
+import { countOf, type CacheDropResult, type Platform } from "./types";
 import { runSync, timed } from "./system";
 
 /**
@@ -74,7 +74,7 @@ export function win32Platform(): Platform {
     name: "win32",
     dropCaches: async () => timed(dropCachesWindows),
     residentFraction: () => null,
-    evict: (files) => ({ ok: 0, failed: files.length, firstError: "per-file eviction is not implemented on Windows" }),
+    evict: (files) => ({ ok: 0, failed: countOf(files), firstError: "per-file eviction is not implemented on Windows" }),
     // No fork on Windows: the process's own peak working set is what Bun reports; descendants are not included.
     meter: () => ({ kind: "bun", memoryNote: "Windows: peak working set of the tool process only (no descendants)", wrapperPath: null }),
     killTree(pid, signal) {
