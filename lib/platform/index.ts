@@ -6,7 +6,7 @@ import { killGroup, timed } from "./system";
 import { countOf, type Meter, type Platform } from "./types";
 import { win32Platform } from "./win32";
 
-export type { CacheDropResult, DropOptions, FadviseResult, Meter, Platform } from "./types";
+export type { CacheDropResult, DropOptions, EvictResult, FadviseResult, Meter, MeterMemory, Platform } from "./types";
 
 /** Any other POSIX system: no cache drop, the mb-run meter, process groups, /bin/sh. */
 function otherPlatform(name: string): Platform {

@@ -2,13 +2,16 @@
 import type { ShellKind } from "../shellquote";
 import type { CacheTreatment } from "../types";
 
-/** Per-file eviction's outcome (posix_fadvise on Linux). */
-export interface FadviseResult {
+/** Per-file eviction's outcome (posix_fadvise on Linux, mmap + msync on macOS, FILE_FLAG_NO_BUFFERING on Windows). */
+export interface EvictResult {
   ok: number;
   failed: number;
   /** The first failure, so a fallback that did not work can say why. */
   firstError?: string;
 }
+
+/** The name the Linux fallback had first. */
+export type FadviseResult = EvictResult;
 
 export interface CacheDropResult {
   treatment: CacheTreatment;
@@ -22,6 +25,8 @@ export interface DropOptions {
   dropCachesPath?: string;
   /** Try `sudo -n` (never prompts) when not root. Default true. */
   trySudo?: boolean;
+  /** Linux only: try cgroup v2 memory.reclaim when the full drop is not possible. Default true. */
+  tryReclaim?: boolean;
 }
 
 /** What measures a tool's memory (and CPU and wall time as its parent sees them). */
@@ -31,6 +36,18 @@ export interface Meter {
   memoryNote: string | null;
   /** The mb-run binary every run is started under; null when Bun spawns the tool itself. */
   wrapperPath: string | null;
+  /** Which figure a run's peak memory is (recorded with the results). */
+  memory: MeterMemory;
+}
+
+/** Where a run's peak memory comes from, and whether the tool's descendants are in it. */
+export interface MeterMemory {
+  /** "mb-run" (wait4 in the meter), "bun" (Bun's resourceUsage().maxRSS of the child), or null: not measured. */
+  source: "mb-run" | "bun" | null;
+  /** true: the largest of the tool and its waited-for descendants; false: the tool's process alone; null: not measured. */
+  includesDescendants: boolean | null;
+  /** One line for people: which OS figure it is. */
+  how: string;
 }
 
 export interface Platform {

@@ -21,6 +21,16 @@ export function parseReport(line: string): { measure: RunMeasure; exitCode: numb
   };
 }
 
+/**
+ * Whether Bun's maxRSS of this child is the tool's own figure (never the harness's): on macOS a spawned child's
+ * ru_maxrss starts afresh at exec; on Windows it is the child process's peak working set, which for a shell
+ * tool is cmd.exe's, not the tool's. On Linux the child keeps Bun's pre-exec peak: the meter says "none".
+ */
+export function bunRssIsTheTools(m: Meter, platform: string, argv: readonly string[]): boolean {
+  if (m.memory.source !== "bun") return false;
+  return !(platform === "win32" && argv[0] === CMD_SHELL[0]);
+}
+
 /** Spawns runs on this machine; owns the processes it started and the folder mb-run reports into. */
 export class LocalExecutor implements Executor {
   readonly meter: Meter;
@@ -124,7 +134,7 @@ export class LocalExecutor implements Executor {
         wallNs: bunWallNs,
         userUs: ru ? Number(ru.cpuTime.user) : null,
         systemUs: ru ? Number(ru.cpuTime.system) : null,
-        maxRssBytes: this.platform.name === "win32" && ru ? Number(ru.maxRSS) : null,
+        maxRssBytes: ru && bunRssIsTheTools(m, this.platform.name, argv) ? Number(ru.maxRSS) : null,
       },
     };
   }
