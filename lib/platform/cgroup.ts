@@ -44,15 +44,20 @@ export function cgroup2Mount(mountinfo: string): { mountPoint: string; root: str
 
 /** Our cgroup's folder on the cgroup2 mount, or why there is none. */
 export function ourCgroupDir(fs: CgroupFs): { dir: string } | { why: string } {
-  let rel: string | null;
-  let mount: ReturnType<typeof cgroup2Mount>;
-  try {
-    rel = v2PathFromProcCgroup(fs.readFile(PROC_SELF_CGROUP));
-    mount = cgroup2Mount(fs.readFile(PROC_SELF_MOUNTINFO));
-  } catch (e) {
-    return { why: `reading ${PROC_SELF_CGROUP}: ${code(e)}` };
-  }
+  const read = (file: string): string | { why: string } => {
+    try {
+      return fs.readFile(file);
+    } catch (e) {
+      return { why: `reading ${file}: ${code(e)}` };
+    }
+  };
+  const cg = read(PROC_SELF_CGROUP);
+  if (typeof cg !== "string") return cg;
+  const rel = v2PathFromProcCgroup(cg);
   if (!rel) return { why: "this process is in no cgroup v2 hierarchy" };
+  const mi = read(PROC_SELF_MOUNTINFO);
+  if (typeof mi !== "string") return mi;
+  const mount = cgroup2Mount(mi);
   if (!mount) return { why: "no cgroup2 file system is mounted" };
   const inside = mount.root === "/" ? rel : rel === mount.root ? "/" : rel.startsWith(`${mount.root}/`) ? rel.slice(mount.root.length) : null;
   if (inside === null) return { why: `our cgroup ${rel} is outside the mounted cgroup2 subtree ${mount.root}` };
