@@ -82,8 +82,11 @@ export class LocalExecutor implements Executor {
       stdin: "ignore",
       stdout: req.logFd,
       stderr: req.logFd,
-      // mb-run makes its own group; without it, detach so the tree can still be killed as one.
-      detached: !m.wrapperPath,
+      // mb-run makes its own group; without it, detach (setsid) so the tree can still be killed as one. Not on
+      // Windows: there detached means DETACHED_PROCESS, outside libuv's kill-on-close job (the tool would outlive
+      // a killed harness), and taskkill /T ends the tree by pid; windowsHide keeps consoles from popping up.
+      detached: !m.wrapperPath && this.platform.name !== "win32",
+      windowsHide: true,
       // A shell tool's command line is already quoted for cmd.exe (shellquote.ts); Bun must not re-quote it.
       windowsVerbatimArguments: this.platform.name === "win32" && argv[0] === CMD_SHELL[0],
     });
