@@ -87,6 +87,13 @@ describe("finding where memory.reclaim may be written", () => {
     expect(log.some((l) => l.startsWith("write"))).toBe(false);
   });
 
+  test("a kernel without memory.reclaim (before 5.19) is named as such, and no child cgroup is tried", () => {
+    const log: string[] = [];
+    const fs = fakeFs(log, tree({ [`${D}/cgroup.procs`]: "4242\n" }), { [`${D}/memory.reclaim`]: () => "ENOENT" });
+    expect(findReclaimTarget(fs, 4242)).toEqual({ why: `${D}/memory.reclaim does not exist (Linux before 5.19)` });
+    expect(log.some((l) => l.startsWith("mkdir") || l.includes("cgroup.procs"))).toBe(false);
+  });
+
   test("a process in no v2 hierarchy, and a bind-mounted subtree, are read right", () => {
     expect(v2PathFromProcCgroup("12:memory:/user.slice\n1:name=systemd:/user.slice\n")).toBeNull();
     expect(v2PathFromProcCgroup("12:memory:/x\n0::/user.slice/a.scope\n")).toBe("/user.slice/a.scope");

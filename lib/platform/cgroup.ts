@@ -65,12 +65,14 @@ export function ourCgroupDir(fs: CgroupFs): { dir: string } | { why: string } {
 }
 
 /** memory.reclaim accepts "0" and reclaims nothing: a probe that needs write access and nothing else. */
-function probe(fs: CgroupFs, dir: string): string | null {
+function probe(fs: CgroupFs, dir: string): { why: string; denied: boolean } | null {
   try {
     fs.writeFile(path.posix.join(dir, "memory.reclaim"), "0");
     return null;
   } catch (e) {
-    return `writing ${path.posix.join(dir, "memory.reclaim")}: ${code(e)}`;
+    const c = code(e);
+    const why = c === "ENOENT" ? `${path.posix.join(dir, "memory.reclaim")} does not exist (Linux before 5.19)` : `writing ${path.posix.join(dir, "memory.reclaim")}: ${c}`;
+    return { why, denied: c === "EACCES" || c === "EPERM" };
   }
 }
 
@@ -93,8 +95,11 @@ export function findReclaimTarget(fs: CgroupFs, pid: number): ReclaimTarget | { 
     return { why: `reading ${path.posix.join(d, "cgroup.controllers")}: ${code(e)}` };
   }
   if (!controllers.split(/\s+/).includes("memory")) return { why: `the memory controller is not enabled for ${d} (cgroup v1 memory, or not delegated)` };
-  const ownWhy = probe(fs, d);
-  if (ownWhy === null) return { dir: d, route: "own", release: () => {} };
+  const ownProbe = probe(fs, d);
+  if (ownProbe === null) return { dir: d, route: "own", release: () => {} };
+  // Only a file that is not ours is worth the child route; a kernel without memory.reclaim has none anywhere.
+  if (!ownProbe.denied) return { why: ownProbe.why };
+  const ownWhy = ownProbe.why;
 
   let procs: string[];
   try {
@@ -131,10 +136,10 @@ export function findReclaimTarget(fs: CgroupFs, pid: number): ReclaimTarget | { 
     step(`moving into ${leaf}`, () => fs.writeFile(path.posix.join(leaf, "cgroup.procs"), String(pid)), () => fs.writeFile(path.posix.join(d, "cgroup.procs"), String(pid))) ??
     step(`enabling memory in ${d}/cgroup.subtree_control`, () => fs.writeFile(path.posix.join(d, "cgroup.subtree_control"), "+memory"), () => fs.writeFile(path.posix.join(d, "cgroup.subtree_control"), "-memory"));
   if (why) return { why };
-  const leafWhy = probe(fs, leaf);
-  if (leafWhy) {
+  const leafProbe = probe(fs, leaf);
+  if (leafProbe) {
     release();
-    return { why: `${ownWhy}; ${leafWhy}` };
+    return { why: `${ownWhy}; ${leafProbe.why}` };
   }
   return { dir: leaf, route: "child", release };
 }

@@ -25,9 +25,10 @@ export const realLinuxSystem: LinuxSystem = {
   uid: () => (typeof process.getuid === "function" ? process.getuid() : null),
   pid: () => process.pid,
   readFile: (file) => fs.readFileSync(file, "utf8"),
-  // One write(2) whose errno comes back as the error's code: memory.reclaim answers EAGAIN when it got less than asked.
+  // One write(2) whose errno comes back as the error's code (memory.reclaim answers EAGAIN when it got less than
+  // asked); O_WRONLY without O_CREAT: a control file that is not there is ENOENT, never created.
   writeFile(file, data) {
-    const fd = fs.openSync(file, "w");
+    const fd = fs.openSync(file, fs.constants.O_WRONLY);
     try {
       fs.writeSync(fd, data);
     } finally {
