@@ -66,6 +66,8 @@ export const DEFAULTS = {
   sudoTimeoutMs: 10_000,
   /** sync, purge and the Windows standby purge, which can take long on a busy disk. */
   cacheCommandTimeoutMs: 120_000,
+  /** Compiling the mb-run meter (once per source version); a compiler stub that hangs falls back after this. */
+  meterBuildTimeoutMs: 60_000,
   /** verify with mtime: a difference under 1 ms matches; 2 s when the copy's time has no sub-second part (coarse file systems). */
   mtimeToleranceMs: 1,
   coarseMtimeToleranceMs: 2000,

@@ -177,15 +177,27 @@ export interface Plan {
 
 // ---- execution results -----------------------------------------------------
 
-/** How the page cache was treated before a run. */
+/**
+ * How the page cache was treated before a run. Whole cache: "dropped" (Linux drop_caches), "purged" (macOS
+ * purge, Windows standby-list purge). Without root: "reclaim" (Linux cgroup v2 memory.reclaim of our own
+ * cgroup, plus fadvise of the source), "fadvise" (Linux posix_fadvise DONTNEED per source file), "msync"
+ * (macOS mmap + msync(MS_INVALIDATE) per source file), "nobuffering" (Windows: each source file opened with
+ * FILE_FLAG_NO_BUFFERING and closed). COLD_TREATMENTS lists the ones that mean "meant to start cold".
+ */
 export type CacheTreatment =
   | "dropped"
-  | "fadvise"
   | "purged"
+  | "reclaim"
+  | "fadvise"
+  | "msync"
+  | "nobuffering"
   | "kept"
   /** The run failed in the harness before it could say (execute.ts guardSlots). */
   | "unknown"
   | `not-dropped: ${string}`;
+
+/** The treatments after which a run should start with the source out of the page cache. */
+export const COLD_TREATMENTS: readonly CacheTreatment[] = ["dropped", "purged", "reclaim", "fadvise", "msync", "nobuffering"];
 
 export interface RunMeasure {
   wallNs: number;

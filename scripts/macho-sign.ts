@@ -2,7 +2,7 @@
 //
 // Why: Bun 1.4.5 re-signs its darwin-arm64 output but leaves darwin-x64 with the runtime's original
 // Developer ID signature, whose CodeDirectory covers neither the rewritten header nor the appended __BUN
-// payload (75 page hashes wrong; see PLATFORMS-notes.md). This writes the same kind of signature Bun writes
+// payload (75 page hashes wrong; README "Platforms"). This writes the same kind of signature Bun writes
 // for arm64 (one CodeDirectory, CS_ADHOC | CS_LINKER_SIGNED, SHA-256 over 4 KiB pages, no certificate),
 // in the space of the old one: re-signing Bun's own arm64 output with identifier "a.out" gives its bytes back.
 

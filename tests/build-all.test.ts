@@ -197,6 +197,16 @@ test.skipIf(!canEmulateArm64)("linux-arm64 runs a tiny config to a verdict under
   expect(r.stdout).toContain("Average [cp] over 1 measured run(s):");
 }, 120_000);
 
+test("every x64 target is built on Bun's -baseline runtime (no AVX2 needed), the arm64 ones on the only runtime there is", () => {
+  expect(TARGETS.map((t) => [t.name, t.bun])).toEqual([
+    ["linux-x64", "bun-linux-x64-baseline"],
+    ["linux-arm64", "bun-linux-arm64"],
+    ["darwin-arm64", "bun-darwin-arm64"],
+    ["darwin-x64", "bun-darwin-x64-baseline"],
+    ["windows-x64", "bun-windows-x64-baseline"],
+  ]);
+});
+
 test("a target whose runtime cannot be downloaded fails naming the target and the cause, and leaves no file", () => {
   const out = path.join(tmp, "offline");
   const r = Bun.spawnSync([process.execPath, path.join(repo, "scripts/build-all.ts"), "--outdir", out, "--target", "darwin-x64"], {
@@ -208,7 +218,7 @@ test("a target whose runtime cannot be downloaded fails naming the target and th
     env: { ...process.env, BUN_INSTALL_CACHE_DIR: fs.mkdtempSync(path.join(tmp, "cache-")), BUN_COMPILE_TARGET_TARBALL_URL: "http://127.0.0.1:9/bun.tgz" },
   });
   expect(r.exitCode).toBe(1);
-  expect(r.stderr.toString()).toMatch(/darwin-x64 \(bun-darwin-x64\) FAILED: .*(ConnectionRefused|download)/);
+  expect(r.stderr.toString()).toMatch(/darwin-x64 \(bun-darwin-x64-baseline\) FAILED: .*(ConnectionRefused|download)/);
   expect(r.stderr.toString()).toContain("npm registry");
   expect(fs.readdirSync(out).filter((f) => f.startsWith("mirrorbench") || f.includes("partial"))).toEqual([]);
 }, 120_000);

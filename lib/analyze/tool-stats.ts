@@ -1,6 +1,6 @@
 // Per-tool figures from run records: which runs count, the statistics over them, and each tool's state in a scenario.
 
-import type { RunRecord, ScenarioPlan, ToolResult, ToolStats } from "../types";
+import { COLD_TREATMENTS, type RunRecord, type ScenarioPlan, type ToolResult, type ToolStats } from "../types";
 import { median, summarize, warnings as sampleWarnings } from "./summary";
 
 export interface WorkloadTotals {
@@ -36,7 +36,7 @@ export function toolStats(runs: RunRecord[], tool: string, totals: WorkloadTotal
     .filter((r) => r.measure.userUs !== null && r.measure.systemUs !== null)
     .map((r) => ((r.measure.userUs! + r.measure.systemUs!) * 1e3) / r.measure.wallNs);
   const warn = sampleWarnings(times);
-  const warmStarts = done.filter((r) => r.cache === "dropped" || r.cache === "fadvise" || r.cache === "purged").filter((r) => (r.residentFraction ?? 0) > 0.2);
+  const warmStarts = done.filter((r) => COLD_TREATMENTS.includes(r.cache)).filter((r) => (r.residentFraction ?? 0) > 0.2);
   if (warmStarts.length) {
     warn.push(`${warmStarts.length} "cold" run(s) started with >20% of sampled source pages resident (e.g. round ${warmStarts[0]!.round}: ${(warmStarts[0]!.residentFraction! * 100).toFixed(0)}%)`);
   }

@@ -3,10 +3,10 @@ import { darwinPlatform } from "./darwin";
 import { linuxPlatform } from "./linux";
 import { buildMeter } from "./meter";
 import { killGroup, timed } from "./system";
-import type { Meter, Platform } from "./types";
+import { countOf, type Meter, type Platform } from "./types";
 import { win32Platform } from "./win32";
 
-export type { CacheDropResult, DropOptions, FadviseResult, Meter, Platform } from "./types";
+export type { CacheDropResult, DropOptions, EvictResult, FadviseResult, Meter, MeterMemory, Platform } from "./types";
 
 /** Any other POSIX system: no cache drop, the mb-run meter, process groups, /bin/sh. */
 function otherPlatform(name: string): Platform {
@@ -15,7 +15,7 @@ function otherPlatform(name: string): Platform {
     name,
     dropCaches: async () => timed(() => ({ treatment: `not-dropped: no cache drop for platform ${name}` })),
     residentFraction: () => null,
-    evict: (files) => ({ ok: 0, failed: files.length, firstError: `no per-file eviction on ${name}` }),
+    evict: (files) => ({ ok: 0, failed: countOf(files), firstError: `no per-file eviction on ${name}` }),
     meter: () => (meter ??= buildMeter(name)),
     killTree: killGroup,
     fsType: () => null,

@@ -2,7 +2,7 @@
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { dlopen, FFIType } from "bun:ffi";
 import { DEFAULTS } from "../defaults";
-import type { FadviseResult } from "./types";
+import { countOf, type FadviseResult } from "./types";
 
 const POSIX_FADV_DONTNEED = 4;
 const PROT_READ = 1;
@@ -53,9 +53,9 @@ function mmapFailed(addr: number | bigint | null): addr is bigint | null {
  * posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) on each file. It only evicts clean pages, so
  * callers sync first; it does not touch dentries/inodes, which is why it is a fallback, not a drop.
  */
-export function fadviseDontNeed(files: readonly string[]): FadviseResult {
+export function fadviseDontNeed(files: Iterable<string>): FadviseResult {
   const { libc, error } = loadLibc();
-  if (!libc) return { ok: 0, failed: files.length, firstError: error ?? "libc unavailable" };
+  if (!libc) return { ok: 0, failed: countOf(files), firstError: error ?? "libc unavailable" };
   let ok = 0;
   let failed = 0;
   let firstError: string | undefined;

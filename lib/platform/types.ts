@@ -2,13 +2,16 @@
 import type { ShellKind } from "../shellquote";
 import type { CacheTreatment } from "../types";
 
-/** Per-file eviction's outcome (posix_fadvise on Linux). */
-export interface FadviseResult {
+/** Per-file eviction's outcome (posix_fadvise on Linux, mmap + msync on macOS, FILE_FLAG_NO_BUFFERING on Windows). */
+export interface EvictResult {
   ok: number;
   failed: number;
   /** The first failure, so a fallback that did not work can say why. */
   firstError?: string;
 }
+
+/** The name the Linux fallback had first. */
+export type FadviseResult = EvictResult;
 
 export interface CacheDropResult {
   treatment: CacheTreatment;
@@ -22,6 +25,8 @@ export interface DropOptions {
   dropCachesPath?: string;
   /** Try `sudo -n` (never prompts) when not root. Default true. */
   trySudo?: boolean;
+  /** Linux only: try cgroup v2 memory.reclaim when the full drop is not possible. Default true. */
+  tryReclaim?: boolean;
 }
 
 /** What measures a tool's memory (and CPU and wall time as its parent sees them). */
@@ -31,16 +36,32 @@ export interface Meter {
   memoryNote: string | null;
   /** The mb-run binary every run is started under; null when Bun spawns the tool itself. */
   wrapperPath: string | null;
+  /** Which figure a run's peak memory is (recorded with the results). */
+  memory: MeterMemory;
+}
+
+/** Where a run's peak memory comes from, and whether the tool's descendants are in it. */
+export interface MeterMemory {
+  /** "mb-run" (wait4 in the meter), "bun" (Bun's resourceUsage().maxRSS of the child), or null: not measured. */
+  source: "mb-run" | "bun" | null;
+  /** true: the largest of the tool and its waited-for descendants; false: the tool's process alone; null: not measured. */
+  includesDescendants: boolean | null;
+  /** One line for people: which OS figure it is. */
+  how: string;
 }
 
 export interface Platform {
   readonly name: string;
-  /** Empties the page cache before a timed run as far as this platform and these privileges allow; never silent. */
-  dropCaches(srcDir: string, files: readonly string[], opts?: DropOptions): Promise<CacheDropResult>;
-  /** Fraction (0..1) of the sampled files' pages in the page cache; null where it cannot be measured. */
+  /**
+   * Empties the page cache before a timed run as far as this platform and these privileges allow; never silent.
+   * `files` is the source's files streamed (one pass, read only when per-file eviction is the fallback; an
+   * empty stream means "walk srcDir"): a million paths are never one array.
+   */
+  dropCaches(srcDir: string, files: Iterable<string>, opts?: DropOptions): Promise<CacheDropResult>;
+  /** Fraction (0..1) of the sampled files' pages in the page cache; null where it cannot be measured. Callers pass a sample (a few dozen paths), not the tree. */
   residentFraction(files: readonly string[], sampleMax?: number): number | null;
-  /** Evicts these files' clean pages (the fallback when the whole cache cannot be dropped). */
-  evict(files: readonly string[]): FadviseResult;
+  /** Evicts these files' clean pages (the fallback when the whole cache cannot be dropped); one pass over a stream. */
+  evict(files: Iterable<string>): FadviseResult;
   /** The meter tools run under; built on first use, then remembered by this platform object. */
   meter(): Meter;
   /** Signals a tool's process tree (its group where the platform has groups). */
@@ -49,4 +70,11 @@ export interface Platform {
   fsType(dir: string): string | null;
   /** How a `shell: true` tool's command line is run. */
   readonly shell: { kind: ShellKind; argv(command: string): string[] };
+}
+
+/** How many paths a file stream holds (one pass): what a platform without per-file eviction reports as failed. */
+export function countOf(items: Iterable<unknown>): number {
+  let n = 0;
+  for (const _ of items) n++;
+  return n;
 }

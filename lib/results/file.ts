@@ -5,6 +5,7 @@ import path from "node:path";
 import type { ScenarioResult } from "../analyze/scenario";
 import type { Decision } from "../analyze/verdicts";
 import { hostId, type Environment, type HostId } from "../platform/host";
+import type { MeterMemory } from "../platform/types";
 import { ENGINE, samplingOptions } from "../run/timing";
 import type { ResolvedConfig, ToolAvailability } from "../types";
 
@@ -46,7 +47,8 @@ export interface ResultsFile {
   environment: Environment;
   invocation: { argv: string[]; cwd: string; configFile: string };
   engine: { name: string; version: string; api: string; sampling: Record<string, unknown> };
-  meter: { kind: string; memoryNote: string | null };
+  /** memory: which figure a run's peak memory is and whether descendants are in it (absent in files written before it existed). */
+  meter: { kind: string; memoryNote: string | null; memory?: MeterMemory };
   tools: Record<string, ToolAvailability>;
   config: ResolvedConfig;
   scenarios: ScenarioResult[];
@@ -74,7 +76,7 @@ export function resultsHeader(o: {
     environment: o.environment,
     invocation: o.invocation,
     engine: { ...ENGINE, sampling: { ...samplingOptions(0), min_samples: "runs", max_samples: "runs", samples_threshold: "Infinity (no trimming)" } },
-    meter: { kind: o.meter.kind, memoryNote: o.meter.memoryNote },
+    meter: { kind: o.meter.kind, memoryNote: o.meter.memoryNote, ...(o.meter.memory ? { memory: o.meter.memory } : {}) },
     tools: o.tools,
     config: o.config,
     scenarios: [],

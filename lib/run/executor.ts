@@ -1,5 +1,6 @@
 // The executor seam: run one argv with its env and timeout, get back the measurement. Local (spawn.ts), mock (mock-executor.ts), later ssh.
 import type { RunMeasure } from "../types";
+import type { MeterMemory } from "../platform/types";
 
 export interface RunRequest {
   argv: string[];
@@ -26,7 +27,7 @@ export interface RunOutcome {
 
 export interface Executor {
   /** What measures memory, as the results file records it. */
-  readonly meter: { kind: string; memoryNote: string | null };
+  readonly meter: { kind: string; memoryNote: string | null; memory?: MeterMemory };
   run(req: RunRequest): Promise<RunOutcome>;
   /** Kills every run in flight (Ctrl-C, an abandoned slot). */
   killAll(signal?: NodeJS.Signals): void;

@@ -21,6 +21,16 @@ export function parseReport(line: string): { measure: RunMeasure; exitCode: numb
   };
 }
 
+/**
+ * Whether Bun's maxRSS of this child is the tool's own figure (never the harness's): on macOS a spawned child's
+ * ru_maxrss starts afresh at exec; on Windows it is the child process's peak working set, which for a shell
+ * tool is cmd.exe's, not the tool's. On Linux the child keeps Bun's pre-exec peak: the meter says "none".
+ */
+export function bunRssIsTheTools(m: Meter, platform: string, argv: readonly string[]): boolean {
+  if (m.memory.source !== "bun") return false;
+  return !(platform === "win32" && argv[0] === CMD_SHELL[0]);
+}
+
 /** Spawns runs on this machine; owns the processes it started and the folder mb-run reports into. */
 export class LocalExecutor implements Executor {
   readonly meter: Meter;
@@ -72,8 +82,11 @@ export class LocalExecutor implements Executor {
       stdin: "ignore",
       stdout: req.logFd,
       stderr: req.logFd,
-      // mb-run makes its own group; without it, detach so the tree can still be killed as one.
-      detached: !m.wrapperPath,
+      // mb-run makes its own group; without it, detach (setsid) so the tree can still be killed as one. Not on
+      // Windows: there detached means DETACHED_PROCESS, outside libuv's kill-on-close job (the tool would outlive
+      // a killed harness), and taskkill /T ends the tree by pid; windowsHide keeps consoles from popping up.
+      detached: !m.wrapperPath && this.platform.name !== "win32",
+      windowsHide: true,
       // A shell tool's command line is already quoted for cmd.exe (shellquote.ts); Bun must not re-quote it.
       windowsVerbatimArguments: this.platform.name === "win32" && argv[0] === CMD_SHELL[0],
     });
@@ -124,7 +137,7 @@ export class LocalExecutor implements Executor {
         wallNs: bunWallNs,
         userUs: ru ? Number(ru.cpuTime.user) : null,
         systemUs: ru ? Number(ru.cpuTime.system) : null,
-        maxRssBytes: this.platform.name === "win32" && ru ? Number(ru.maxRSS) : null,
+        maxRssBytes: ru && bunRssIsTheTools(m, this.platform.name, argv) ? Number(ru.maxRSS) : null,
       },
     };
   }
