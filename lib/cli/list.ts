@@ -8,6 +8,8 @@ import { planText } from "../plan/print";
 import { LocalExecutor } from "../run/spawn";
 import { probeVersions, resolveTools } from "../run/tools";
 import type { ResolvedConfig } from "../types";
+import type { CliOptions } from "./args";
+import { keepWarnings, undecidedWarnings } from "./preflight";
 
 export async function listScenarios(config: ResolvedConfig, io: CliIO, platform: Platform): Promise<void> {
   const avail = resolveTools(config.tools, platform.name);
@@ -29,9 +31,11 @@ export async function listScenarios(config: ResolvedConfig, io: CliIO, platform:
   }
 }
 
-/** Every run of every scenario (argv, destination, cache policy), each source at its exact path: nothing generated or spawned. */
-export function dryRun(config: ResolvedConfig, io: CliIO, platform: Platform, only?: (name: string) => boolean): void {
+/** Every run of every scenario (argv, destination, cache policy), each source at its exact path: nothing generated or spawned. Then what the run would warn about first. */
+export function dryRun(config: ResolvedConfig, io: CliIO, platform: Platform, opts: Pick<CliOptions, "only" | "overrides" | "failOnRegression">): void {
+  const keep = keepWarnings(config, opts);
   const datasets = workspacePaths(config.workspace).datasets;
-  const plan = buildPlan(config, resolveTools(config.tools, platform.name), (s) => sourcePaths(s.workload, datasets).srcDir, only, platform.shell);
+  const plan = buildPlan(config, resolveTools(config.tools, platform.name), (s) => sourcePaths(s.workload, datasets).srcDir, opts.only, platform.shell);
   io.out(planText(plan.scenarios, config));
+  for (const l of [...undecidedWarnings(plan.scenarios, config), ...keep]) io.err(l + "\n");
 }

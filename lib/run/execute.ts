@@ -1,5 +1,6 @@
 // Executing one scenario's plan: per run the harness steps, the executor's timed run, then the rules that decide whether the run counts.
 
+import { plural } from "../text";
 import { DEFAULTS } from "../defaults";
 import { oldLines, type Log } from "../log";
 import type { PlannedRun, RunRecord, ScenarioPlan, ToolSpec } from "../types";
@@ -76,7 +77,7 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
     const out = await executor.run({ argv: run.argv, env: tool.env, logFd: log.fd, timeoutMs: s.timeoutMs });
     if (out.strayProcessesKilled !== undefined) base.strayProcessesKilled = out.strayProcessesKilled;
     if (out.strayProcessesKilled !== 0 && out.strayProcessesKilled !== undefined && !out.timedOut) {
-      log.error(`warning: ${run.label} left ${out.strayProcessesKilled ?? "some"} process(es) running; killed`);
+      log.error(`warning: ${run.label} left ${out.strayProcessesKilled === null ? "some processes" : plural(out.strayProcessesKilled, "process", "processes")} running; killed`);
     }
     // After every run, whatever its exit: is {dst} a real directory, did the tool leave the source as it found it?
     emit({ kind: "step", run, step: "check" });
