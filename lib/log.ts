@@ -4,6 +4,7 @@ import fs from "node:fs";
 import { DEFAULTS } from "./defaults";
 import { ioLine } from "./errors";
 import { plural } from "./text";
+import { formatBytes } from "./units";
 
 export interface Log {
   /** A line for both the console and the log file. */
@@ -101,7 +102,7 @@ export function rotateLog(logPath: string, capBytes: number = DEFAULTS.logRotate
   } catch (e) {
     return `warning: ${ioLine(e, "rotate", logPath)}; it keeps growing`;
   }
-  return `The previous log (${(st.size / 1048576).toFixed(1)} MiB, over the ${(capBytes / 1048576).toFixed(0)} MiB cap) is now ${logPath}.1`;
+  return `The previous log (${formatBytes(st.size)}, at or over the ${formatBytes(capBytes)} cap) is now ${logPath}.1`;
 }
 
 /** The old script's shapes, kept exact so grep/awk habits and old logs stay comparable. */

@@ -65,3 +65,22 @@ export function wrapWords(text: string, cols: number, indent = ""): string[] {
   if (line.trim()) lines.push(line);
   return lines.map((l) => truncateToWidth(l, cols));
 }
+
+/** Text cut into pieces of at most `cols` columns, anywhere but inside a grapheme (a tool's message: nothing of it is lost). */
+export function wrapHard(s: string, cols: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  let w = 0;
+  for (const { segment } of segmenter.segment(s)) {
+    const sw = displayWidth(segment);
+    if (w + sw > Math.max(1, cols) && line) {
+      out.push(line);
+      line = "";
+      w = 0;
+    }
+    line += segment;
+    w += sw;
+  }
+  if (line || !out.length) out.push(line);
+  return out;
+}

@@ -2,7 +2,7 @@
 
 import fs from "node:fs";
 import type { RunEvent } from "../run/execute";
-import { plural, truncateToWidth } from "../text";
+import { plural, wrapHard } from "../text";
 
 export interface ToolOutputOptions {
   /** bench.log, where the tool's stdout and stderr go; null when there is no log (nothing can be shown). */
@@ -84,8 +84,9 @@ export class ToolOutput {
     this.unfollow();
   }
 
+  /** A line of the tool's, broken to the console's width (a long path is the message: it is not cut). */
   private line(text: string): void {
-    this.o.say(truncateToWidth(`${PREFIX}${text}`, this.o.widthCols()));
+    for (const piece of wrapHard(text, this.o.widthCols() - PREFIX.length)) this.o.say(`${PREFIX}${piece}`);
   }
 
   private tail(label: string): void {

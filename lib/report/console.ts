@@ -232,7 +232,8 @@ export function gateLines(scenarios: ScenarioResult[], decision: Decision, st: S
 export function scenarioLines(s: ScenarioResult, st: Style): string[] {
   const t = scenarioTableLines(s, st);
   const note = t.note ? wrapWords(`  ${t.note}`, st.widthCols ?? processConsoleWidth(), "   ") : [];
-  return [...averageLines(s), "", scenarioHeader(s), ...t.lines, ...note, ...warningLines(s, t.shortened)];
+  const widthCols = st.widthCols ?? processConsoleWidth();
+  return [...averageLines(s), "", ...wrapWords(scenarioHeader(s), widthCols, "   "), ...t.lines, ...note, ...warningLines(s, t.shortened).flatMap((l) => wrapWords(l, widthCols, "    "))];
 }
 
 export function toolList(tools: ToolResult[]): string {
