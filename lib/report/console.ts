@@ -107,8 +107,10 @@ function columns(s: ScenarioResult, st: Style) {
     ...(s.workload.files > 1 ? [col("files", "files/s", (x) => (x.filesPerSec >= 100 ? Math.round(x.filesPerSec).toLocaleString("en-US") : x.filesPerSec.toFixed(1)))] : []),
     col("cpu", "CPU user/sys", (x) => cpu(x, true)),
     col("rss", "peak RSS", (x) => (x.maxRssMedianBytes === null ? "n/a" : formatBytes(x.maxRssMedianBytes))),
-    ratio(true),
-    { id: "verdict", head: "verdict", align: "left", cells: rs.map((r) => verdictCell(r.v, st)) },
+    // A scenario without a gate has no ratio and no verdict: their empty columns would only take room.
+    ...(s.baseline || s.verdicts.length
+      ? [ratio(true), { id: "verdict", head: "verdict", align: "left" as const, cells: rs.map((r) => verdictCell(r.v, st)) }]
+      : []),
   ];
   const steps: Reduction[] = [
     { say: REDUCTION_ORDER[0], replace: [col("cpu", "CPU", (x) => cpu(x, false))] },
@@ -120,7 +122,7 @@ function columns(s: ScenarioResult, st: Style) {
     { say: REDUCTION_ORDER[6], replace: [ratio(false)] },
     { say: REDUCTION_ORDER[7], drop: "range" },
     { say: REDUCTION_ORDER[8], replace: [col("mean", "mean", (x) => formatDuration(x.time.meanNs))] },
-    { say: REDUCTION_ORDER[9], replace: [{ ...full.at(-1)!, cells: rs.map((r) => verdictCell(r.v, st).replace("(within noise)", "(noise)")) }] },
+    { say: REDUCTION_ORDER[9], replace: [{ id: "verdict", head: "verdict", align: "left", cells: rs.map((r) => verdictCell(r.v, st).replace("(within noise)", "(noise)")) }] },
     { say: REDUCTION_ORDER[10], replace: [{ ...full[0]!, cells: full[0]!.cells.map((c) => truncateToWidth(c, DEFAULTS.labelShortColumns)) }] },
   ];
   const notes: (RowNote | null)[] = rs.map((r) =>
