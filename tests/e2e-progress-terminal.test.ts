@@ -30,8 +30,8 @@ scenarios:
 }
 
 /** The command run on a 100×40 pty; everything it drew, raw. */
-async function onPty(args: string[], cols = 100): Promise<{ raw: string; code: number }> {
-  const cmd = `stty cols ${cols} rows 40; exec bun ${BENCH} ${args.map((a) => `'${a}'`).join(" ")}`;
+async function onPty(args: string[], cols = 100, tail = ""): Promise<{ raw: string; code: number }> {
+  const cmd = `stty cols ${cols} rows 40; ${tail ? "" : "exec "}bun ${BENCH} ${args.map((a) => `'${a}'`).join(" ")} ${tail}`;
   const env = { ...process.env, NO_COLOR: "1" } as Record<string, string>;
   delete env.COLUMNS;
   const proc = Bun.spawn([SCRIPT!, "-qfec", cmd, "/dev/null"], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
@@ -70,6 +70,14 @@ test.skipIf(!SCRIPT)("--quiet draws no progress line on a terminal", async () =>
   expect(code).toBe(0);
   expect(raw).not.toContain("· run ");
   expect(raw).toContain("Average [sleepy]");
+}, 60_000);
+
+test.skipIf(!SCRIPT)("with the console piped (| tee) and stderr on the terminal, no progress line is drawn", async () => {
+  const { dir, config } = setup(1);
+  const { raw, code } = await onPty(["--config", config, "--export-csv", `${dir}/x.csv`], 100, `| cat > ${dir}/console.txt`);
+  expect(code).toBe(0);
+  expect(raw).not.toContain("· run ");
+  expect(fs.readFileSync(`${dir}/console.txt`, "utf8")).toContain("Average [sleepy]");
 }, 60_000);
 
 test("off a terminal nothing is redrawn: no carriage return, no erase sequence, only the header line extra", async () => {

@@ -7,6 +7,7 @@ import { buildPlan } from "../plan/plan";
 import { planText } from "../plan/print";
 import { LocalExecutor } from "../run/spawn";
 import { probeVersions, resolveTools } from "../run/tools";
+import { plural } from "../text";
 import type { ResolvedConfig } from "../types";
 import type { CliOptions } from "./args";
 import { keepWarnings, undecidedWarnings } from "./preflight";
@@ -27,7 +28,7 @@ export async function listScenarios(config: ResolvedConfig, io: CliIO, platform:
   for (const s of config.scenarios) {
     const tools = s.tools.map((t) => (avail[t]!.available ? t : `${t} (missing)`)).join(", ");
     const gate = s.baseline.length ? `baseline ${s.baseline.join(" → ")}${s.candidates.length ? `, candidate ${s.candidates.join(", ")}` : ""}` : "no gate";
-    io.out(`  ${s.name}: ${s.workload.kind}, ${s.runs} runs + ${s.warmup} warmup, cache ${s.cache}; tools: ${tools}; ${gate}\n`);
+    io.out(`  ${s.name}: ${s.workload.kind}, ${plural(s.runs, "run")} + ${s.warmup} warmup, cache ${s.cache}; tools: ${tools}; ${gate}\n`);
   }
 }
 

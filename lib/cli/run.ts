@@ -32,8 +32,8 @@ export async function runBenchmark(inv: Invocation): Promise<number> {
       if (signals.interrupted || outputs.stopped) break;
       try {
         watch.scenario(i);
-        // The dataset bar is drawn on stderr, and only when stderr is a terminal.
-        const prepared = await prepareSources(sp.scenario, s.ws.datasets, log, { verifyDataset: opts.verifyDataset, isTTY: Boolean(io.errTTY) && !opts.quiet });
+        // The dataset bar is drawn on stderr where the progress line is, and only then.
+        const prepared = await prepareSources(sp.scenario, s.ws.datasets, log, { verifyDataset: opts.verifyDataset, isTTY: s.status.enabled });
         for (const sk of sp.skipped) prose(log, `note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`, s.style);
         const harness = localHarness({ workspace: config.workspace, source: prepared.source, platform, verify: sp.scenario.verify, log });
         const exec = await executeScenario(sp, {

@@ -23,10 +23,13 @@ export function logStyle(st: ConsoleStyle): ConsoleStyle {
 }
 
 /**
- * A run's console: its style, the progress line on stderr (only on a terminal, never with --quiet), and the
+ * A run's console: its style, the progress line on stderr (only when stderr and the console are a terminal, never
+ * with --quiet), and the
  * writers every console line goes through, which clear that line first and draw it again after.
  */
 export function openConsole(io: CliIO, o: { wide: boolean; quiet: boolean }): { style: ConsoleStyle; status: StatusLine; out: (s: string) => void; err: (s: string) => void } {
-  const status = new StatusLine({ write: io.err, enabled: Boolean(io.errTTY) && !o.quiet, columns: () => io.errColumns?.() });
+  // Only when the console itself is that terminal: under `| tee` another process prints the console lines,
+  // after our redraw, and they would land on the progress line's row.
+  const status = new StatusLine({ write: io.err, enabled: Boolean(io.errTTY) && io.isTTY && !o.quiet, columns: () => io.errColumns?.() });
   return { style: consoleStyle(io, o.wide), status, out: status.around(io.out), err: status.around(io.err) };
 }
