@@ -84,8 +84,18 @@ export const DEFAULTS = {
   lockTakeoverStaleMs: 30_000,
   /** Longest error text a console line carries; paths deeper than this are cut in the middle. */
   errorLineMaxChars: 300,
-  /** Columns of the box plot under a scenario's table. */
+  /** Widest box plot under a scenario's table (columns of the plot itself); narrower when the console is. */
   boxplotWidth: 60,
+  /** The console's width when neither a terminal nor COLUMNS says (mail, less, a log file). */
+  offTerminalColumns: 100,
+  /** A tool label in a table narrowed to its last step is cut to this many columns. */
+  labelShortColumns: 16,
+  /** Lines of a failing tool's own output shown under its error line (all of it is in bench.log). */
+  failureTailLines: 5,
+  /** How often the progress line on a terminal is redrawn while a run goes on. */
+  progressRedrawMs: 250,
+  /** bench.log is moved to bench.log.1 (replacing it) when an invocation starts and finds it this large. */
+  logRotateBytes: 10 * 1024 * 1024,
 };
 
 export function defaultWorkspace(tmpdir: string): string {

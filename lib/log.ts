@@ -1,15 +1,18 @@
 // The run log: the old script's lines, on the console and in <workspace>/bench.log.
 
 import fs from "node:fs";
+import { DEFAULTS } from "./defaults";
 import { ioLine } from "./errors";
+import { plural } from "./text";
+import { formatBytes } from "./units";
 
 export interface Log {
   /** A line for both the console and the log file. */
   line(text: string): void;
   /** A summary line (tables, gate, results path): shown even with --quiet; fileText is its plain form ("" = console only). */
   summary(consoleText: string, fileText?: string): void;
-  /** A line for the console's error stream and the log file. */
-  error(text: string): void;
+  /** A line for the console's error stream and the log file; fileText is its log form ("" = console only). */
+  error(consoleText: string, fileText?: string): void;
   /** A line for the log file only (details a console reader does not need). */
   file(text: string): void;
   /** The log's fd, handed to tools so their output lands in the log, not the console. */
@@ -44,7 +47,7 @@ export function openLog(logPath: string | null, opts: { quiet?: boolean; out?: (
   const toFile = (s: string) => {
     if (fd === null) return;
     try {
-      if (lost) fs.writeSync(fd, `(${lost} log line(s) lost: ${writeError?.replace(/^error: /, "")})\n`);
+      if (lost) fs.writeSync(fd, `(${plural(lost, "log line")} lost: ${writeError?.replace(/^error: /, "")})\n`);
       lost = 0;
       fs.writeSync(fd, s + "\n");
     } catch (e) {
@@ -60,9 +63,9 @@ export function openLog(logPath: string | null, opts: { quiet?: boolean; out?: (
       out(c + "\n");
       if (f !== "") toFile(f ?? c);
     },
-    error(s) {
-      err(s + "\n");
-      toFile(s);
+    error(c, f) {
+      err(c + "\n");
+      if (f !== "") toFile(f ?? c);
     },
     file: toFile,
     fd: fd ?? "ignore",
@@ -81,11 +84,33 @@ export function openLog(logPath: string | null, opts: { quiet?: boolean; out?: (
   };
 }
 
+/**
+ * At the start of an invocation: a log of `capBytes` or more becomes `<log>.1` (replacing an older one),
+ * so a nightly job's bench.log never grows without bound. Only a regular file is moved (a link was already
+ * dropped when the workspace was claimed). Returns what was done, for the new log's first lines, or null.
+ */
+export function rotateLog(logPath: string, capBytes: number = DEFAULTS.logRotateBytes): string | null {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(logPath);
+  } catch {
+    return null;
+  }
+  if (!st.isFile() || st.size < capBytes) return null;
+  try {
+    fs.renameSync(logPath, `${logPath}.1`);
+  } catch (e) {
+    return `warning: ${ioLine(e, "rotate", logPath)}; it keeps growing`;
+  }
+  return `The previous log (${formatBytes(st.size)}, at or over the ${formatBytes(capBytes)} cap) is now ${logPath}.1`;
+}
+
 /** The old script's shapes, kept exact so grep/awk habits and old logs stay comparable. */
 export const oldLines = {
   workspace: (root: string, keep: boolean) => `Workspace: ${root} (will be ${keep ? "preserved" : "removed"} on exit)`,
   generatingPayload: (sizeMiB: number) => `Generating ${sizeMiB} MiB synthetic payload...`,
-  payloadSize: (human: string) => `Payload size: ${human}`,
+  // Its caller (datasets/sources.ts) says "in N file(s)": the count's own plural is put here.
+  payloadSize: (human: string) => `Payload size: ${human.replace(/\b([\d,]+) file\(s\)/, (_, n: string) => plural(Number(n.replace(/,/g, "")), "file"))}`,
   generatingSmall: (count: number, bytes: string) => `Generating ${count} small files (${bytes} bytes each)...`,
   running: (warmup: number, runs: number) => `Running warmups (runs=${warmup}) and measured passes (runs=${runs})...`,
   warmupRun: (label: string, i: number, total: number, dst: string) => `[${label}] Warmup run ${i}/${total} -> ${dst}`,

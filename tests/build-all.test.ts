@@ -10,8 +10,8 @@ import { adhocSign } from "../scripts/macho-sign";
 // `bun run build:all` into a temp folder (so the suite leaves dist/ alone), then every executable checked from its
 // bytes, and the Linux ones run: linux-x64 natively, linux-arm64 under qemu-aarch64 user-mode emulation.
 
-/** What the Linux executables are run with. Once the CLI has --version: { args: ["--version"], stdout: /\d+\.\d+\.\d+/ }. */
-const RUN_CHECK = { args: ["--help"], stdout: /^usage: / };
+/** What the Linux executables are run with: --version prints "mirrorbench <version>". */
+const RUN_CHECK = { args: ["--version"], stdout: /^mirrorbench \d+\.\d+\.\d+\n$/ };
 
 const repo = path.resolve(import.meta.dir, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-build-all-"));

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { gateLines, REDUCTION_ORDER, scenarioLines, scenarioTableLines } from "../lib/report/console";
 import type { ResultsFile } from "../lib/results/file";
-import { consoleWidth, plural, truncateToWidth } from "../lib/report/text";
+import { consoleWidth, plural, truncateToWidth } from "../lib/text";
 import { realisticCurrent } from "./fixtures/realistic";
 
 const r = realisticCurrent();

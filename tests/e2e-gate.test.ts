@@ -64,7 +64,7 @@ test("a candidate slower than its baseline fails the gate: NO-GO, exit 1", async
   const r = await runCli(["--config", config]);
   expect(r.code).toBe(1);
   expect(r.stdout).toContain("Decision: NO-GO");
-  expect(r.stdout).toMatch(/FAIL +tiny: cand vs base: time \d+\.\d{3} \(≤ 1\.05\)/);
+  expect(r.stdout).toMatch(/FAIL +tiny: candidate vs baseline: time \d+\.\d{3} \(≤ 1\.05\)/);
   const res = readResults(path.join(dir, "results"));
   expect(res.decision.decision).toBe("NO-GO");
   expect(res.scenarios[0].verdicts[0].verdict).toBe("FAIL");

@@ -59,7 +59,7 @@ test("a background process a tool leaves behind is killed after its run, and the
   const r = await runCli(["--config", leaverConfig(dir, `${marker} &`)]);
   expect(survivors(marker)).toBe("");
   expect(r.code).toBe(0);
-  expect(r.stderr).toContain("warning: leaver left 1 process(es) running; killed");
+  expect(r.stderr).toContain("warning: leaver left 1 process running; killed");
   const runs = readResults(path.join(dir, "results")).scenarios[0].runs;
   expect(runs.map((x: any) => [x.state, x.strayProcessesKilled])).toEqual([["completed", 1], ["completed", 1]]);
 });

@@ -63,7 +63,7 @@ scenarios:
   const s = readResults(path.join(dir, "results")).scenarios[0];
   const linkRuns = s.runs.filter((x: any) => x.tool === "linker");
   expect(linkRuns.map((x: any) => x.state)).toEqual(["failed", "failed"]);
-  expect(linkRuns[0].reason).toMatch(/^destination shares 20 file\(s\) with the source \(hard links, not a copy\): g0\/.*f\d+\.dat/);
+  expect(linkRuns[0].reason).toMatch(/^destination shares 20 files with the source \(hard links, not a copy\): g0\/.*f\d+\.dat/);
   expect(s.runs.filter((x: any) => x.tool === "ok").map((x: any) => x.state)).toEqual(["completed", "completed"]);
 });
 

@@ -95,7 +95,7 @@ test("checkRegressions reads the earlier files of the same host from the results
 
 test("the printed lines put regressions first and name scenario and tool", () => {
   const lines = regressionLines([checkAt(1.0), checkAt(1.1)]);
-  expect(lines[0]).toContain("1 regression(s)");
+  expect(lines[0]).toContain("1 regression");
   expect(lines[1]).toMatch(/^ {2}REGRESSION +large-file \/ cp: slower: 1\.100 s vs mean 1\.000 s of 10 earlier results \(\+10\.0%/);
 });
 

@@ -33,14 +33,14 @@ test("a baseline whose runs fail leaves the gate undecided: exit 3, with the rea
   const r = await mockRun(gateConfig({ base: "sleep 0.1 exit 3", cand: "sleep 0.1" }));
   const [v] = r.scenarios[0]!.verdicts;
   expect(v!.verdict).toBe("UNDECIDED");
-  expect(v!.reasons[0]).toStartWith("baseline base failed: 4 run(s) failed; first: warmup 1: exited with status 3");
+  expect(v!.reasons[0]).toStartWith("baseline failed: 4 runs failed; first: warmup 1: exited with status 3");
   expect(r.decision).toEqual({ decision: "UNDECIDED", exitCode: EXIT.undecided });
   expect(r.scenarios[0]!.state).toBe("failed");
 });
 
 test("a candidate whose runs fail fails the gate: NO-GO", async () => {
   const r = await mockRun(gateConfig({ base: "sleep 0.1", cand: "sleep 0.1 exit 1" }));
-  expect(r.scenarios[0]!.verdicts[0]).toMatchObject({ verdict: "FAIL", reasons: ["candidate failed: 4 run(s) failed; first: warmup 1: exited with status 1"] });
+  expect(r.scenarios[0]!.verdicts[0]).toMatchObject({ verdict: "FAIL", reasons: ["candidate failed: 4 runs failed; first: warmup 1: exited with status 1"] });
   expect(r.decision.exitCode).toBe(EXIT.noGo);
 });
 

@@ -85,7 +85,7 @@ test("the guard fails a run whose copy hard-links the source, allows it when ask
     for (const f of ["a", "b", "c"]) fs.linkSync(path.join(root, "d", f), path.join(dst, "d", f));
   };
   link();
-  expect(guard.afterRun("linker", dst, false)).toBe("destination shares 3 file(s) with the source (hard links, not a copy): d/a, d/b, d/c");
+  expect(guard.afterRun("linker", dst, false)).toBe("destination shares 3 files with the source (hard links, not a copy): d/a, d/b, d/c");
   // The next reset removes the links, which moves the source's ctimes: not the next tool's doing.
   fs.rmSync(dst, { recursive: true });
   guard.afterReset();

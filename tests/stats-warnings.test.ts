@@ -19,9 +19,21 @@ describe("warnings", () => {
     // rest = [100,101,99,100]: median 100, MAD 0.5; 130 > 1.1×100 and 30 > 14.826×0.5
     const w = warnings([130, 100, 101, 99, 100]);
     expect(w).toContain(
-      "The first measured run was 1.30× slower than the median of the rest; caches may have been cold (add a warmup or drop caches before every run).",
+      "The first measured run was 1.30× slower than the median of the rest; caches may have been cold (add a warmup run, or drop caches before every run).",
     );
     expect(w.some((s) => s.startsWith("Statistical outlier"))).toBe(false);
+  });
+  test("runs that all dropped the cache are not told to drop caches: the slow first run is not the cache", () => {
+    const w = warnings([130, 100, 101, 99, 100], { cache: "dropped", warmup: 1 });
+    expect(w).toContain(
+      "The first measured run was 1.30× slower than the median of the rest; every run started with the page cache dropped, so it was not the cache: a busy machine or a first run's one-off costs (re-run on a quiet machine).",
+    );
+    expect(w.join(" ")).not.toContain("drop caches");
+  });
+  test("runs with a warm cache and a warmup are told the warmup was not enough, and how to get cold figures", () => {
+    expect(warnings([130, 100, 101, 99, 100], { cache: "kept", warmup: 1 })).toContain(
+      "The first measured run was 1.30× slower than the median of the rest; caches may have been cold although a warmup run came first (add warmup runs, or set cache: drop for cold figures).",
+    );
   });
   test("an outlier after the first run is reported by its 1-based run number", () => {
     expect(warnings([100, 101, 99, 100, 100.5, 102, 100, 101, 99.5, 112])).toEqual([

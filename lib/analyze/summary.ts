@@ -103,9 +103,13 @@ export interface WarningOptions {
   coldFactor?: number;
   /** Fewer measured runs than this gets a warning. */
   minRuns?: number;
+  /** How the page cache was treated before the runs ("dropped" on every run, "kept" on every run): the cold-run advice fits it. */
+  cache?: "dropped" | "kept" | "mixed";
+  /** Warmup runs before the measured ones: no "add a warmup" advice when there were some. */
+  warmup?: number;
 }
 
-const DEFAULT_WARNING_OPTIONS: Required<WarningOptions> = { ...DEFAULTS.warnings, outlierCutoff: MAD_OUTLIER_CUTOFF };
+const DEFAULT_WARNING_OPTIONS: Required<Omit<WarningOptions, "cache" | "warmup">> = { ...DEFAULTS.warnings, outlierCutoff: MAD_OUTLIER_CUTOFF };
 
 /**
  * Is the first run a cold-cache outlier? It must be slower than the median of the *other*
@@ -125,6 +129,16 @@ export function isColdFirstRun(
   const m = median(rest);
   const mad = median(rest.map((x) => Math.abs(x - m)));
   return first > m * coldFactor && first - m > cutoff * mad;
+}
+
+/** Advice that fits how the runs were made: no "drop caches" to runs that dropped them, no "add a warmup" after warmups. */
+function coldAdvice(cache: WarningOptions["cache"], warmup: number | undefined): string {
+  if (cache === "dropped") {
+    return `every run started with the page cache dropped, so it was not the cache: a busy machine or a first run's one-off costs${warmup ? " (re-run on a quiet machine)" : " (add a warmup run)"}`;
+  }
+  const drop = cache === "kept" ? "set cache: drop for cold figures" : "drop caches before every run";
+  if (warmup) return `caches may have been cold although ${warmup === 1 ? "a warmup run came" : `${warmup} warmup runs came`} first (add warmup runs, or ${drop})`;
+  return `caches may have been cold (add a warmup run, or ${drop})`;
 }
 
 function pct(x: number): string {
@@ -148,9 +162,7 @@ export function warnings(samplesInRunOrder: readonly number[], opts: WarningOpti
   const cold = isColdFirstRun(samplesInRunOrder, o.outlierCutoff, o.coldFactor);
   if (cold) {
     const rest = median(samplesInRunOrder.slice(1));
-    out.push(
-      `The first measured run was ${(samplesInRunOrder[0]! / rest).toFixed(2)}× slower than the median of the rest; caches may have been cold (add a warmup or drop caches before every run).`,
-    );
+    out.push(`The first measured run was ${(samplesInRunOrder[0]! / rest).toFixed(2)}× slower than the median of the rest; ${coldAdvice(o.cache, o.warmup)}.`);
   }
   const outliers = madOutliers(samplesInRunOrder, o.outlierCutoff).filter((i) => !(cold && i === 0));
   if (outliers.length > 0) {

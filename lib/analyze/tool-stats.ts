@@ -1,5 +1,6 @@
 // Per-tool figures from run records: which runs count, the statistics over them, and each tool's state in a scenario.
 
+import { plural } from "../text";
 import { COLD_TREATMENTS, type RunRecord, type ScenarioPlan, type ToolResult, type ToolStats } from "../types";
 import { median, summarize, warnings as sampleWarnings } from "./summary";
 
@@ -35,13 +36,16 @@ export function toolStats(runs: RunRecord[], tool: string, totals: WorkloadTotal
   const utils = done
     .filter((r) => r.measure.userUs !== null && r.measure.systemUs !== null)
     .map((r) => ((r.measure.userUs! + r.measure.systemUs!) * 1e3) / r.measure.wallNs);
-  const warn = sampleWarnings(times);
-  const warmStarts = done.filter((r) => COLD_TREATMENTS.includes(r.cache)).filter((r) => (r.residentFraction ?? 0) > 0.2);
+  const dropped = (c: RunRecord["cache"]) => COLD_TREATMENTS.includes(c);
+  const cache = done.every((r) => dropped(r.cache)) ? "dropped" : done.every((r) => r.cache === "kept") ? "kept" : "mixed";
+  const warmup = runs.filter((r) => r.tool === tool && r.phase === "warmup" && r.state === "completed").length;
+  const warn = sampleWarnings(times, { cache, warmup });
+  const warmStarts = done.filter((r) => dropped(r.cache)).filter((r) => (r.residentFraction ?? 0) > 0.2);
   if (warmStarts.length) {
-    warn.push(`${warmStarts.length} "cold" run(s) started with >20% of sampled source pages resident (e.g. round ${warmStarts[0]!.round}: ${(warmStarts[0]!.residentFraction! * 100).toFixed(0)}%)`);
+    warn.push(`${plural(warmStarts.length, '"cold" run')} started with >20% of sampled source pages resident (e.g. round ${warmStarts[0]!.round}: ${(warmStarts[0]!.residentFraction! * 100).toFixed(0)}%)`);
   }
   const notDropped = done.filter((r) => r.cache.startsWith("not-dropped"));
-  if (notDropped.length) warn.push(`cache not dropped on ${notDropped.length} run(s): ${notDropped[0]!.cache.replace(/^not-dropped: /, "")}`);
+  if (notDropped.length) warn.push(`cache not dropped on ${plural(notDropped.length, "run")}: ${notDropped[0]!.cache.replace(/^not-dropped: /, "")}`);
   const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   const sec = time.meanNs / 1e9;
   return {
@@ -74,7 +78,7 @@ export function toolResults(sp: ScenarioPlan, runs: RunRecord[], totals: Workloa
     if (failed.length || measured < expected) {
       const first = failed[0];
       const reason = first && first.state === "failed"
-        ? `${failed.length} run(s) failed; first: ${first.phase} ${first.index}: ${first.reason}`
+        ? `${plural(failed.length, "run")} failed; first: ${first.phase} ${first.index}: ${first.reason}`
         : `only ${measured} of ${expected} measured runs completed`;
       out.push({ state: "failed", tool, label, reason, stats });
     } else {

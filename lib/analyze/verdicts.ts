@@ -20,11 +20,11 @@ export function verdicts(sp: ScenarioPlan, results: ToolResult[], runs: RunRecor
     const base = byTool.get(baseline)!;
     const cand = byTool.get(candidate)!;
     if (cand.state === "skipped") {
-      v.reasons.push(`candidate ${candidate} skipped: ${cand.reason}`);
+      v.reasons.push(`candidate missing: ${cand.reason}`);
       return v;
     }
     if (base.state !== "completed") {
-      v.reasons.push(`baseline ${baseline} ${base.state}: ${base.reason}`);
+      v.reasons.push(`baseline ${base.state === "skipped" ? "missing" : base.state}: ${base.reason}`);
       return v;
     }
     if (cand.state === "failed") {

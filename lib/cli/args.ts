@@ -4,17 +4,20 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { envOverrides, type Overrides } from "../config/load";
 import { BenchError, parseFlags } from "../errors";
+import { globToRegExp } from "../export/table";
 import type { ExportTargets } from "../export/write";
 import type { CliIO } from "../io";
 import type { Platform } from "../platform/index";
 import type { ResolvedConfig } from "../types";
 
-export const USAGE = `usage: bun run bench [options]
+/** The run's usage, naming the command as the user started it ("bun run bench", "mirrorbench", a path). */
+export function usage(prog = "bun run bench"): string {
+  return `usage: ${prog} [options]
 
-  --config FILE        config file (default: bench.config.yaml)
+  --config FILE        config file (default: bench.config.yaml; - reads it from stdin)
   --scenario GLOB      run only matching scenarios (repeatable; * and ? wildcards)
-  --runs N             measured runs per tool (env RUNS)
-  --warmup N           warmup runs per tool (env WARMUP)
+  -r, --runs N         measured runs per tool (env RUNS)
+  -w, --warmup N       warmup runs per tool (env WARMUP)
   --workspace DIR      workspace folder (env BENCH_ROOT)
   --keep-workspace / --remove-workspace   keep or remove the workspace on exit (env KEEP_BENCH_DIR=1/0)
   --results-dir DIR    where results JSON files go (default: results/ beside the config)
@@ -24,23 +27,24 @@ export const USAGE = `usage: bun run bench [options]
   --export-json FILE   hyperfine-format JSON (seconds), readable by hyperfine's scripts
   --export-csv FILE    hyperfine-style CSV
   --export-markdown FILE  Markdown table per scenario
-  --quiet              only the summary on the console (the log keeps everything)
+                       (FILE - writes one export to stdout at the end; the console then goes to stderr)
+  -q, --quiet          only the summary on the console: no run lines, no progress line (the log keeps everything)
+  --wide               tables with every column, however narrow the terminal
+  --show-output        each tool's own output on the console as it runs (the log has it either way)
   --fail-on-regression exit 4 when a result is a regression against this host's history (and the gate passed)
   --keep N             keep only the newest N results files of this host (config keep_results)
+  -V, --version        print the version
   -h, --help           this text
 
 commands:
-  bun run bench report [FILE|latest] [--html [--out FILE]] [--export-json|--export-csv|--export-markdown FILE]
-  bun run bench compare [A [B]]      (files, latest or previous; default previous latest)
+  ${prog} report [FILE|latest] [--html] [--export-json|--export-csv|--export-markdown FILE] (see report --help)
+  ${prog} compare [A [B]]      (files, latest or previous; default previous latest)
 
 exit codes: 0 GO (or no gate and all runs completed), 1 NO-GO, 2 usage or config error,
-            3 undecided (baseline failed or missing), 4 regression (with --fail-on-regression),
-            5 workspace locked by another run, 6 an output could not be written (results saved
-            to the temp folder when possible; the error line says where and why), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP)`;
-
-function globToRegExp(glob: string): RegExp {
-  const esc = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${esc}$`);
+            3 undecided (a candidate or every baseline missing, or the baseline failed),
+            4 regression (with --fail-on-regression), 5 workspace locked by another run,
+            6 an output could not be written (results saved to the temp folder when possible;
+            the error line says where and why), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP)`;
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -57,8 +61,8 @@ export function parseCli(argv: string[], io: CliIO): CliOptions {
       options: {
         config: { type: "string" },
         scenario: { type: "string", multiple: true },
-        runs: { type: "string" },
-        warmup: { type: "string" },
+        runs: { type: "string", short: "r" },
+        warmup: { type: "string", short: "w" },
         workspace: { type: "string" },
         "keep-workspace": { type: "boolean" },
         "remove-workspace": { type: "boolean" },
@@ -69,13 +73,16 @@ export function parseCli(argv: string[], io: CliIO): CliOptions {
         "export-json": { type: "string" },
         "export-csv": { type: "string" },
         "export-markdown": { type: "string" },
-        quiet: { type: "boolean" },
+        quiet: { type: "boolean", short: "q" },
+        wide: { type: "boolean" },
+        "show-output": { type: "boolean" },
+        version: { type: "boolean", short: "V" },
         "fail-on-regression": { type: "boolean" },
         keep: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }),
-    "see bun run bench --help",
+    `see ${io.prog ?? "bun run bench"} --help`,
   );
   const v = parsed.values;
   const env = envOverrides(io.env);
@@ -95,29 +102,34 @@ export function parseCli(argv: string[], io: CliIO): CliOptions {
   if (cli.keepWorkspace !== undefined) from.keepWorkspace = cli.keepWorkspace ? "--keep-workspace" : "--remove-workspace";
   if (Object.keys(from).length) cli.from = from;
   const patterns = (v.scenario ?? []).map(globToRegExp);
+  // "-" is stdout for an export, stdin for the config: never a file of that name.
+  const file = (f: string | undefined) => (f === "-" ? "-" : f ? path.resolve(io.cwd, f) : undefined);
+  const exports = { json: file(v["export-json"]), csv: file(v["export-csv"]), markdown: file(v["export-markdown"]) } as ExportTargets;
+  const toStdout = Object.entries(exports).filter(([, f]) => f === "-").map(([k]) => `--export-${k}`);
+  if (toStdout.length > 1) throw new BenchError(`${toStdout.join(" and ")} both write to stdout`, { key: toStdout[1], hint: "send one export to stdout (-) and the others to files" });
   return {
     command: parsed.positionals[0] ?? "run",
     positionals: parsed.positionals.slice(1),
-    configFile: path.resolve(io.cwd, v.config ?? "bench.config.yaml"),
+    configFile: v.config === "-" ? "-" : path.resolve(io.cwd, v.config ?? "bench.config.yaml"),
     overrides: { ...env, ...cli },
     only: patterns.length ? (name: string) => patterns.some((p) => p.test(name)) : undefined,
     list: Boolean(v.list),
     dryRun: Boolean(v["dry-run"]),
     verifyDataset: Boolean(v["verify-dataset"]),
-    exports: {
-      json: v["export-json"] ? path.resolve(io.cwd, v["export-json"]) : undefined,
-      csv: v["export-csv"] ? path.resolve(io.cwd, v["export-csv"]) : undefined,
-      markdown: v["export-markdown"] ? path.resolve(io.cwd, v["export-markdown"]) : undefined,
-    } as ExportTargets,
+    exports,
     quiet: Boolean(v.quiet),
+    wide: Boolean(v.wide),
+    showOutput: Boolean(v["show-output"]),
     failOnRegression: Boolean(v["fail-on-regression"]),
     help: Boolean(v.help),
+    version: Boolean(v.version),
   };
 }
 
 export interface CliOptions {
   command: string;
   positionals: string[];
+  /** The config's path, or "-" for stdin. */
   configFile: string;
   overrides: Overrides;
   /** --scenario globs, matched against a scenario's name or its name before sweep expansion. */
@@ -125,10 +137,16 @@ export interface CliOptions {
   list: boolean;
   dryRun: boolean;
   verifyDataset: boolean;
+  /** Export files; "-" is stdout (at most one). */
   exports: ExportTargets;
   quiet: boolean;
+  /** Every table column, whatever the width. */
+  wide: boolean;
+  /** Each tool's output on the console while it runs. */
+  showOutput: boolean;
   failOnRegression: boolean;
   help: boolean;
+  version: boolean;
 }
 
 /** What a run is asked to do: the loaded config, the command line, the console, the platform chosen at start. */

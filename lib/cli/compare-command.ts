@@ -11,7 +11,7 @@ import { colorOn, type CliIO } from "../io";
 import { compareHeader, compareResults, compareTable } from "../report/compare";
 import { loadResults } from "../results/load";
 
-export const COMPARE_USAGE = `usage: bun run bench compare [A [B]] [options]
+export const compareUsage = (prog = "bun run bench") => `usage: ${prog} compare [A [B]] [options]
 
 Change of B against A per scenario and tool: mean time with a 95% bootstrap interval of the
 ratio (from the measured runs), peak memory, and a word. A change is "faster"/"slower" only when
@@ -33,6 +33,7 @@ export function resultsDirOf(v: { "results-dir"?: string; config?: string }, io:
 }
 
 export async function runCompare(args: string[], io: CliIO): Promise<number> {
+  const COMPARE_USAGE = compareUsage(io.prog);
   return reportingErrors(io.err, async () => {
     const { values: v, positionals } = parseFlags(() => parseArgs({
       args,

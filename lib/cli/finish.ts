@@ -2,10 +2,11 @@
 
 import { decide, type Decision } from "../analyze/verdicts";
 import { EXIT } from "../errors";
+import { renderExports, type ExportTargets } from "../export/write";
 import { checkRegressions, exitWithRegressions, regressionLines } from "../history/regressions";
 import { applyRetention, retentionLines } from "../history/retention";
 import type { Regression } from "../results/file";
-import { printEnd, printGate } from "./print";
+import { printEnd, printGate, prose } from "./print";
 import type { Session } from "./session";
 
 /** The gate over every scenario measured (analyze's one rule), and whether the run ended early. */
@@ -37,8 +38,8 @@ export function recordDecision(s: Session, d: { decision: Decision; exitCode: nu
     results.decision.exitCode = finalCode();
     outputs.saveResults(results);
   }
-  printGate(s.log, results.scenarios, d.decision, { color: s.color, interrupted, stopped: outputs.stopped !== null });
-  for (const l of regressionLines(regressions)) s.log.summary(l);
+  printGate(s.log, results.scenarios, d.decision, { style: s.style, interrupted, stopped: outputs.stopped !== null });
+  for (const l of regressionLines(regressions)) prose(s.log, l, s.style);
   return finalCode;
 }
 
@@ -52,7 +53,15 @@ export function writeDecisionReport(s: Session): void {
 export function keepNewest(s: Session): void {
   const keep = s.config.keepResults;
   if (keep === null || s.outputs.resultsFile !== s.outputs.file) return;
-  for (const l of retentionLines(applyRetention(s.config.resultsDir, s.results.host.id, keep), keep)) s.log.summary(l);
+  for (const l of retentionLines(applyRetention(s.config.resultsDir, s.results.host.id, keep), keep)) prose(s.log, l, s.style);
+}
+
+/** An export asked for on stdout (`--export-json -`): written once, at the end; the console went to stderr. */
+export function exportToStdout(s: Session): void {
+  const kinds = (Object.entries(s.opts.exports) as [keyof ExportTargets, string | undefined][]).filter(([, f]) => f === "-");
+  if (!kinds.length) return;
+  const write = s.io.stdout ?? s.io.out;
+  for (const [, text] of renderExports(s.results, Object.fromEntries(kinds))) write(text.endsWith("\n") ? text : `${text}\n`);
 }
 
 /** The last lines, and the run's exit code as it stands after every write. */

@@ -7,7 +7,10 @@ import { buildPlan } from "../plan/plan";
 import { planText } from "../plan/print";
 import { LocalExecutor } from "../run/spawn";
 import { probeVersions, resolveTools } from "../run/tools";
+import { plural } from "../text";
 import type { ResolvedConfig } from "../types";
+import type { CliOptions } from "./args";
+import { keepWarnings, undecidedWarnings } from "./preflight";
 
 export async function listScenarios(config: ResolvedConfig, io: CliIO, platform: Platform): Promise<void> {
   const avail = resolveTools(config.tools, platform.name);
@@ -25,13 +28,15 @@ export async function listScenarios(config: ResolvedConfig, io: CliIO, platform:
   for (const s of config.scenarios) {
     const tools = s.tools.map((t) => (avail[t]!.available ? t : `${t} (missing)`)).join(", ");
     const gate = s.baseline.length ? `baseline ${s.baseline.join(" → ")}${s.candidates.length ? `, candidate ${s.candidates.join(", ")}` : ""}` : "no gate";
-    io.out(`  ${s.name}: ${s.workload.kind}, ${s.runs} runs + ${s.warmup} warmup, cache ${s.cache}; tools: ${tools}; ${gate}\n`);
+    io.out(`  ${s.name}: ${s.workload.kind}, ${plural(s.runs, "run")} + ${s.warmup} warmup, cache ${s.cache}; tools: ${tools}; ${gate}\n`);
   }
 }
 
-/** Every run of every scenario (argv, destination, cache policy), each source at its exact path: nothing generated or spawned. */
-export function dryRun(config: ResolvedConfig, io: CliIO, platform: Platform, only?: (name: string) => boolean): void {
+/** Every run of every scenario (argv, destination, cache policy), each source at its exact path: nothing generated or spawned. Then what the run would warn about first. */
+export function dryRun(config: ResolvedConfig, io: CliIO, platform: Platform, opts: Pick<CliOptions, "only" | "overrides" | "failOnRegression">): void {
+  const keep = keepWarnings(config, opts);
   const datasets = workspacePaths(config.workspace).datasets;
-  const plan = buildPlan(config, resolveTools(config.tools, platform.name), (s) => sourcePaths(s.workload, datasets).srcDir, only, platform.shell);
+  const plan = buildPlan(config, resolveTools(config.tools, platform.name), (s) => sourcePaths(s.workload, datasets).srcDir, opts.only, platform.shell);
   io.out(planText(plan.scenarios, config));
+  for (const l of [...undecidedWarnings(plan.scenarios, config), ...keep]) io.err(l + "\n");
 }

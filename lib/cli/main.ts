@@ -1,10 +1,12 @@
-// The command line's entry: `report` and `compare`, or a run — its flags, the config, then --list, --dry-run or the benchmark itself.
+// The command line's entry: `report` and `compare`, or a run — its flags, the config (a file or stdin), then --list, --dry-run or the benchmark itself.
 
-import { loadConfig } from "../config/load";
+import pkg from "../../package.json" with { type: "json" };
+import { loadConfig, parseConfig } from "../config/load";
 import { BenchError, EXIT, reportingErrors } from "../errors";
-import { defaultIO, type CliIO } from "../io";
+import { consoleOnStderr, defaultIO, type CliIO } from "../io";
 import { selectPlatform, type Platform } from "../platform/index";
-import { parseCli, USAGE } from "./args";
+import type { ResolvedConfig } from "../types";
+import { parseCli, usage, type CliOptions } from "./args";
 import { runCompare } from "./compare-command";
 import { runReport } from "./report-command";
 import { dryRun, listScenarios } from "./list";
@@ -12,29 +14,51 @@ import { runBenchmark } from "./run";
 
 export type { CliIO } from "../io";
 
+/** `mirrorbench 0.1.0`: what --version prints. */
+export const VERSION_LINE = `mirrorbench ${pkg.version}`;
+
+/** The config from its file, or from stdin for `--config -` (errors then say `<stdin>:line:col`; relative paths resolve against the working folder). */
+export function loadRunConfig(opts: CliOptions, io: CliIO, platform: Platform): ResolvedConfig {
+  const load = { overrides: opts.overrides, env: io.env, platform: platform.name };
+  if (opts.configFile !== "-") return loadConfig(opts.configFile, load);
+  let text: string;
+  try {
+    text = (io.readStdin ?? (() => ""))();
+  } catch (e: any) {
+    throw new BenchError(`cannot read the config from stdin: ${e.code ?? e.message}`, { key: "--config" });
+  }
+  return { ...parseConfig(text, "<stdin>", load), file: "<stdin>" };
+}
+
 export async function main(argv: string[], io: CliIO = defaultIO(), platform: Platform = selectPlatform()): Promise<number> {
   // report / compare have their own options; dispatch before the run's strict parser rejects them.
   if (argv[0] === "report") return runReport(argv.slice(1), io);
   if (argv[0] === "compare") return runCompare(argv.slice(1), io);
   return reportingErrors(io.err, async () => {
     const opts = parseCli(argv, io);
+    if (opts.version) {
+      io.out(VERSION_LINE + "\n");
+      return EXIT.go;
+    }
     if (opts.help) {
-      io.out(USAGE + "\n");
+      io.out(usage(io.prog) + "\n");
       return EXIT.go;
     }
     if (opts.command !== "run") throw new BenchError(`unknown command "${opts.command}"`, { hint: "commands: run (default), report, compare" });
-    const config = loadConfig(opts.configFile, { overrides: opts.overrides, env: io.env, platform: platform.name });
+    // An export to stdout owns stdout: the human console goes to stderr.
+    const cio = Object.values(opts.exports).includes("-") ? consoleOnStderr(io) : io;
+    const config = loadRunConfig(opts, cio, platform);
     if (opts.only && !config.scenarios.some((s) => opts.only!(s.name) || opts.only!(s.baseName))) {
       throw new BenchError(`no scenario matches --scenario`, { hint: `scenarios: ${config.scenarios.map((s) => s.name).join(", ")}` });
     }
     if (opts.list) {
-      await listScenarios(config, io, platform);
+      await listScenarios(config, cio, platform);
       return EXIT.go;
     }
     if (opts.dryRun) {
-      dryRun(config, io, platform, opts.only);
+      dryRun(config, cio, platform, opts);
       return EXIT.go;
     }
-    return await runBenchmark({ config, opts, io, platform });
+    return await runBenchmark({ config, opts, io: cio, platform });
   });
 }

@@ -59,7 +59,7 @@ export function checkOutputs(config: ResolvedConfig, exports: ExportTargets): vo
   const log = probeDir(config.workspace);
   if (log) refuse(o?.workspace, "workspace", `workspace ${config.workspace} (the log and datasets go there): ${log}`, "point workspace: (or BENCH_ROOT) at a writable folder with free space");
   for (const [kind, file] of Object.entries(exports) as [keyof ExportTargets, string | undefined][]) {
-    if (!file) continue;
+    if (!file || file === "-") continue;
     const flag = EXPORT_FLAGS[kind];
     let problem: string | null = null;
     try {
@@ -141,11 +141,11 @@ export class OutputWriter {
     }
   }
 
-  /** Each export on its own: one that fails does not stop the others. Returns the paths written. */
+  /** Each export on its own: one that fails does not stop the others. Returns the paths written; stdout ("-") is written once, at the end, by the caller. */
   saveExports(results: ResultsFile, targets: ExportTargets): string[] {
     const written: string[] = [];
     for (const [kind, file] of Object.entries(targets) as [keyof ExportTargets, string | undefined][]) {
-      if (!file) continue;
+      if (!file || file === "-") continue;
       try {
         written.push(...writeExports(results, { [kind]: file }));
       } catch (e) {

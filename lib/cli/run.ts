@@ -6,37 +6,53 @@ import { sourcePaths } from "../paths";
 import { buildPlan } from "../plan/plan";
 import { executeScenario } from "../run/execute";
 import { localHarness } from "../run/harness";
-import { checkHistory, decideRun, endRun, keepNewest, recordDecision, writeDecisionReport } from "./finish";
-import { printScenario } from "./print";
 import type { Invocation } from "./args";
+import { checkHistory, decideRun, endRun, exportToStdout, keepNewest, recordDecision, writeDecisionReport } from "./finish";
+import { keepWarnings, undecidedWarnings } from "./preflight";
+import { printScenario, prose } from "./print";
 import { openSession } from "./session";
+import { watchRuns } from "./watch";
 
 export async function runBenchmark(inv: Invocation): Promise<number> {
   const { config, opts, io, platform } = inv;
+  // Refused before anything is claimed: --keep too small for --fail-on-regression.
+  const keepNotes = keepWarnings(config, opts);
   // Claim and lock the workspace, probe every output, open the log; load the tools and their versions.
   const s = await openSession(inv);
   const { log, executor, signals, outputs, results } = s;
   try {
     // The plan of every scenario, before anything is generated: each source's exact path follows from its spec.
     const plan = buildPlan(config, results.tools, (sc) => sourcePaths(sc.workload, s.ws.datasets).srcDir, opts.only, platform.shell);
+    // Said before the first dataset is generated: a verdict that cannot be decided, a history that cannot judge.
+    for (const l of [...undecidedWarnings(plan.scenarios, config), ...keepNotes]) prose(log, l, s.style, "err");
     const labels = Object.fromEntries(Object.values(config.tools).map((t) => [t.id, t.label]));
+    const watch = watchRuns({ log, status: s.status, plans: plan.scenarios, widthCols: s.style.widthCols, showOutput: opts.showOutput, history: { resultsDir: config.resultsDir, hostId: results.host.id } });
     let exported: string[] = [];
-    for (const sp of plan.scenarios) {
+    for (const [i, sp] of plan.scenarios.entries()) {
       if (signals.interrupted || outputs.stopped) break;
       try {
-        const prepared = await prepareSources(sp.scenario, s.ws.datasets, log, { verifyDataset: opts.verifyDataset, isTTY: io.isTTY && !opts.quiet });
-        for (const sk of sp.skipped) log.summary(`note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`);
+        watch.scenario(i);
+        // The dataset bar is drawn on stderr where the progress line is, and only then.
+        const prepared = await prepareSources(sp.scenario, s.ws.datasets, log, { verifyDataset: opts.verifyDataset, isTTY: s.status.enabled });
+        for (const sk of sp.skipped) prose(log, `note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`, s.style);
         const harness = localHarness({ workspace: config.workspace, source: prepared.source, platform, verify: sp.scenario.verify, log });
-        const exec = await executeScenario(sp, { tools: config.tools, log, executor, harness, onStart: (il) => signals.running(il) });
+        const exec = await executeScenario(sp, {
+          tools: config.tools, log, executor, harness,
+          onStart: (il) => signals.running(il),
+          onEvent: (e) => watch.onEvent(e),
+        });
         signals.running(null);
+        watch.stop();
         const sr = assembleScenario(sp, preparedWorkload(prepared), exec, labels, signals.interrupted);
         results.scenarios.push(sr);
         outputs.saveResults(results);
         exported = outputs.saveExports(results, opts.exports);
-        printScenario(sr, log, s.color, io.isTTY);
+        printScenario(sr, log, s.style, io.isTTY);
       } catch (e) {
         // A disk that refuses a write stops the run with one line; what was measured is still saved.
         outputs.stopOn(e);
+      } finally {
+        watch.stop();
       }
     }
     const decision = decideRun(s);
@@ -44,6 +60,7 @@ export async function runBenchmark(inv: Invocation): Promise<number> {
     const exitCode = recordDecision(s, decision, regressions);
     writeDecisionReport(s);
     keepNewest(s);
+    exportToStdout(s);
     return endRun(s, exported, exitCode);
   } finally {
     s.close();

@@ -1,8 +1,7 @@
 // A run's session: the workspace claimed and locked, outputs probed, the log, executor and signal watch opened, the tools found, the results file's head; closed in reverse.
 
 import pkg from "../../package.json" with { type: "json" };
-import { colorOn } from "../io";
-import { openLog, type Log } from "../log";
+import { openLog, rotateLog, type Log } from "../log";
 import { workspacePaths } from "../paths";
 import { captureEnvironment } from "../platform/host";
 import { resultsHeader, resultsPath, type ResultsFile } from "../results/file";
@@ -11,8 +10,9 @@ import { probeVersions, resolveTools } from "../run/tools";
 import { removeWorkspace } from "../workspace";
 import type { Invocation } from "./args";
 import { claimAndCheck, OutputWriter } from "./outputs";
-import { printStart } from "./print";
+import { printStart, prose } from "./print";
 import { watchSignals, type SignalWatch } from "./signals";
+import { openConsole, type ConsoleStyle } from "./style";
 
 export interface Session extends Invocation {
   ws: ReturnType<typeof workspacePaths>;
@@ -23,6 +23,10 @@ export interface Session extends Invocation {
   /** The results file as it grows: its head now, each scenario as it finishes. */
   results: ResultsFile;
   color: boolean;
+  /** How the console draws: colour, its width, --wide. */
+  style: ConsoleStyle;
+  /** The progress line on stderr (drawn only on a terminal, never with --quiet). */
+  status: ReturnType<typeof openConsole>["status"];
   close(): void;
 }
 
@@ -37,12 +41,15 @@ export async function openSession(inv: Invocation): Promise<Session> {
   const startedAt = new Date();
   const ws = workspacePaths(config.workspace);
   const { lock, freedBytes, replaced } = claimAndCheck(config, opts.exports);
-  const log = openLog(ws.log, { quiet: opts.quiet, out: io.out, err: io.err });
+  const rotated = rotateLog(ws.log);
+  const { style, status, out, err } = openConsole(io, opts);
+  const log = openLog(ws.log, { quiet: opts.quiet, out, err });
   const executor = new LocalExecutor(platform);
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
+    status.done();
     signals.release();
     log.close();
     executor.close();
@@ -51,15 +58,15 @@ export async function openSession(inv: Invocation): Promise<Session> {
   };
   const signals = watchSignals({ log, executor, cleanup: close });
   try {
-    printStart(log, { version: pkg.version, startedAt, configFile: opts.configFile, config, lock, replaced, freedBytes });
+    printStart(log, { version: pkg.version, startedAt, configFile: config.file, config, lock, replaced, freedBytes, rotated });
     const environment = captureEnvironment(config.workspace, pkg.version, platform);
     const tools = resolveTools(config.tools, platform.name);
     await probeVersions(config.tools, tools, executor);
-    if (executor.meter.memoryNote) log.error(`warning: ${executor.meter.memoryNote}`);
+    if (executor.meter.memoryNote) prose(log, `warning: ${executor.meter.memoryNote}`, style, "err");
     const invocation = { argv: process.argv.slice(2), cwd: io.cwd, configFile: config.file };
     const results = resultsHeader({ startedAt, environment, invocation, meter: executor.meter, tools, config });
     const outputs = new OutputWriter(resultsPath(config.resultsDir, startedAt, results.host), (l) => log.error(l));
-    return { ...inv, ws, log, executor, signals, outputs, results, color: colorOn(io), close };
+    return { ...inv, ws, log, executor, signals, outputs, results, color: style.color, style, status, close };
   } catch (e) {
     close();
     throw e;

@@ -4,6 +4,7 @@ import path from "node:path";
 import { DEFAULTS } from "../defaults";
 import { oldLines, type Log } from "../log";
 import { datasetPaths, specHash } from "../paths";
+import { plural, truncateToWidth } from "../text";
 import type { ScenarioSpec } from "../types";
 import { formatBytes } from "../units";
 
@@ -14,7 +15,8 @@ export interface Progress {
   end(): void;
 }
 
-export function consoleProgress(stream: NodeJS.WriteStream | { isTTY?: boolean; write(s: string): any }): Progress {
+/** On a terminal, one bar redrawn with `\r`, cut to the terminal's width − 1 (a wider line would wrap and leave copies behind); off one, a line at the start and at the end. */
+export function consoleProgress(stream: NodeJS.WriteStream | { isTTY?: boolean; columns?: number; write(s: string): any }): Progress {
   let label = "";
   let totalFiles = 0;
   let totalBytes = 0;
@@ -31,9 +33,9 @@ export function consoleProgress(stream: NodeJS.WriteStream | { isTTY?: boolean; 
     const rate = elapsedS > 0 ? bytes / elapsedS : 0;
     const eta = frac > 0 && !final ? elapsedS * (1 / frac - 1) : 0;
     const bar = "#".repeat(filled) + "-".repeat(width - filled);
-    stream.write(
-      `\r${label} [${bar}] ${files}/${totalFiles} files, ${formatBytes(bytes)}/${formatBytes(totalBytes)}, ${formatBytes(rate)}/s, ETA ${eta.toFixed(0)}s\x1b[K` + (final ? "\n" : ""),
-    );
+    const text = `${label} [${bar}] ${files.toLocaleString("en-US")}/${plural(totalFiles, "file")}, ${formatBytes(bytes)}/${formatBytes(totalBytes)}, ${formatBytes(rate)}/s, ETA ${eta.toFixed(0)}s`;
+    const cols = Math.max(10, (stream.columns ?? 80) - 1);
+    stream.write(`\r${truncateToWidth(text, cols)}\x1b[K` + (final ? "\n" : ""));
   };
   return {
     start(l, f, b) {
@@ -44,7 +46,7 @@ export function consoleProgress(stream: NodeJS.WriteStream | { isTTY?: boolean; 
       bytes = 0;
       t0 = performance.now();
       if (tty) draw(false);
-      else stream.write(`Generating ${l}: ${f} files, ${(b / 1048576).toFixed(1)} MiB...\n`);
+      else stream.write(`Generating ${l}: ${plural(f, "file")}, ${(b / 1048576).toFixed(1)} MiB...\n`);
     },
     tick(f, b) {
       files += f;
@@ -58,7 +60,7 @@ export function consoleProgress(stream: NodeJS.WriteStream | { isTTY?: boolean; 
     end() {
       const s = (performance.now() - t0) / 1000;
       if (tty) draw(true);
-      else stream.write(`Generated ${label}: ${files} files, ${(bytes / 1048576).toFixed(1)} MiB in ${s.toFixed(3)}s\n`);
+      else stream.write(`Generated ${label}: ${plural(files, "file")}, ${(bytes / 1048576).toFixed(1)} MiB in ${s.toFixed(3)}s\n`);
     },
   };
 }

@@ -113,8 +113,8 @@ export interface ExportSelection {
   pair?: readonly [string, string];
 }
 
-/** Same rule as the CLI's --scenario: * is any run of characters, ? one; the whole name must match. */
-function globRe(glob: string): RegExp {
+/** The one glob rule of the command line (--scenario, report's selection): * is any run of characters, ? one; the whole name must match. */
+export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
 }
 
@@ -125,7 +125,7 @@ export function selectRows(rows: readonly ExportRow[], sel: ExportSelection = {}
   let out = [...rows];
   const scenarios = [...new Set(rows.map((r) => r.scenario))];
   if (sel.scenarios?.length) {
-    const res = sel.scenarios.map(globRe);
+    const res = sel.scenarios.map(globToRegExp);
     out = out.filter((r) => res.some((re) => re.test(r.scenario) || re.test(r.baseName ?? r.scenario)));
     if (!out.length) {
       throw new BenchError(`no scenario matches ${sel.scenarios.join(", ")}`, { hint: `scenarios in these results: ${scenarios.join(", ") || "none"}` });

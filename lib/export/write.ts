@@ -7,6 +7,8 @@ import { toHyperfineJson } from "./json";
 import { toMarkdown } from "./markdown";
 import type { ExportRow, ExportSelection } from "./table";
 
+export type { ExportSelection } from "./table";
+
 export interface ExportTargets {
   json?: string;
   csv?: string;
@@ -37,21 +39,27 @@ export function exportRows(results: Pick<ResultsFile, "scenarios">): ExportRow[]
   return rows;
 }
 
-/**
- * Rewritten after every scenario, as the results file is, so a later crash loses nothing.
- * `selection` narrows every file to some scenarios, some tools, or one pair (see ExportSelection);
- * a selection that matches nothing throws a BenchError before any file is written.
- */
-export function writeExports(results: Pick<ResultsFile, "scenarios">, targets: ExportTargets, selection: ExportSelection = {}): string[] {
+/** Each asked-for format's text, keyed by its target ("-" = stdout). A selection error throws before anything is written. */
+export function renderExports(results: Pick<ResultsFile, "scenarios">, targets: ExportTargets, selection: ExportSelection = {}): [string, string][] {
   const rows = exportRows(results);
   const baseline = Object.fromEntries(results.scenarios.filter((s) => s.baseline).map((s) => [s.name, s.baseline!]));
-  // Every text first: a selection error must leave no file half-updated.
   const texts: [string | undefined, () => string][] = [
     [targets.json, () => toHyperfineJson(rows, selection)],
     [targets.csv, () => toCsv(rows, selection)],
     [targets.markdown, () => toMarkdown(rows, { ...selection, baseline })],
   ];
-  const ready = texts.flatMap(([file, render]) => (file ? [[file, render()] as const] : []));
+  return texts.flatMap(([file, render]) => (file ? [[file, render()] as [string, string]] : []));
+}
+
+/**
+ * Rewritten after every scenario, as the results file is, so a later crash loses nothing.
+ * `selection` narrows every file to some scenarios, some tools, or one pair (see ExportSelection);
+ * a selection that matches nothing throws a BenchError before any file is written.
+ * A target of "-" (stdout) is not written here: renderExports gives its text, for the caller to print once.
+ */
+export function writeExports(results: Pick<ResultsFile, "scenarios">, targets: ExportTargets, selection: ExportSelection = {}): string[] {
+  // Every text first: a selection error must leave no file half-updated.
+  const ready = renderExports(results, targets, selection).filter(([file]) => file !== "-");
   for (const [file, text] of ready) writeAtomic(file, text);
   return ready.map(([file]) => file);
 }

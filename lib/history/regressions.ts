@@ -1,5 +1,6 @@
 // The history check: each scenario+tool of a result against the earlier results of the same host (Student-t prediction interval and a minimum change).
 
+import { plural } from "../text";
 import { completedWallTimesNs } from "../analyze/tool-stats";
 import { mean } from "../analyze/summary";
 import { predictionInterval } from "../analyze/student-t";
@@ -149,7 +150,7 @@ export function regressionLines(list: readonly Regression[], opts: RegressionOpt
   const sorted = [...list].sort((a, b) => rank[a.verdict] - rank[b.verdict]);
   const n = list.filter((r) => r.verdict === "regression").length;
   const out = [
-    `History check (same host, newest ${o.window} earlier results, outside the ${(o.confidence * 100).toFixed(0)}% prediction interval and > ${(o.minChange * 100).toFixed(0)}% off the mean): ${n ? `${n} regression(s)` : "no regressions"}`,
+    `History check (same host, newest ${o.window} earlier results, outside the ${(o.confidence * 100).toFixed(0)}% prediction interval and > ${(o.minChange * 100).toFixed(0)}% off the mean): ${n ? plural(n, "regression") : "no regressions"}`,
   ];
   for (const r of sorted) out.push(`  ${WORD[r.verdict].padEnd(11)} ${r.scenario} / ${r.label}: ${r.message}`);
   return out;

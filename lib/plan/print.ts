@@ -1,5 +1,6 @@
 // The dry run's text: every scenario's gate and runs (argv, destination, cache policy), from the plan alone.
 
+import { plural } from "../text";
 import type { ResolvedConfig, ScenarioPlan } from "../types";
 import { formatBytes } from "../units";
 
@@ -20,6 +21,6 @@ export function planText(plans: ScenarioPlan[], config: ResolvedConfig): string 
     }
     total += sp.runs.length;
   }
-  out.push(`\n${plans.length} scenario(s), ${total} run(s). Nothing was generated or spawned.\n`);
+  out.push(`\n${plural(plans.length, "scenario")}, ${plural(total, "run")}. Nothing was generated or spawned.\n`);
   return out.join("");
 }

@@ -6,7 +6,7 @@ import type { ResultsFile } from "../results/file";
 import { formatDuration } from "../units";
 import { type Band, lineChart, type LineSeries } from "./chart-line";
 import { durationTick, esc, type Svg } from "./svg";
-import { plural } from "./text";
+import { plural } from "../text";
 
 /** "2026-03-01 02:00 UTC". */
 export function stamp(iso: string): string {

@@ -1,5 +1,6 @@
 // Compare two results files: per scenario and tool, B's mean time and peak memory against A's, with a bootstrap CI and a word.
 
+import { styleText } from "node:util";
 import Table from "cli-table3";
 import { bootstrapRatioCI } from "../analyze/bootstrap";
 import { medianRssOf } from "../analyze/scenario";
@@ -99,7 +100,7 @@ export function compareResults(a: ResultsFile, b: ResultsFile, opts: CompareOpti
 const pct = (r: number) => `${r >= 1 ? "+" : ""}${((r - 1) * 100).toFixed(1)}%`;
 
 export function compareTable(rows: readonly ComparisonRow[], opts: { color: boolean }): string {
-  const paint = (code: number, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const paint = (color: "green" | "red", s: string) => (opts.color ? styleText(color, s, { validateStream: false }) : s);
   const head = ["scenario", "tool", "A mean", "B mean", "time change [95% CI]", "peak RSS A → B", "verdict"];
   const table = new Table({ head, style: { head: opts.color ? ["cyan"] : [], border: opts.color ? ["grey"] : [] } });
   for (const r of rows) {
@@ -109,7 +110,7 @@ export function compareTable(rows: readonly ComparisonRow[], opts: { color: bool
       r.aRssBytes === null && r.bRssBytes === null
         ? "n/a"
         : `${r.aRssBytes === null ? "n/a" : formatBytes(r.aRssBytes)} → ${r.bRssBytes === null ? "n/a" : formatBytes(r.bRssBytes)}${r.memoryRatio !== null ? ` (${pct(r.memoryRatio)})` : ""}`;
-    const word = r.word === "faster" ? paint(32, r.word) : r.word === "slower" ? paint(31, r.word) : r.word;
+    const word = r.word === "faster" ? paint("green", r.word) : r.word === "slower" ? paint("red", r.word) : r.word;
     table.push([
       r.scenario,
       r.label,

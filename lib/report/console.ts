@@ -2,12 +2,13 @@
 
 import { styleText } from "node:util";
 import type { Decision } from "../analyze/verdicts";
+import { DEFAULTS } from "../defaults";
 import { oldLines } from "../log";
-import type { ScenarioResult } from "../results/file";
+import type { ResultsFile, ScenarioResult } from "../results/file";
 import type { CandidateVerdict, ToolResult, ToolStats } from "../types";
 import { formatBytes, formatDuration, formatSeconds } from "../units";
 import { type FitColumn, fitTable, type Reduction, type RowNote } from "./fit-table";
-import { displayWidth, padToWidth, plural, processConsoleWidth, truncateToWidth, wrapWords } from "./text";
+import { displayWidth, padToWidth, plural, processConsoleWidth, truncateToWidth, wrapWords } from "../text";
 
 export interface Style {
   color: boolean;
@@ -73,7 +74,6 @@ export const REDUCTION_ORDER = [
 const HIDDEN: Record<string, string> = { median: "median", files: "files/s", cpu: "CPU", mibs: "MiB/s", range: "min … max" };
 const LOST: Record<string, string> = { cpu: "CPU user/sys times", range: "", ratio: "95% CI", mean: "σ", verdict: "", tool: "full labels" };
 
-const LABEL_SHORT_COLS = 16;
 
 function rows(s: ScenarioResult) {
   return s.tools.map((t) => ({
@@ -107,8 +107,10 @@ function columns(s: ScenarioResult, st: Style) {
     ...(s.workload.files > 1 ? [col("files", "files/s", (x) => (x.filesPerSec >= 100 ? Math.round(x.filesPerSec).toLocaleString("en-US") : x.filesPerSec.toFixed(1)))] : []),
     col("cpu", "CPU user/sys", (x) => cpu(x, true)),
     col("rss", "peak RSS", (x) => (x.maxRssMedianBytes === null ? "n/a" : formatBytes(x.maxRssMedianBytes))),
-    ratio(true),
-    { id: "verdict", head: "verdict", align: "left", cells: rs.map((r) => verdictCell(r.v, st)) },
+    // A scenario without a gate has no ratio and no verdict: their empty columns would only take room.
+    ...(s.baseline || s.verdicts.length
+      ? [ratio(true), { id: "verdict", head: "verdict", align: "left" as const, cells: rs.map((r) => verdictCell(r.v, st)) }]
+      : []),
   ];
   const steps: Reduction[] = [
     { say: REDUCTION_ORDER[0], replace: [col("cpu", "CPU", (x) => cpu(x, false))] },
@@ -120,8 +122,8 @@ function columns(s: ScenarioResult, st: Style) {
     { say: REDUCTION_ORDER[6], replace: [ratio(false)] },
     { say: REDUCTION_ORDER[7], drop: "range" },
     { say: REDUCTION_ORDER[8], replace: [col("mean", "mean", (x) => formatDuration(x.time.meanNs))] },
-    { say: REDUCTION_ORDER[9], replace: [{ ...full.at(-1)!, cells: rs.map((r) => verdictCell(r.v, st).replace("(within noise)", "(noise)")) }] },
-    { say: REDUCTION_ORDER[10], replace: [{ ...full[0]!, cells: full[0]!.cells.map((c) => truncateToWidth(c, LABEL_SHORT_COLS)) }] },
+    { say: REDUCTION_ORDER[9], replace: [{ id: "verdict", head: "verdict", align: "left", cells: rs.map((r) => verdictCell(r.v, st).replace("(within noise)", "(noise)")) }] },
+    { say: REDUCTION_ORDER[10], replace: [{ ...full[0]!, cells: full[0]!.cells.map((c) => truncateToWidth(c, DEFAULTS.labelShortColumns)) }] },
   ];
   const notes: (RowNote | null)[] = rs.map((r) =>
     r.t.state === "skipped" ? { text: `skipped: ${r.t.reason}`, keep: ["tool"] } : !r.x ? { text: `failed: ${r.t.state === "failed" ? r.t.reason : ""}`, keep: ["tool", "verdict"] } : null,
@@ -166,8 +168,39 @@ export function warningLines(s: ScenarioResult, shortened: readonly string[] = [
     if (t.state === "skipped" && shortened.includes(t.tool)) out.push(`  ! ${t.label} skipped: ${t.reason}`);
     for (const w of t.state !== "skipped" ? (t.stats?.warnings ?? []) : []) out.push(`  ! ${t.label}: ${w}`);
   }
-  for (const v of s.verdicts) for (const r of v.reasons) out.push(`  · ${v.candidate} vs ${v.baseline}: ${r}`);
+  const label = labelsOf(s);
+  for (const v of s.verdicts) for (const r of v.reasons) out.push(`  · ${label(v.candidate)} vs ${label(v.baseline)}: ${r}`);
   return out;
+}
+
+/** A tool's label as the table shows it ("a|b" for a scenario whose baselines were all missing). */
+function labelsOf(s: ScenarioResult): (id: string) => string {
+  const by = new Map(s.tools.map((t) => [t.tool, t.label]));
+  return (id) => id.split("|").map((x) => by.get(x) ?? x).join("|");
+}
+
+/**
+ * Why a run is UNDECIDED, one phrase per cause with its scenarios: "candidate blit-v2 is missing (… not found) in
+ * large-file", "no baseline is available (rsync: …) in small-files", "baseline rsync failed (…) in mixed".
+ */
+export function undecidedCauses(scenarios: readonly ScenarioResult[]): string[] {
+  const by = new Map<string, string[]>();
+  for (const s of scenarios) {
+    const label = labelsOf(s);
+    for (const v of s.verdicts) {
+      if (v.verdict !== "UNDECIDED") continue;
+      const cand = s.tools.find((t) => t.tool === v.candidate);
+      const base = s.tools.find((t) => t.tool === v.baseline);
+      let cause: string;
+      if (cand?.state === "skipped") cause = `candidate ${cand.label} is missing (${cand.reason})`;
+      else if (!s.baseline || !base) {
+        const why = v.baseline.split("|").map((b) => s.tools.find((t) => t.tool === b)).map((t, i) => `${t?.label ?? v.baseline.split("|")[i]}: ${t?.state === "skipped" ? t.reason : "not available"}`);
+        cause = `no baseline is available (${why.join("; ")})`;
+      } else cause = `baseline ${label(v.baseline)} ${base.state === "skipped" ? "is missing" : "failed"}${base.state !== "completed" ? ` (${base.reason})` : ""}`;
+      by.set(cause, [...(by.get(cause) ?? []), s.name]);
+    }
+  }
+  return [...by].map(([cause, names]) => `${cause} in ${names.join(", ")}`);
 }
 
 export function gateLines(scenarios: ScenarioResult[], decision: Decision, st: Style): string[] {
@@ -181,17 +214,19 @@ export function gateLines(scenarios: ScenarioResult[], decision: Decision, st: S
   const widthCols = st.widthCols ?? processConsoleWidth();
   const cellCols = Math.max(9, ...gated.flatMap((s) => s.verdicts.map((v) => displayWidth(verdictCell(v, st)))));
   for (const s of gated) {
+    const label = labelsOf(s);
     for (const v of s.verdicts) {
       const th = s.thresholds;
       const time = v.timeRatio ? `time ${v.timeRatio.estimate.toFixed(3)} (≤ ${th.maxTimeRatio})` : "time n/a";
       const mem = v.memoryRatio !== null ? `memory ${v.memoryRatio.toFixed(3)} (≤ ${th.maxMemoryRatio})` : "memory n/a";
       // A line too long for the console breaks between words, the rest indented under the scenario name.
-      out.push(...wrapWords(`  ${padToWidth(verdictCell(v, st), cellCols)} ${s.name}: ${v.candidate} vs ${v.baseline}: ${time}, ${mem}`, widthCols, " ".repeat(cellCols + 3)));
+      out.push(...wrapWords(`  ${padToWidth(verdictCell(v, st), cellCols)} ${s.name}: ${label(v.candidate)} vs ${label(v.baseline)}: ${time}, ${mem}`, widthCols, " ".repeat(cellCols + 3)));
     }
   }
+  const why = undecidedCauses(scenarios);
   const word =
-    decision === "GO" ? paint(st.color, "green", "GO") : decision === "NO-GO" ? paint(st.color, "red", "NO-GO") : paint(st.color, "yellow", "UNDECIDED (the baseline failed or is missing)");
-  out.push(`Decision: ${word}`);
+    decision === "GO" ? paint(st.color, "green", "GO") : decision === "NO-GO" ? paint(st.color, "red", "NO-GO") : `${paint(st.color, "yellow", "UNDECIDED")} (${why.join("; ") || "no verdict"})`;
+  out.push(...wrapWords(`Decision: ${word}`, widthCols, "  "));
   return out;
 }
 
@@ -199,9 +234,19 @@ export function gateLines(scenarios: ScenarioResult[], decision: Decision, st: S
 export function scenarioLines(s: ScenarioResult, st: Style): string[] {
   const t = scenarioTableLines(s, st);
   const note = t.note ? wrapWords(`  ${t.note}`, st.widthCols ?? processConsoleWidth(), "   ") : [];
-  return [...averageLines(s), "", scenarioHeader(s), ...t.lines, ...note, ...warningLines(s, t.shortened)];
+  const widthCols = st.widthCols ?? processConsoleWidth();
+  return [...averageLines(s), "", ...wrapWords(scenarioHeader(s), widthCols, "   "), ...t.lines, ...note, ...warningLines(s, t.shortened).flatMap((l) => wrapWords(l, widthCols, "    "))];
 }
 
 export function toolList(tools: ToolResult[]): string {
   return tools.map((t) => t.label).join(", ");
+}
+
+/** The console form of a stored result (`report`), the same lines a run prints at its end. */
+export function resultsConsoleLines(results: Pick<ResultsFile, "scenarios" | "decision" | "interrupted">, st: Style): string[] {
+  const out: string[] = [];
+  for (const s of results.scenarios) out.push(...scenarioLines(s, st), "");
+  if (results.decision && !results.interrupted) out.push(...gateLines(results.scenarios, results.decision.decision as Decision, st));
+  if (results.interrupted) out.push("Decision: none (the run was interrupted)");
+  return out;
 }

@@ -1,5 +1,6 @@
 // The decision report: a Markdown record of one gated invocation in the form of the user's phase_2.5_decision.md.
 
+import { plural } from "../text";
 import path from "node:path";
 import { medianRssOf, type ScenarioResult } from "../analyze/scenario";
 import { completedRuns } from "../analyze/tool-stats";
@@ -155,9 +156,9 @@ export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?:
     const per = s.tools.map((t) => {
       if (t.state === "skipped") return `${t.label} skipped (${t.reason})`;
       const done = completedRuns(s.runs, t.tool).length;
-      return `${t.label} ${done} measured run(s)${t.state === "failed" ? ` — FAILED: ${t.reason}` : ""}`;
+      return `${t.label} ${plural(done, "measured run")}${t.state === "failed" ? ` — FAILED: ${t.reason}` : ""}`;
     });
-    L.push(`- ${s.name} (${s.workload.kind}, ${s.workload.files} files, ${formatBytes(s.workload.bytes)}): ${per.join("; ")}`);
+    L.push(`- ${s.name} (${s.workload.kind}, ${plural(s.workload.files, "file")}, ${formatBytes(s.workload.bytes)}): ${per.join("; ")}`);
   }
   L.push("");
 

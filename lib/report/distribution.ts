@@ -4,10 +4,12 @@
 // marks the mean rather than the median, clips the whisker at p99 and takes three lines per tool.
 // Here: whiskers at min and max (every sample is kept, so a stray run shows), box p25–p75, median mark.
 
+import { styleText } from "node:util";
 import type { ScenarioResult } from "../analyze/scenario";
 import { DEFAULTS } from "../defaults";
 import { percentile } from "../analyze/summary";
 import { completedWallTimesNs } from "../analyze/tool-stats";
+import { displayWidth, padToWidth, truncateToWidth } from "../text";
 
 export interface DistributionRow {
   label: string;
@@ -15,8 +17,10 @@ export interface DistributionRow {
 }
 
 export interface DistributionOptions {
-  /** Columns of the plot itself, not counting the label. */
+  /** Columns of the plot itself, not counting the label (default: what widthCols leaves, at most DEFAULTS.boxplotWidth). */
   width?: number;
+  /** The console's width: label, gap and plot together never exceed it. */
+  widthCols?: number;
   color?: boolean;
 }
 
@@ -27,7 +31,8 @@ const GAP = "  ";
 /** Glyphs by precedence when markers share a column: median over min/max over box over whisker. */
 export const GLYPH = { median: "┃", min: "├", max: "┤", box: "▒", whisker: "─" } as const;
 type Kind = keyof typeof GLYPH | "blank";
-const PAINT: Record<Kind, string | null> = { median: "1;33", min: "90", max: "90", box: "36", whisker: "90", blank: null };
+type Format = Parameters<typeof styleText>[0];
+const PAINT: Record<Kind, Format | null> = { median: ["bold", "yellow"], min: "gray", max: "gray", box: "cyan", whisker: "gray", blank: null };
 
 export interface AxisUnit {
   name: "ns" | "µs" | "ms" | "s";
@@ -44,26 +49,30 @@ export function axisUnit(maxNs: number): AxisUnit {
 }
 
 function paintRun(kind: Kind, text: string, color: boolean): string {
-  const code = PAINT[kind];
-  return color && code ? `\x1b[${code}m${text}\x1b[0m` : text;
+  const format = PAINT[kind];
+  // mirrorbench decides colour itself (a terminal, NO_COLOR): styleText must not check the stream again.
+  return color && format ? styleText(format, text, { validateStream: false }) : text;
 }
 
 /** Lines: one per row, then the axis labels, then a legend. Empty when no row has a finite sample. */
 export function renderDistribution(rows: DistributionRow[], opts: DistributionOptions = {}): string[] {
-  const width = Math.max(MIN_WIDTH, Math.floor(opts.width ?? DEFAULT_WIDTH));
   const color = Boolean(opts.color);
   const clean = rows.map((r) => ({ label: r.label, xs: r.samplesNs.filter(Number.isFinite) }));
+  const labelCols = Math.max(0, ...clean.map((r) => displayWidth(r.label)));
+  const room = opts.widthCols === undefined ? DEFAULT_WIDTH : opts.widthCols - labelCols - GAP.length;
+  // Too narrow for a readable picture: none (the table above has the numbers).
+  if (opts.width === undefined && room < MIN_WIDTH) return [];
+  const width = Math.max(MIN_WIDTH, Math.floor(opts.width ?? Math.min(DEFAULT_WIDTH, room)));
   const all = clean.flatMap((r) => r.xs);
   if (!all.length) return [];
   const lo = Math.min(...all);
   const hi = Math.max(...all);
   const col = (x: number) => (hi === lo ? Math.floor((width - 1) / 2) : Math.round(((x - lo) / (hi - lo)) * (width - 1)));
-  const labelWidth = Math.max(...clean.map((r) => r.label.length));
-  const indent = " ".repeat(labelWidth) + GAP;
+  const indent = " ".repeat(labelCols) + GAP;
 
   const lines: string[] = [];
   for (const r of clean) {
-    const head = r.label.padEnd(labelWidth) + GAP;
+    const head = padToWidth(r.label, labelCols) + GAP;
     if (!r.xs.length) {
       lines.push(head + "(no completed runs)");
       continue;
@@ -104,8 +113,9 @@ export function renderDistribution(rows: DistributionRow[], opts: DistributionOp
     if (midStart >= left.length + 2 && midStart + mid.length + 2 <= rStart) cells.splice(midStart, mid.length, ...mid);
     axis = cells.slice(0, rStart).join("") + right;
   }
-  lines.push(indent + paintRun("whisker", axis, color));
-  lines.push(indent + paintRun("whisker", `${GLYPH.min}${GLYPH.whisker}${GLYPH.max} min–max  ${GLYPH.box} p25–p75  ${GLYPH.median} median`, color));
+  lines.push(indent + paintRun("whisker", opts.widthCols === undefined ? axis : truncateToWidth(axis, opts.widthCols - indent.length), color));
+  const legend = `${GLYPH.min}${GLYPH.whisker}${GLYPH.max} min–max  ${GLYPH.box} p25–p75  ${GLYPH.median} median`;
+  lines.push(indent + paintRun("whisker", truncateToWidth(legend, Math.max(width, (opts.widthCols ?? 0) - indent.length)), color));
   return lines;
 }
 

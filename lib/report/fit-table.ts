@@ -2,7 +2,7 @@
 
 import Table from "cli-table3";
 import { styleText } from "node:util";
-import { displayWidth, truncateToWidth } from "./text";
+import { displayWidth, truncateToWidth } from "../text";
 
 export interface FitColumn {
   id: string;

@@ -11,7 +11,7 @@ import { type StripRow, stripChart } from "./chart-strip";
 import { sweepSections } from "./chart-sweep";
 import { cacheSummary } from "./console";
 import { bytesTick, byteUnit, durationTick, esc, Svg } from "./svg";
-import { plural } from "./text";
+import { plural } from "../text";
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 

@@ -1,6 +1,6 @@
 // Inline SVG for the HTML report: elements, scales and ticks, and a layout model of every text box so labels never collide.
 
-import { displayWidth, truncateToWidth } from "./text";
+import { displayWidth, truncateToWidth } from "../text";
 
 export const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const f1 = (x: number) => (Math.round(x * 10) / 10).toString();

@@ -1,5 +1,6 @@
 // Executing one scenario's plan: per run the harness steps, the executor's timed run, then the rules that decide whether the run counts.
 
+import { plural } from "../text";
 import { DEFAULTS } from "../defaults";
 import { oldLines, type Log } from "../log";
 import type { PlannedRun, RunRecord, ScenarioPlan, ToolSpec } from "../types";
@@ -20,7 +21,22 @@ export interface ExecuteOptions {
   clock?: Clock;
   /** Called with the live interleaver so Ctrl-C can abort it. */
   onStart?: (il: Interleaved) => void;
+  /** What happens during each run, as it happens (live progress, failure output); never affects a run. */
+  onEvent?: (e: RunEvent) => void;
 }
+
+/** The steps of one run in the order they happen; "reset" includes restoring an incremental base mirror. */
+export type RunStep = "reset" | "cache" | "tool" | "check" | "verify";
+
+/**
+ * A run's life for whoever watches (the console's progress line, the failure output under an error line).
+ * run-end comes for every run, however it ended (an exception in the harness, an abandoned slot included);
+ * `failure` says why a failed run failed: the tool's exit status, its timeout, or anything else.
+ */
+export type RunEvent =
+  | { kind: "run-start"; run: PlannedRun }
+  | { kind: "step"; run: PlannedRun; step: RunStep }
+  | { kind: "run-end"; run: PlannedRun; state: "completed" | "failed"; wallNs: number | null; failure: "exit" | "timeout" | "other" | null };
 
 export interface ScenarioExecution {
   runs: RunRecord[];
@@ -37,6 +53,17 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
 
   log.line(oldLines.running(s.warmup, s.runs));
 
+  // A watcher's mistake must not fail a measured run.
+  const emit = (e: RunEvent) => {
+    try {
+      opts.onEvent?.(e);
+    } catch {
+      /* the console's problem, not the run's */
+    }
+  };
+  // Why a slot's run failed, when it was the tool (its exit status or its timeout); by slot, as an abandoned slot may still finish late.
+  const failure = new Map<string, "exit" | "timeout">();
+
   const exec = async (slot: Slot): Promise<number> => {
     const run = byKey.get(slotKey(slot))!;
     const slotStartNs = clock.nowNs();
@@ -45,13 +72,15 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
     log.line(run.phase === "warmup" ? oldLines.warmupRun(run.label, run.index, run.total, run.dst) : oldLines.measuredRun(run.label, run.index, run.total, run.dst));
 
     // Outside the timed window: an intact source, a fresh destination, then the cache policy.
-    const { cache, residentFraction } = await harness.before(run);
+    const { cache, residentFraction } = await harness.before(run, (step) => emit({ kind: "step", run, step }));
+    emit({ kind: "step", run, step: "tool" });
     const out = await executor.run({ argv: run.argv, env: tool.env, logFd: log.fd, timeoutMs: s.timeoutMs });
     if (out.strayProcessesKilled !== undefined) base.strayProcessesKilled = out.strayProcessesKilled;
     if (out.strayProcessesKilled !== 0 && out.strayProcessesKilled !== undefined && !out.timedOut) {
-      log.error(`warning: ${run.label} left ${out.strayProcessesKilled ?? "some"} process(es) running; killed`);
+      log.error(`warning: ${run.label} left ${out.strayProcessesKilled === null ? "some processes" : plural(out.strayProcessesKilled, "process", "processes")} running; killed`);
     }
     // After every run, whatever its exit: is {dst} a real directory, did the tool leave the source as it found it?
+    emit({ kind: "step", run, step: "check" });
     const { notReal, tampered } = harness.after(run);
     if (tampered) log.error(`error: ${run.label}${tampered.startsWith("modified") ? " " : ": "}${tampered}`);
     const fail = (why: string, exitCode: number | null): number => {
@@ -60,10 +89,12 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
       return Number.NaN;
     };
     if (out.timedOut) {
+      failure.set(slotKey(run), "timeout");
       log.error(`error: ${run.label} timed out after ${(s.timeoutMs / 1000).toFixed(1)}s and was killed`);
       return fail(`timed out after ${(s.timeoutMs / 1000).toFixed(1)}s (killed with its process tree)`, out.exitCode);
     }
     if (out.exitCode === null || !tool.successCodes.includes(out.exitCode)) {
+      failure.set(slotKey(run), "exit");
       log.error(oldLines.exited(run.label, out.exitCode ?? "unknown"));
       return fail(`exited with status ${out.exitCode ?? "unknown"}`, out.exitCode);
     }
@@ -74,6 +105,7 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
     }
     if (tampered) return fail(tampered, out.exitCode);
 
+    emit({ kind: "step", run, step: "verify" });
     const v = await harness.verify(run);
     if (v && !v.ok) {
       log.error(`error: ${run.label} copied wrong: ${v.summary}`);
@@ -89,7 +121,17 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
     harness.abandon();
   };
   const slots = guardSlots(exec, { runs: byKey, records, log, budgetMs: 2 * s.timeoutMs + DEFAULTS.harnessGraceMs, abandon, clock });
-  const il = interleave(sp.runs, sp.tools, s.runs, slots.run);
+  // Every run's start and end, however it ended: the guard turns a throw or an overrun into its record.
+  const watched = async (slot: Slot): Promise<number> => {
+    const run = byKey.get(slotKey(slot))!;
+    emit({ kind: "run-start", run });
+    const wallNs = await slots.run(slot);
+    const rec = slots.records().findLast((r) => slotKey(r) === slotKey(slot));
+    const state = rec?.state === "completed" ? "completed" : "failed";
+    emit({ kind: "run-end", run, state, wallNs: Number.isFinite(wallNs) ? wallNs : null, failure: state === "failed" ? (failure.get(slotKey(slot)) ?? "other") : null });
+    return wallNs;
+  };
+  const il = interleave(sp.runs, sp.tools, s.runs, watched);
   opts.onStart?.(il);
   const timings = await il.run();
   harness.finish();

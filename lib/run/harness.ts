@@ -17,8 +17,8 @@ import { verifyCopy } from "./verify";
  * run loop (failures, timeouts, the gate, rotation, interrupts) is testable without a file or a process.
  */
 export interface RunHarness {
-  /** Before the run: an intact source, a fresh (or restored) destination, then the cache policy. */
-  before(run: PlannedRun): Promise<{ cache: CacheTreatment; residentFraction: number | null }>;
+  /** Before the run: an intact source, a fresh (or restored) destination, then the cache policy; `step` is told which is under way. */
+  before(run: PlannedRun, step?: (s: "reset" | "cache") => void): Promise<{ cache: CacheTreatment; residentFraction: number | null }>;
   /** After the run, whatever its exit: why its destination is not a real copy, and why the source check fails (null = fine). */
   after(run: PlannedRun): { notReal: string | null; tampered: string | null };
   /** The copy against its source; null when the scenario does not verify. */
@@ -43,13 +43,15 @@ export function localHarness(o: LocalHarnessOptions): RunHarness {
   const srcFiles = source.manifest.entries.filter((e) => e.type === "file").map((e) => path.join(source.srcDir, e.path));
   const guard = new SourceGuard(source, log);
   return {
-    async before(run) {
+    async before(run, step) {
+      step?.("reset");
       await guard.beforeReset();
       const replaced = source.restore ? realDestination(o.workspace, run.dst) : resetDestination(o.workspace, run.dst, source.srcDir);
       for (const r of replaced) log.error(describeReplaced(r));
       if (source.restore) await source.restore(run.dst);
       guard.afterReset();
       if (run.cache !== "drop") return { cache: "kept", residentFraction: null };
+      step?.("cache");
       const d = await o.platform.dropCaches(source.srcDir, srcFiles);
       if (d.detail) log.file(`[${run.label}] cache: ${d.treatment} (${d.detail})`);
       return { cache: d.treatment, residentFraction: o.platform.residentFraction(srcFiles) };

@@ -76,7 +76,9 @@ export function fakeHarness(overrides: Partial<RunHarness> = {}): RunHarness & {
   const h = {
     finished: false,
     abandoned: 0,
-    async before(run: PlannedRun) {
+    async before(run: PlannedRun, step?: (s: "reset" | "cache") => void) {
+      step?.("reset");
+      if (run.cache === "drop") step?.("cache");
       const cache: CacheTreatment = run.cache === "drop" ? "dropped" : "kept";
       return { cache, residentFraction: null };
     },

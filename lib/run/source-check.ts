@@ -14,6 +14,7 @@
 // - A damaged source is marked invalid at once (the cache's `complete` marker goes), and rebuilt
 //   lazily before the next run of the scenario; after the last run it stays invalid, so its next use
 //   (next scenario, next invocation) regenerates it and says so.
+import { plural } from "../text";
 import fs from "node:fs";
 import { DEFAULTS } from "../defaults";
 import type { Log } from "../log";
@@ -219,7 +220,7 @@ export class SourceGuard {
     if (allowSourceLinks) return null;
     const names = shared.slice(0, DEFAULTS.sourceChangesNamed).map((s) => s.dst);
     const more = shared.length > names.length ? ` and ${shared.length - names.length} more` : "";
-    return `destination shares ${shared.length} file(s) with the source (hard links, not a copy): ${names.join(", ")}${more}`;
+    return `destination shares ${plural(shared.length, "file")} with the source (hard links, not a copy): ${names.join(", ")}${more}`;
   }
 
   private damaged(label: string, reason: string, now: SourceSnapshot | null): string {
@@ -233,6 +234,6 @@ export class SourceGuard {
   /** After the scenario's last run: say where a damaged source was left. */
   finish(): void {
     if (this.damagedBy) this.log.line(`Source ${this.src.srcDir} was modified by ${this.damagedBy}: its cached dataset stays marked invalid and is regenerated on its next use`);
-    this.log.file(`source check: ${this.checks} walk(s) of ${this.src.srcDir}, ${this.snap.paths.length} entries, ${(this.checkMs / Math.max(1, this.checks)).toFixed(1)} ms each`);
+    this.log.file(`source check: ${plural(this.checks, "walk")} of ${this.src.srcDir}, ${this.snap.paths.length} entries, ${(this.checkMs / Math.max(1, this.checks)).toFixed(1)} ms each`);
   }
 }

@@ -149,7 +149,7 @@ export function interleave(order: Slot[], tools: string[], runs: number, exec: S
     } catch (e: any) {
       if (e instanceof Aborted) return { tool, mitata: null, error: "aborted" };
       const skipped = turns.retire(tool);
-      return { tool, mitata: null, error: `${String(e?.message ?? e)}${skipped ? `; its ${skipped} remaining run(s) were skipped` : ""}` };
+      return { tool, mitata: null, error: `${String(e?.message ?? e)}${skipped ? `; its ${skipped === 1 ? "1 remaining run was" : `${skipped} remaining runs were`} skipped` : ""}` };
     }
   };
   return {

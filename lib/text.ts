@@ -1,4 +1,6 @@
-// Words and widths on a terminal: display width (East Asian wide characters, emoji), shortening to a width, plurals.
+// Words and widths on a terminal: display width (East Asian wide characters, emoji), the console's width, shortening to a width, word wrap, plurals.
+
+import { DEFAULTS } from "./defaults";
 
 /** Columns a terminal gives the text (ANSI colour codes count 0; wide characters and emoji 2). */
 export function displayWidth(s: string): number {
@@ -11,10 +13,8 @@ export function consoleWidth(src: { columns?: number; env?: Record<string, strin
   if (src.columns && src.columns > 0) return Math.floor(src.columns);
   const env = Number(src.env?.COLUMNS);
   if (Number.isInteger(env) && env > 0) return env;
-  return DEFAULT_OFF_TERMINAL_COLS;
+  return DEFAULTS.offTerminalColumns;
 }
-
-export const DEFAULT_OFF_TERMINAL_COLS = 100;
 
 /** consoleWidth of this process: stdout's columns when it is a terminal. */
 export function processConsoleWidth(): number {
@@ -64,4 +64,23 @@ export function wrapWords(text: string, cols: number, indent = ""): string[] {
   }
   if (line.trim()) lines.push(line);
   return lines.map((l) => truncateToWidth(l, cols));
+}
+
+/** Text cut into pieces of at most `cols` columns, anywhere but inside a grapheme (a tool's message: nothing of it is lost). */
+export function wrapHard(s: string, cols: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  let w = 0;
+  for (const { segment } of segmenter.segment(s)) {
+    const sw = displayWidth(segment);
+    if (w + sw > Math.max(1, cols) && line) {
+      out.push(line);
+      line = "";
+      w = 0;
+    }
+    line += segment;
+    w += sw;
+  }
+  if (line || !out.length) out.push(line);
+  return out;
 }
