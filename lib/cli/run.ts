@@ -7,6 +7,7 @@ import { buildPlan } from "../plan/plan";
 import { executeScenario } from "../run/execute";
 import { localHarness } from "../run/harness";
 import type { Invocation } from "./args";
+import { diagnoseAfterGate } from "./diagnose";
 import { checkHistory, decideRun, endRun, exportToStdout, keepNewest, recordDecision, writeDecisionReport } from "./finish";
 import { keepWarnings, undecidedWarnings } from "./preflight";
 import { printScenario, prose } from "./print";
@@ -58,6 +59,7 @@ export async function runBenchmark(inv: Invocation): Promise<number> {
     const decision = decideRun(s);
     const regressions = checkHistory(s, decision.early);
     const exitCode = recordDecision(s, decision, regressions);
+    await diagnoseAfterGate(s, plan);
     writeDecisionReport(s);
     keepNewest(s);
     exportToStdout(s);

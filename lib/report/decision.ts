@@ -5,6 +5,7 @@ import path from "node:path";
 import { medianRssOf, type ScenarioResult } from "../analyze/scenario";
 import { completedRuns } from "../analyze/tool-stats";
 import { decide } from "../analyze/verdicts";
+import { renderWhySection } from "../diagnose/why";
 import { resultsPath, writeAtomic, type Regression, type ResultsFile } from "../results/file";
 import type { CandidateVerdict } from "../types";
 import { formatBytes } from "../units";
@@ -125,6 +126,9 @@ export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?:
     for (const n of noisy) L.push(`- ${n}: the ratio's 95% interval straddles the threshold; a re-run may flip this verdict.`);
   }
   L.push("");
+
+  // --diagnose: what the extra runs found, per diagnosed scenario; its links are relative to the results folder, this document's.
+  L.push(...renderWhySection(results.diagnoses ?? []));
 
   const regs = (results as ResultsFile & { regressions?: Regression[] }).regressions;
   if (regs?.length) {
