@@ -91,7 +91,12 @@ export function resolveMemoryScaling(r: Reader, p: Path, s: ScenarioSpec, worksp
     if (n > DEFAULTS.maxDatasetFiles) r.fail(countsAt, `${n} files is more than one dataset can list (${DEFAULTS.maxDatasetFiles})`);
     if (n < s.workload.dataset.groups.length) r.fail(countsAt, `${n} files cannot hold the workload's ${s.workload.dataset.groups.length} file groups`, "give every count at least one file per group");
     if (n < changed) r.fail(countsAt, `${n} files are fewer than the ${changed} files the changes: section touches, deletes and renames`, "raise the smallest count or shrink changes:");
-    for (const problem of checkSpec(scaleDataset(s.workload.dataset, n))) r.fail(countsAt, `at ${n} files: ${problem.message}`);
+    const scaled = scaleDataset(s.workload.dataset, n);
+    for (const g of scaled.groups) {
+      // The same capacity rule as a group's own count: with depth ≥ 1 each directory holds at most per_dir entries.
+      if (g.depth > 0 && g.count > g.perDir ** (g.depth + 1)) r.fail(countsAt, `at ${n} files: depth ${g.depth} with per_dir ${g.perDir} holds at most ${g.perDir ** (g.depth + 1)} files in group ${g.name}, not ${g.count}`, "raise the group's depth or per_dir, or lower the count");
+    }
+    for (const problem of checkSpec(scaled)) r.fail(countsAt, `at ${n} files: ${problem.message}`);
   }
   if (machine) {
     const largest = spec.counts[spec.counts.length - 1]!;
