@@ -96,6 +96,7 @@ export async function diagnoseScenario(req: DiagnoseRequest): Promise<ScenarioDi
     const sumFile = file(tool, "strace-c.txt");
     const failed = await run(tool, (a) => straceSummaryArgv(a, sumFile, o), "strace -c");
     if (failed) return { state: "failed", reason: failed };
+    if (!fs.existsSync(sumFile)) return { state: "failed", reason: `strace exited 0 but wrote no summary (${path.basename(sumFile)})` };
     const summary = parseStraceSummary(fs.readFileSync(sumFile, "utf8"), "wall");
     if (!summary.total) return { state: "failed", reason: `strace wrote no summary table to ${sumFile}` };
     const ioFile = file(tool, "strace-io.txt");
