@@ -3,7 +3,6 @@
 import { measuredRuns } from "../analyze/tool-stats";
 import { REGRESSION_DEFAULTS } from "../history/regressions";
 import type { ResultsFile, ScenarioResult } from "../results/file";
-import type { CandidateVerdict } from "../types";
 import { formatBytes, formatDuration } from "../units";
 import { historySections, stamp } from "./chart-history";
 import { ratioChart } from "./chart-ratio";
@@ -48,7 +47,7 @@ function stripRows(s: ScenarioResult, colorOf: (t: string) => string, kind: "tim
   });
 }
 
-function verdictLine(s: ScenarioResult, v: CandidateVerdict, labels: Record<string, string>): string {
+function verdictLine(s: ScenarioResult, v: ScenarioResult["verdicts"][number], labels: Record<string, string>): string {
   const th = s.thresholds;
   const t = v.timeRatio;
   const time = t ? `time ${t.estimate.toFixed(3)}${t.low !== t.high ? ` [95% CI ${t.low.toFixed(3)}–${t.high.toFixed(3)}]` : ""} vs ≤ ${th.maxTimeRatio}${v.withinNoise ? " — <b>within noise</b> (the interval straddles the limit)" : ""}` : "time: no ratio";
