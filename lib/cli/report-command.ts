@@ -112,7 +112,7 @@ export async function runReport(args: string[], io0: CliIO): Promise<number> {
 
     if (showConsole) {
       io.out(`Results: ${file}\nStarted ${results.startedAt} on ${results.host.id}${results.interrupted ? " (interrupted)" : ""}\n`);
-      for (const l of resultsConsoleLines(results, consoleStyle(io, Boolean(v.wide)))) io.out(l + "\n");
+      for (const l of resultsConsoleLines(results, consoleStyle(io, Boolean(v.wide)), { resultsDir: path.dirname(file) })) io.out(l + "\n");
       const stored = (results as ResultsFile & { regressions?: Regression[] }).regressions;
       const regs = stored ?? regressionChecks(results, history);
       const lines = regressionLines(regs);
