@@ -18,6 +18,7 @@ test("a NO-GO with a diagnosis has a Why section after the decision, naming the 
   expect(md).toContain("- cp moves 6.3 MiB (100% of the bytes copied) with copy_file_range (200 calls); wasteful never calls it: missing zero-copy.");
   expect(md).toMatch(/- wasteful writes files in 4\.0 KiB calls/);
   expect(md).toContain("- wasteful: 9.8 MiB + 412 B/file");
+  expect(md).toContain("The Why section below says what the diagnosis runs found");
 });
 
 test("the Why section links each flame graph relative to the document, which sits beside the results file", () => {
@@ -32,5 +33,6 @@ test("an instrument that was refused is named in the Why section with its fix", 
 
 test("without diagnoses there is no Why section", () => {
   expect(renderDecisionReport(noGo)).not.toContain("## Why");
+  expect(renderDecisionReport(noGo)).not.toContain("The Why section below");
   expect(renderDecisionReport({ ...noGo, diagnoses: [] })).not.toContain("## Why");
 });

@@ -112,6 +112,7 @@ export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?:
   } else if (status === "FAIL") {
     L.push("**NO-GO**", "", "Performance gaps identified:");
     failing.forEach(({ s, v }, i) => L.push(`${i + 1}. ${s.name} (${v.candidate} vs ${v.baseline}): ${v.reasons.join("; ")}`));
+    if (results.diagnoses?.length) L.push("", "The Why section below says what the diagnosis runs found (syscalls, I/O sizes, counters, flame graphs).");
   } else if (status === "UNDECIDED") {
     L.push("**UNDECIDED**", "", "No decision is possible because:");
     undecided.forEach(({ s, v }, i) => L.push(`${i + 1}. ${s.name} (${v.candidate} vs ${v.baseline}): ${v.reasons.join("; ") || "no reason recorded"}`));
