@@ -96,6 +96,21 @@ export const DEFAULTS = {
   progressRedrawMs: 250,
   /** bench.log is moved to bench.log.1 (replacing it) when an invocation starts and finds it this large. */
   logRotateBytes: 10 * 1024 * 1024,
+  /** The diagnosis after a NO-GO (`diagnose:` / `--diagnose`, lib/diagnose/). */
+  diagnose: {
+    mode: "off" as "off" | "on-fail" | "all",
+    /** Each instrumented run may take this many times the scenario's timeout: strace -f -c costs 10–20× on small files. */
+    timeoutFactor: 30,
+    perfRecordHz: 999,
+    /** Peak-RSS runs per (tool, count); the median is fitted. */
+    memoryScalingRepeats: 1,
+    /** A memory failure diagnosed without memory_scaling: counts at these fractions of the scenario's file count. */
+    memoryFractions: [0.1, 0.3, 1],
+    /** ...and only when the smallest of them still has this many files (fewer say nothing about growth per file). */
+    memoryMinFiles: 10,
+    /** Findings the console prints per diagnosed scenario (the decision report has all of them). */
+    consoleFindings: 3,
+  },
 };
 
 export function defaultWorkspace(tmpdir: string): string {

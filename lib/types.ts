@@ -79,7 +79,12 @@ export interface ToolSpec {
   requires: string[];
   /** argv that prints the version, or null for "argv[0] --version". */
   versionArgv: string[] | null;
+  /** How `perf record` walks this tool's stacks in a diagnosis (`call_graph:`); absent = frame pointers. */
+  callGraph?: CallGraph;
 }
+
+/** fp: frame pointers (cheap; a binary built without them shows one-frame stacks); dwarf: unwinding from debug info. */
+export type CallGraph = "fp" | "dwarf";
 
 export interface ToolAvailability {
   id: string;
@@ -119,7 +124,17 @@ export interface ScenarioSpec {
   parameters: Record<string, string>;
   /** Name before sweep expansion. */
   baseName: string;
+  /** `memory_scaling:` — the file counts at which a diagnosis measures each tool's peak memory; absent or null = not asked. */
+  memoryScaling?: MemoryScalingSpec | null;
 }
+
+/** Distinct file counts, ascending (at least three). */
+export interface MemoryScalingSpec {
+  counts: number[];
+}
+
+/** `diagnose:` / `--diagnose`: off, every scenario whose gate did not pass (on-fail), or every gated scenario (all). */
+export type DiagnoseMode = "off" | "on-fail" | "all";
 
 /** Where a resolved value came from, so a check made later (before the first run) still points at it: a config line, or a flag / variable. */
 export interface ValueOrigin {
@@ -139,6 +154,8 @@ export interface ResolvedConfig {
   keepResults: number | null;
   tools: Record<string, ToolSpec>;
   scenarios: ScenarioSpec[];
+  /** After the measured runs, which scenarios are diagnosed (strace, perf, memory growth); absent = off. */
+  diagnose?: DiagnoseMode;
   /** Where workspace, results_dir and keep_workspace were set; absent in configs built by hand. */
   origins?: { workspace: ValueOrigin; resultsDir: ValueOrigin; keepWorkspace: ValueOrigin };
 }

@@ -151,6 +151,17 @@ const CORPUS: [string, (c: Config) => void, boolean][] = [
   ["a group without a count", (c) => delete g0(c).count, false],
   ["a description that is a number", (c) => (s0(c).description = 5), false],
   ["no tools section", (c) => delete c.tools, false],
+  ["diagnose: on-fail", (c) => (c.diagnose = "on-fail"), true],
+  ["diagnose: true (means on-fail)", (c) => (c.diagnose = true), true],
+  ["diagnose: sometimes", (c) => (c.diagnose = "sometimes"), false],
+  ["diagnose: 1", (c) => (c.diagnose = 1), false],
+  ["call_graph: dwarf", (c) => (c.tools.cp.call_graph = "dwarf"), true],
+  ["call_graph: lbr", (c) => (c.tools.cp.call_graph = "lbr"), false],
+  ["memory_scaling with three counts", (c) => (s0(c).memory_scaling = { counts: [10, 50, 100] }), true],
+  ["memory_scaling with two counts", (c) => (s0(c).memory_scaling = { counts: [10, 100] }), false],
+  ["memory_scaling without counts", (c) => (s0(c).memory_scaling = {}), false],
+  ["memory_scaling with a zero count", (c) => (s0(c).memory_scaling = { counts: [0, 10, 100] }), false],
+  ["memory_scaling with an unknown key", (c) => (s0(c).memory_scaling = { counts: [10, 50, 100], repeats: 3 }), false],
 ];
 
 describe("the loader and the JSON Schema agree on every accepted and rejected value", () => {

@@ -26,6 +26,8 @@ describe("memory scaling fit", () => {
 
   test("the human line gives the fixed part and the bytes per file", () => {
     expect(scalingLine(fitScaling("blit", pts((n) => 9.8 * MiB + 412 * n)))).toBe("blit: 9.8 MiB + 412 B/file");
+    // A slope within the noise can come out negative: it reads as a minus, never "+ -126".
+    expect(scalingLine(fitScaling("dd", pts((n) => 3 * MiB - 126 * n)))).toStartWith("dd: 3.0 MiB − 126 B/file");
   });
 
   test("quadratic growth is flagged faster than linear with an exponent near 2", () => {

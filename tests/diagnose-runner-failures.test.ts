@@ -65,7 +65,7 @@ describe("diagnosis runner", () => {
     const exec: DiagnoseExec = async () => ({ exitCode: 0, timedOut: false, wallNs: 1 });
     const d = await diagnoseScenario(request({ exec }));
     expect(d.candidate.syscalls.state).toBe("failed");
-    expect(d.candidate.syscalls.state === "failed" && d.candidate.syscalls.reason).toContain("ENOENT");
+    expect(d.candidate.syscalls.state === "failed" && d.candidate.syscalls.reason).toContain("strace exited 0 but wrote no summary");
     expect(d.candidate.perfStat.state).toBe("failed");
   });
 

@@ -2,7 +2,9 @@
 
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { diagnoseFlag } from "../config/diagnose";
 import { envOverrides, type Overrides } from "../config/load";
+import { normalizeDiagnoseFlag } from "../diagnose/options";
 import { BenchError, parseFlags } from "../errors";
 import { globToRegExp } from "../export/table";
 import type { ExportTargets } from "../export/write";
@@ -33,6 +35,8 @@ export function usage(prog = "bun run bench"): string {
   --show-output        each tool's own output on the console as it runs (the log has it either way)
   --fail-on-regression exit 4 when a result is a regression against this host's history (and the gate passed)
   --keep N             keep only the newest N results files of this host (config keep_results)
+  --diagnose [all|off] after a NO-GO, say why: strace, perf and memory growth on every scenario whose gate
+                       did not pass (all: every gated scenario); extra runs, outside the statistics (config diagnose)
   -V, --version        print the version
   -h, --help           this text
 
@@ -56,7 +60,7 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
 export function parseCli(argv: string[], io: CliIO): CliOptions {
   const parsed = parseFlags(() =>
     parseArgs({
-      args: argv,
+      args: normalizeDiagnoseFlag(argv),
       allowPositionals: true,
       options: {
         config: { type: "string" },
@@ -79,6 +83,7 @@ export function parseCli(argv: string[], io: CliIO): CliOptions {
         version: { type: "boolean", short: "V" },
         "fail-on-regression": { type: "boolean" },
         keep: { type: "string" },
+        diagnose: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }),
@@ -93,6 +98,7 @@ export function parseCli(argv: string[], io: CliIO): CliOptions {
     keepWorkspace: v["keep-workspace"] ? true : v["remove-workspace"] ? false : undefined,
     resultsDir: v["results-dir"] ? path.resolve(io.cwd, v["results-dir"]) : undefined,
     keepResults: intFlag("keep", v.keep, 1),
+    diagnose: diagnoseFlag(v.diagnose),
   };
   for (const k of Object.keys(cli) as (keyof Overrides)[]) if (cli[k] === undefined) delete cli[k];
   // Which flag set a place, so an error about it names the flag (the environment's knobs name themselves).

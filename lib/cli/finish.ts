@@ -9,6 +9,9 @@ import type { Regression } from "../results/file";
 import { printEnd, printGate, prose } from "./print";
 import type { Session } from "./session";
 
+// The diagnosis belongs to the end of a run too (after the decision, before the decision report); it lives apart in diagnose.ts.
+export { diagnoseAfterGate } from "./diagnose";
+
 /** The gate over every scenario measured (analyze's one rule), and whether the run ended early. */
 export function decideRun(s: Session): { decision: Decision; exitCode: number; early: boolean } {
   return { ...decide(s.results.scenarios), early: s.signals.interrupted || s.outputs.stopped !== null };

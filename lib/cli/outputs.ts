@@ -75,6 +75,19 @@ export function checkOutputs(config: ResolvedConfig, exports: ExportTargets): vo
   }
 }
 
+/** `<results-file-stem>-diagnose/` beside the results file: the diagnosis's flame graphs, raw summaries and its log. */
+export function diagnoseDir(resultsFile: string): string {
+  return resultsFile.replace(/\.json$/, "") + "-diagnose";
+}
+
+/** With diagnose on, its folder must take files before the first run, like every other output. */
+export function checkDiagnoseDir(config: ResolvedConfig, resultsFile: string): void {
+  if ((config.diagnose ?? "off") === "off") return;
+  const dir = diagnoseDir(resultsFile);
+  const problem = probeDir(dir);
+  if (problem) throw new BenchError(`diagnosis folder ${dir}: ${problem}`, { key: "diagnose", hint: "point results_dir (or --results-dir) at a writable folder, or run without --diagnose" });
+}
+
 /** Where the results go when their folder refuses them: the system's temp folder, same name. */
 export function rescuePath(file: string): string {
   return path.join(os.tmpdir(), "mirrorbench-rescued", path.basename(file));

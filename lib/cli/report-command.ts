@@ -112,7 +112,7 @@ export async function runReport(args: string[], io0: CliIO): Promise<number> {
 
     if (showConsole) {
       io.out(`Results: ${file}\nStarted ${results.startedAt} on ${results.host.id}${results.interrupted ? " (interrupted)" : ""}\n`);
-      for (const l of resultsConsoleLines(results, consoleStyle(io, Boolean(v.wide)))) io.out(l + "\n");
+      for (const l of resultsConsoleLines(results, consoleStyle(io, Boolean(v.wide)), { resultsDir: path.dirname(file) })) io.out(l + "\n");
       const stored = (results as ResultsFile & { regressions?: Regression[] }).regressions;
       const regs = stored ?? regressionChecks(results, history);
       const lines = regressionLines(regs);
@@ -136,10 +136,12 @@ export async function runReport(args: string[], io0: CliIO): Promise<number> {
     }
 
     if (v.html) {
-      const html = renderHtml(results, history);
-      if (v.out === "-") stdout(html);
+      const out = v.out === "-" ? null : path.resolve(io.cwd, v.out ?? file.replace(/\.json$/, "") + ".html");
+      // Diagnosis files are stored relative to the results file; the page links to them from wherever it is written.
+      const href = (p: string) => (out ? path.relative(path.dirname(out), path.resolve(path.dirname(file), p)) : path.resolve(path.dirname(file), p)).split(path.sep).join("/");
+      const html = renderHtml(results, history, { href });
+      if (!out) stdout(html);
       else {
-        const out = path.resolve(io.cwd, v.out ?? file.replace(/\.json$/, "") + ".html");
         writeAtomic(out, html);
         io.out(`HTML report: ${out}\n`);
       }

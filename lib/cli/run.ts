@@ -1,4 +1,4 @@
-// The run, stage by stage: claim and lock, load, plan every scenario, then per scenario prepare → execute → analyze → save → print; then decide, history, decision report, retention.
+// The run, stage by stage: claim and lock, load, plan every scenario, then per scenario prepare → execute → analyze → save → print; then decide, history, diagnosis, decision report, retention.
 
 import { assembleScenario, preparedWorkload } from "../analyze/scenario";
 import { prepareSources } from "../datasets/sources";
@@ -7,7 +7,7 @@ import { buildPlan } from "../plan/plan";
 import { executeScenario } from "../run/execute";
 import { localHarness } from "../run/harness";
 import type { Invocation } from "./args";
-import { checkHistory, decideRun, endRun, exportToStdout, keepNewest, recordDecision, writeDecisionReport } from "./finish";
+import { checkHistory, diagnoseAfterGate, decideRun, endRun, exportToStdout, keepNewest, recordDecision, writeDecisionReport } from "./finish";
 import { keepWarnings, undecidedWarnings } from "./preflight";
 import { printScenario, prose } from "./print";
 import { openSession } from "./session";
@@ -58,6 +58,7 @@ export async function runBenchmark(inv: Invocation): Promise<number> {
     const decision = decideRun(s);
     const regressions = checkHistory(s, decision.early);
     const exitCode = recordDecision(s, decision, regressions);
+    await diagnoseAfterGate(s, plan);
     writeDecisionReport(s);
     keepNewest(s);
     exportToStdout(s);

@@ -9,7 +9,7 @@ import { LocalExecutor } from "../run/spawn";
 import { probeVersions, resolveTools } from "../run/tools";
 import { removeWorkspace } from "../workspace";
 import type { Invocation } from "./args";
-import { claimAndCheck, OutputWriter } from "./outputs";
+import { checkDiagnoseDir, claimAndCheck, OutputWriter } from "./outputs";
 import { printStart, prose } from "./print";
 import { watchSignals, type SignalWatch } from "./signals";
 import { openConsole, type ConsoleStyle } from "./style";
@@ -66,6 +66,7 @@ export async function openSession(inv: Invocation): Promise<Session> {
     const invocation = { argv: process.argv.slice(2), cwd: io.cwd, configFile: config.file };
     const results = resultsHeader({ startedAt, environment, invocation, meter: executor.meter, tools, config });
     const outputs = new OutputWriter(resultsPath(config.resultsDir, startedAt, results.host), (l) => log.error(l));
+    checkDiagnoseDir(config, outputs.file);
     return { ...inv, ws, log, executor, signals, outputs, results, color: style.color, style, status, close };
   } catch (e) {
     close();

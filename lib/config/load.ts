@@ -5,8 +5,9 @@ import path from "node:path";
 import YAML, { LineCounter } from "yaml";
 import { BenchError } from "../errors";
 import { realMachine, type Machine } from "../platform/machine";
-import type { ResolvedConfig, ToolSpec } from "../types";
+import type { DiagnoseMode, ResolvedConfig, ToolSpec } from "../types";
 import { checkShape } from "./check";
+import { resolveDiagnoseMode } from "./diagnose";
 import { checkNameKey, duplicateKeyError } from "./keys";
 import { resolvePlaces, type OverrideOrigins } from "./places";
 import { Reader } from "./reader";
@@ -25,6 +26,8 @@ export interface Overrides {
   sizeBytes?: number;
   resultsDir?: string;
   keepResults?: number;
+  /** --diagnose over the file's diagnose:. */
+  diagnose?: DiagnoseMode;
   /** Which flag or environment variable set workspace / resultsDir / keepWorkspace, for errors that name it. */
   from?: OverrideOrigins;
 }
@@ -133,6 +136,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     keepResults,
     tools,
     scenarios,
+    diagnose: resolveDiagnoseMode(r, ov.diagnose),
     origins: places.origins,
   };
 }

@@ -5,6 +5,7 @@ import { checkSpec } from "../layout";
 import type { Machine } from "../platform/machine";
 import type { CachePolicy, ChangeSetSpec, DatasetExtras, FileGroup, ScenarioSpec, Thresholds, VerifySpec, WorkloadKind } from "../types";
 import { parseByteRange, parseBytes, parseDurationMs } from "../units";
+import { resolveMemoryScaling } from "./diagnose";
 import { checkWorkload } from "./limits";
 import type { Reader } from "./reader";
 import type { Path } from "./shape";
@@ -165,6 +166,8 @@ export function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: str
       verify: resolveVerify(r, [...p, "verify"], defs.verify),
       thresholds: resolveThresholds(r, [...p, "thresholds"], defs),
     };
+    const memoryScaling = resolveMemoryScaling(r, p, base, workspace, machine);
+    if (memoryScaling) base.memoryScaling = memoryScaling;
     const variants = expandSweep(r, [...p, "sweep"], base);
     // Impossible workloads are config errors, so --dry-run and --list refuse them too; sweep values are checked one by one.
     for (const v of variants) {

@@ -48,6 +48,9 @@ export type Shape = Doc &
     | { kind: "argv"; mentions: { text: string; message: string; hint: string }[] }
   );
 
+/** memory_scaling: the growth rule needs three counts (two points fit any line). */
+export const MIN_SCALING_COUNTS = 3;
+
 const NAME = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 const nameMessage = (what: string) => (v: string) => `${what}"${v}" may use only letters, digits, ".", "_" and "-"`;
 const got = (v: unknown) => JSON.stringify(v);
@@ -110,6 +113,7 @@ const toolKeys = (): Record<string, Shape> => ({
   success_codes: { kind: "anyOf", options: [exitCode, { kind: "list", items: exitCode, minItems: 1, message: () => "must be a non-empty list of exit codes" }], description: 'exit codes that mean success, e.g. [0] or ["0..7"] for robocopy' },
   requires: { kind: "anyOf", options: [{ kind: "name" }, strings()], description: "commands that must be on PATH (default: argv[0])", message: listMessage },
   version: { kind: "anyOf", options: [{ kind: "const", value: false }, strings()], description: "argv that prints the version, or false for none", message: listMessage },
+  call_graph: { kind: "enum", values: ["fp", "dwarf"], description: "how a diagnosis's perf record walks this tool's stacks: fp (frame pointers, default) or dwarf (for binaries built without frame pointers, e.g. a default Rust release build)" },
 });
 const toolVariant: Shape = { kind: "map", what: (p) => `tool "${p[1]}".${p[2]}`, def: "toolVariant", keys: toolKeys() };
 const tool: Shape = {
@@ -172,6 +176,13 @@ const scenario: Shape = {
     cache,
     verify,
     thresholds,
+    memory_scaling: {
+      kind: "map",
+      what: "memory_scaling",
+      required: ["counts"],
+      description: "when this scenario is diagnosed: each tool's peak memory at these file counts, fitted as a fixed part plus bytes per file",
+      keys: { counts: { kind: "list", minItems: MIN_SCALING_COUNTS, hint: "e.g. counts: [1000, 10000, 100000]", items: { kind: "int", min: 1, message: (v) => `must be a whole number ≥ 1, got ${got(v)}` } } },
+    },
     sweep: {
       kind: "map",
       what: "sweep",
@@ -199,6 +210,7 @@ export const SHAPE: Shape = {
     keep_workspace: bool("keep the workspace (and cached datasets) on exit; KEEP_BENCH_DIR overrides"),
     results_dir: { kind: "string", minLength: 1, description: "results JSON folder, relative to this file" },
     keep_results: int(1, "keep only the newest N results per host"),
+    diagnose: { kind: "anyOf", description: "after the measured runs, run strace, perf and memory growth on: off (default), on-fail (every scenario whose gate did not pass; true means this), all (every gated scenario); --diagnose overrides", options: [{ kind: "enum", values: ["off", "on-fail", "all"] }, { kind: "bool" }], message: (v) => `must be one of off, on-fail, all (got ${got(v)})` },
     defaults: { kind: "map", what: "defaults", keys: { runs: int(1), warmup: int(0), timeout: duration, cache, verify, thresholds } },
     tools: { kind: "record", what: "tools", values: tool, keyPattern: { source: NAME, message: nameMessage("tool name ") }, message: () => "must be a mapping of tool name to its definition" },
     scenarios: { kind: "list", items: scenario, minItems: 1, hint: "add at least one scenario with a name, a workload and tools", message: () => "must be a non-empty list" },

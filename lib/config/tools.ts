@@ -3,6 +3,7 @@
 import { DEFAULTS } from "../defaults";
 import { fillShell, PLACEHOLDER, ShellTemplateError, shellFor, type ShellKind } from "../shellquote";
 import type { ToolSpec } from "../types";
+import { resolveCallGraph } from "./diagnose";
 import type { Reader } from "./reader";
 import type { Path } from "./shape";
 
@@ -61,6 +62,7 @@ export function resolveTool(r: Reader, id: string, platform: string, env: Record
   const envMap: Record<string, string> = {};
   for (const [k, v] of Object.entries((r.get(at("env")) ?? {}) as object)) envMap[k] = expandEnv(String(v), env);
   const version = r.get(at("version"));
+  const callGraph = resolveCallGraph(r, at("call_graph"));
   return {
     id,
     label: r.str([...p, "label"], id),
@@ -70,5 +72,6 @@ export function resolveTool(r: Reader, id: string, platform: string, env: Record
     successCodes: parseCodes(r, at("success_codes")),
     requires: r.has(at("requires")) ? r.strList(at("requires")) : [],
     versionArgv: version === undefined ? null : version === false ? [] : r.strList(at("version")).map((a) => expandEnv(a, env)),
+    ...(callGraph ? { callGraph } : {}),
   };
 }

@@ -4,6 +4,8 @@ import fs from "node:fs";
 
 export interface DiagnoseExecRequest {
   argv: string[];
+  /** The tool's own environment variables (over ours). */
+  env?: Record<string, string>;
   /** Receives the run's stderr (and stdout unless stdoutFile is set); appended. */
   logFile: string;
   /** Where stdout goes when it is data (perf script), not log. */
@@ -41,7 +43,7 @@ export const localExec: DiagnoseExec = async (req) => {
   const started = Bun.nanoseconds();
   let timedOut = false;
   try {
-    const proc = Bun.spawn(req.argv, { stdin: "ignore", stdout: out, stderr: log, detached: true });
+    const proc = Bun.spawn(req.argv, { env: { ...process.env, ...req.env }, stdin: "ignore", stdout: out, stderr: log, detached: true });
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(proc.pid);

@@ -90,7 +90,7 @@ export function scalingLine(f: ScalingFit): string {
   const model =
     f.fixedBytes === null || f.bytesPerFile === null
       ? "not enough points to fit"
-      : `${f.fixedBytes < 0 ? "−" : ""}${formatBytes(Math.abs(f.fixedBytes))} + ${Math.round(f.bytesPerFile)} B/file`;
+      : `${f.fixedBytes < 0 ? "−" : ""}${formatBytes(Math.abs(f.fixedBytes))} ${Math.round(f.bytesPerFile) < 0 ? "−" : "+"} ${Math.abs(Math.round(f.bytesPerFile))} B/file`;
   const pts = f.points.map((p) => `${p.files.toLocaleString("en-US")}: ${formatBytes(p.peakBytes)}`).join(", ");
   switch (f.verdict) {
     case "faster-than-linear":

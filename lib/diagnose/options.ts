@@ -1,38 +1,15 @@
 // What the user asks of a diagnosis (`diagnose:`, `--diagnose`, `memory_scaling:`), checked, and which scenarios it covers.
 
-import { BenchError } from "../errors";
-import type { CandidateVerdict } from "../types";
+import { DIAGNOSE_MODES, MIN_SCALING_COUNTS, parseDiagnoseMode, parseMemoryScaling, type Where } from "../config/diagnose";
+import { DEFAULTS } from "../defaults";
+import type { CandidateVerdict, DiagnoseMode, MemoryScalingSpec } from "../types";
 import type { ScenarioDiagnosis } from "./types";
 
-export type DiagnoseMode = "off" | "on-fail" | "all";
-export const DIAGNOSE_MODES: DiagnoseMode[] = ["off", "on-fail", "all"];
+// Parsing lives in the config stage (the loader needs it); re-exported so the diagnosis has one front door.
+export { DIAGNOSE_MODES, MIN_SCALING_COUNTS, parseDiagnoseMode, parseMemoryScaling };
+export type { DiagnoseMode, MemoryScalingSpec, Where };
 
-/** Defaults to move into lib/defaults.ts when the diagnosis is wired in (README-wiring.md). */
-export const DIAGNOSE_DEFAULTS = {
-  mode: "off" as DiagnoseMode,
-  /** Each instrumented run may take this many times the scenario's timeout: strace -f -c costs 10–20× here. */
-  timeoutFactor: 30,
-  perfRecordHz: 999,
-  /** Peak-RSS runs per (tool, count); the median is fitted. */
-  memoryScalingRepeats: 1,
-};
-
-export interface Where {
-  file?: string;
-  line?: number;
-  col?: number;
-}
-
-/** `diagnose: on-fail` (config) or the value of `--diagnose`; true (a bare YAML `diagnose: true`) means on-fail. */
-export function parseDiagnoseMode(v: unknown, where: Where & { key: string }): DiagnoseMode {
-  if (v === true) return "on-fail";
-  if (v === false) return "off";
-  if (typeof v === "string" && (DIAGNOSE_MODES as string[]).includes(v)) return v as DiagnoseMode;
-  throw new BenchError(`must be one of ${DIAGNOSE_MODES.join(", ")} (got ${JSON.stringify(v)})`, {
-    ...where,
-    hint: "on-fail diagnoses every scenario whose gate did not pass; all diagnoses every gated scenario",
-  });
-}
+export const DIAGNOSE_DEFAULTS = DEFAULTS.diagnose;
 
 /**
  * `--diagnose` alone means on-fail; `--diagnose all` (two words) becomes `--diagnose=all`, so a parser that
@@ -51,32 +28,6 @@ export function normalizeDiagnoseFlag(argv: string[]): string[] {
     } else out.push(a);
   }
   return out;
-}
-
-export interface MemoryScalingSpec {
-  counts: number[];
-}
-
-/** The growth rule needs three counts; a tenfold spread between the smallest and largest keeps the exponent readable. */
-export const MIN_SCALING_COUNTS = 3;
-
-/** `memory_scaling: { counts: [1000, 10000, 100000] }` on a scenario. */
-export function parseMemoryScaling(v: unknown, where: Where & { key: string }): MemoryScalingSpec {
-  const fail = (msg: string, hint: string) => new BenchError(msg, { ...where, hint });
-  const example = "memory_scaling: { counts: [1000, 10000, 100000] }";
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw fail("must be a mapping with a counts list", example);
-  const unknown = Object.keys(v).filter((k) => k !== "counts");
-  if (unknown.length) throw fail(`unknown key ${unknown[0]} (known keys: counts)`, example);
-  const counts = (v as { counts?: unknown }).counts;
-  if (!Array.isArray(counts)) throw fail("counts must be a list of file counts", example);
-  for (const c of counts) {
-    if (typeof c !== "number" || !Number.isInteger(c) || c < 1) throw fail(`counts: ${JSON.stringify(c)} is not a positive whole number of files`, example);
-  }
-  const distinct = [...new Set(counts as number[])].sort((a, b) => a - b);
-  if (distinct.length < MIN_SCALING_COUNTS) {
-    throw fail(`counts needs at least ${MIN_SCALING_COUNTS} different file counts to tell linear from faster growth (got ${distinct.length})`, example);
-  }
-  return { counts: distinct };
 }
 
 export interface GatedScenario {
@@ -108,4 +59,20 @@ export function selectTargets(scenarios: GatedScenario[], mode: DiagnoseMode): D
     }
   }
   return out;
+}
+
+/** Did the gate fail this pair on memory (the reason analyze/verdicts.ts writes)? */
+export function failedOnMemory(t: Pick<DiagnosisTarget, "gateReasons">): boolean {
+  return t.gateReasons.some((r) => r.startsWith("memory ratio"));
+}
+
+/**
+ * The file counts a diagnosis measures memory growth at: the scenario's memory_scaling, else — for a pair the gate
+ * failed on memory — fractions of the scenario's own file count (when the smallest still has enough files), else none.
+ */
+export function scalingCounts(spec: MemoryScalingSpec | null | undefined, t: Pick<DiagnosisTarget, "gateReasons">, files: number): number[] | null {
+  if (spec) return spec.counts;
+  if (!failedOnMemory(t)) return null;
+  const counts = [...new Set(DIAGNOSE_DEFAULTS.memoryFractions.map((f) => Math.round(files * f)))].sort((a, b) => a - b);
+  return counts.length >= MIN_SCALING_COUNTS && counts[0]! >= DIAGNOSE_DEFAULTS.memoryMinFiles ? counts : null;
 }

@@ -1,6 +1,9 @@
 // perf for a diagnosis: `perf stat -x,` argv and CSV parser, `perf record -g` / `perf script` argv.
 
+import type { CallGraph } from "../types";
 import type { PerfCounter, PerfStat } from "./types";
+
+export type { CallGraph };
 
 /**
  * Counters asked of perf stat: software ones every kernel has, and cycles/instructions where the hardware (or the
@@ -18,8 +21,6 @@ export interface PerfOptions {
 export function perfStatArgv(toolArgv: string[], outFile: string, o: PerfOptions = {}): string[] {
   return [o.perf ?? "perf", "stat", "-x,", "-o", outFile, "-e", PERF_STAT_EVENTS.join(","), "--", ...toolArgv];
 }
-
-export type CallGraph = "fp" | "dwarf";
 
 export interface PerfRecordOptions extends PerfOptions {
   /** Samples per second; odd, so sampling does not fall into step with a periodic timer. */

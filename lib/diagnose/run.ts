@@ -18,6 +18,9 @@ export interface DiagnoseTool {
   tool: string;
   label: string;
   successCodes: number[];
+  env?: Record<string, string>;
+  /** perf record's stack walking for this tool (its `call_graph:`); the request's, else frame pointers. */
+  callGraph?: CallGraph;
 }
 
 export interface DiagnoseRequest {
@@ -73,7 +76,7 @@ export async function diagnoseScenario(req: DiagnoseRequest): Promise<ScenarioDi
     try {
       const argv = wrap(await req.prepare(tool.tool));
       fs.appendFileSync(logFile, `[${tool.label}] ${what}: ${argv.join(" ")}\n`);
-      const r = await exec({ argv, logFile, timeoutMs: req.timeoutMs });
+      const r = await exec({ argv, env: tool.env, logFile, timeoutMs: req.timeoutMs });
       fs.appendFileSync(logFile, `[${tool.label}] ${what}: exit ${r.exitCode}${r.timedOut ? " (timed out)" : ""}, ${(r.wallNs / 1e9).toFixed(3)} s\n`);
       if (r.timedOut) return `${what} timed out after ${Math.round(req.timeoutMs / 1000)} s`;
       if (r.exitCode === null || !tool.successCodes.includes(r.exitCode)) return `${what}: exited with status ${r.exitCode}`;
@@ -93,6 +96,7 @@ export async function diagnoseScenario(req: DiagnoseRequest): Promise<ScenarioDi
     const sumFile = file(tool, "strace-c.txt");
     const failed = await run(tool, (a) => straceSummaryArgv(a, sumFile, o), "strace -c");
     if (failed) return { state: "failed", reason: failed };
+    if (!fs.existsSync(sumFile)) return { state: "failed", reason: `strace exited 0 but wrote no summary (${path.basename(sumFile)})` };
     const summary = parseStraceSummary(fs.readFileSync(sumFile, "utf8"), "wall");
     if (!summary.total) return { state: "failed", reason: `strace wrote no summary table to ${sumFile}` };
     const ioFile = file(tool, "strace-io.txt");
@@ -123,7 +127,7 @@ export async function diagnoseScenario(req: DiagnoseRequest): Promise<ScenarioDi
     const perf = i!.state === "available" ? i!.path : "perf";
     const data = file(tool, "perf.data");
     const hz = req.perfRecord?.frequencyHz ?? PERF_RECORD_HZ;
-    const opts = { perf, frequencyHz: hz, callGraph: req.perfRecord?.callGraph };
+    const opts = { perf, frequencyHz: hz, callGraph: tool.callGraph ?? req.perfRecord?.callGraph };
     const failed = await run(tool, (a) => perfRecordArgv(a, data, opts), "perf record");
     if (failed) return { state: "failed", reason: failed };
     const script = file(tool, "perf-script.txt");

@@ -217,6 +217,8 @@ export interface ScenarioDiagnosis {
   diff: Part<SyscallDiff>;
   memory: Part<ScalingFit[]>;
   instruments: Instrument[];
+  /** The folder of this diagnosis's files (flame graphs, raw summaries, diagnose.log); relative to the results file once stored. */
+  outDir?: string;
   /** Wall time of the whole diagnosis of this scenario, ns (so nobody mistakes its runs for timing runs). */
   elapsedNs: number;
 }

@@ -152,3 +152,25 @@ export function renderWhySection(diagnoses: ScenarioDiagnosis[], o: WhyOptions =
   for (const d of diagnoses) out.push(...renderWhy(d, o), "");
   return out;
 }
+
+/**
+ * The console's lines for one diagnosed pair: what was compared and what it cost, the first findings, memory growth,
+ * and where the flame graphs are (`outDir` as the reader should see it).
+ */
+export function whyConsoleLines(d: ScenarioDiagnosis, outDir: string, maxFindings: number): string[] {
+  const c = d.candidate, b = d.baseline;
+  const findings = d.diff.state === "completed" ? d.diff.value.findings : [];
+  const out = [
+    `Diagnosis [${d.scenario}] ${c.label} vs ${b.label} (one run of each per instrument, outside the statistics; took ${formatSecondsShort(d.elapsedNs / 1e9)}): ` +
+      `${findings.length === 1 ? "1 finding" : `${formatCount(findings.length)} findings`}${findings.length > maxFindings ? `, the first ${maxFindings}` : ""}`,
+  ];
+  for (const f of findings.slice(0, maxFindings)) out.push(`  - ${f}`);
+  if (d.diff.state !== "completed") out.push(`  - system calls: ${notDone("strace", d.diff)!.replace(/^strace: /, "")}`);
+  else if (!findings.length) out.push("  - the two tools' system calls do not differ enough to name");
+  if (d.memory.state === "completed") out.push(...d.memory.value.map((f) => `  - memory: ${scalingLine(f)}`));
+  else if (d.memory.state === "failed") out.push(`  - memory growth: failed: ${d.memory.reason}`);
+  const graphs = [c, b].filter((t) => t.flameGraph.state === "completed");
+  if (graphs.length) out.push(`  Flame graphs: ${outDir}${outDir.endsWith("/") ? "" : "/"} (${graphs.map((t) => path.basename((t.flameGraph as { value: FlameGraphFiles }).value.svg)).join(", ")})`);
+  else out.push(`  Flame graphs: none: ${notDone("perf record", c.flameGraph)?.replace(/^perf record: /, "") ?? "not made"}`);
+  return out;
+}

@@ -3,11 +3,17 @@
 import fs from "node:fs";
 import path from "node:path";
 import { BenchError } from "../errors";
+import { lstatOrNull, removeInside } from "../safe-fs";
 import { listResults } from "./list";
 
 /** `<stem>.decision.md` beside `<stem>.json`. */
 export function decisionCompanion(resultsFile: string): string {
   return resultsFile.replace(/\.json$/, "") + ".decision.md";
+}
+
+/** `<stem>-diagnose/` beside `<stem>.json` (--diagnose's flame graphs and summaries). */
+export function diagnoseCompanion(resultsFile: string): string {
+  return resultsFile.replace(/\.json$/, "") + "-diagnose";
 }
 
 /**
@@ -31,6 +37,16 @@ export function applyRetention(resultsDir: string, hostId: string, keep: number)
         deleted.push(f);
       } catch (err: any) {
         if (err.code !== "ENOENT") throw new BenchError(`retention: cannot delete ${f}: ${err.code ?? err.message}`);
+      }
+    }
+    // Its diagnosis folder, only when the file says a diagnosis made it, and only a real directory (never through a link).
+    const dir = diagnoseCompanion(e.file);
+    if (e.results.diagnoses?.length && lstatOrNull(dir)?.isDirectory()) {
+      try {
+        removeInside(fs.realpathSync(resultsDir), dir);
+        deleted.push(dir);
+      } catch (err: any) {
+        throw new BenchError(`retention: cannot delete ${dir}: ${err.code ?? err.message}`);
       }
     }
   }

@@ -1,8 +1,10 @@
 // The console summary: the old script's Average lines, one table per scenario (fitted to the console's width), warnings, the gate.
 
+import path from "node:path";
 import { styleText } from "node:util";
 import type { Decision } from "../analyze/verdicts";
 import { DEFAULTS } from "../defaults";
+import { whyConsoleLines } from "../diagnose/why";
 import { oldLines } from "../log";
 import type { ResultsFile, ScenarioResult } from "../results/file";
 import type { CandidateVerdict, ToolResult, ToolStats } from "../types";
@@ -243,10 +245,15 @@ export function toolList(tools: ToolResult[]): string {
 }
 
 /** The console form of a stored result (`report`), the same lines a run prints at its end. */
-export function resultsConsoleLines(results: Pick<ResultsFile, "scenarios" | "decision" | "interrupted">, st: Style): string[] {
+export function resultsConsoleLines(results: Pick<ResultsFile, "scenarios" | "decision" | "interrupted" | "diagnoses">, st: Style, o: { resultsDir?: string } = {}): string[] {
   const out: string[] = [];
   for (const s of results.scenarios) out.push(...scenarioLines(s, st), "");
   if (results.decision && !results.interrupted) out.push(...gateLines(results.scenarios, results.decision.decision as Decision, st));
   if (results.interrupted) out.push("Decision: none (the run was interrupted)");
+  // A stored diagnosis as the run printed it; its folder is stored relative to the results file's.
+  for (const d of results.diagnoses ?? []) {
+    const dir = d.outDir ?? ".";
+    out.push("", ...whyConsoleLines(d, o.resultsDir ? path.resolve(o.resultsDir, dir) : dir, DEFAULTS.diagnose.consoleFindings));
+  }
   return out;
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { medianRssOf, type ScenarioResult } from "../analyze/scenario";
 import { completedRuns } from "../analyze/tool-stats";
 import { decide } from "../analyze/verdicts";
+import { renderWhySection } from "../diagnose/why";
 import { resultsPath, writeAtomic, type Regression, type ResultsFile } from "../results/file";
 import type { CandidateVerdict } from "../types";
 import { formatBytes } from "../units";
@@ -111,6 +112,7 @@ export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?:
   } else if (status === "FAIL") {
     L.push("**NO-GO**", "", "Performance gaps identified:");
     failing.forEach(({ s, v }, i) => L.push(`${i + 1}. ${s.name} (${v.candidate} vs ${v.baseline}): ${v.reasons.join("; ")}`));
+    if (results.diagnoses?.length) L.push("", "The Why section below says what the diagnosis runs found (syscalls, I/O sizes, counters, flame graphs).");
   } else if (status === "UNDECIDED") {
     L.push("**UNDECIDED**", "", "No decision is possible because:");
     undecided.forEach(({ s, v }, i) => L.push(`${i + 1}. ${s.name} (${v.candidate} vs ${v.baseline}): ${v.reasons.join("; ") || "no reason recorded"}`));
@@ -125,6 +127,9 @@ export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?:
     for (const n of noisy) L.push(`- ${n}: the ratio's 95% interval straddles the threshold; a re-run may flip this verdict.`);
   }
   L.push("");
+
+  // --diagnose: what the extra runs found, per diagnosed scenario; its links are relative to the results folder, this document's.
+  L.push(...renderWhySection(results.diagnoses ?? []));
 
   const regs = (results as ResultsFile & { regressions?: Regression[] }).regressions;
   if (regs?.length) {

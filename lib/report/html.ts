@@ -3,7 +3,6 @@
 import { measuredRuns } from "../analyze/tool-stats";
 import { REGRESSION_DEFAULTS } from "../history/regressions";
 import type { ResultsFile, ScenarioResult } from "../results/file";
-import type { CandidateVerdict } from "../types";
 import { formatBytes, formatDuration } from "../units";
 import { historySections, stamp } from "./chart-history";
 import { ratioChart } from "./chart-ratio";
@@ -11,6 +10,7 @@ import { type StripRow, stripChart } from "./chart-strip";
 import { sweepSections } from "./chart-sweep";
 import { cacheSummary } from "./console";
 import { bytesTick, byteUnit, durationTick, esc, Svg } from "./svg";
+import { whyBlocks } from "./why-html";
 import { plural } from "../text";
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
@@ -47,7 +47,7 @@ function stripRows(s: ScenarioResult, colorOf: (t: string) => string, kind: "tim
   });
 }
 
-function verdictLine(s: ScenarioResult, v: CandidateVerdict, labels: Record<string, string>): string {
+function verdictLine(s: ScenarioResult, v: ScenarioResult["verdicts"][number], labels: Record<string, string>): string {
   const th = s.thresholds;
   const t = v.timeRatio;
   const time = t ? `time ${t.estimate.toFixed(3)}${t.low !== t.high ? ` [95% CI ${t.low.toFixed(3)}–${t.high.toFixed(3)}]` : ""} vs ≤ ${th.maxTimeRatio}${v.withinNoise ? " — <b>within noise</b> (the interval straddles the limit)" : ""}` : "time: no ratio";
@@ -56,7 +56,7 @@ function verdictLine(s: ScenarioResult, v: CandidateVerdict, labels: Record<stri
   return `<li><span class="word ${esc(v.verdict)}">${esc(v.verdict)}</span> ${esc(labels[v.candidate] ?? v.candidate)} vs ${esc(labels[v.baseline] ?? v.baseline)}: ${time}; ${mem}${why}</li>`;
 }
 
-function scenarioSection(s: ScenarioResult, colorOf: (t: string) => string, labels: Record<string, string>): (string | Svg)[] {
+function scenarioSection(s: ScenarioResult, colorOf: (t: string) => string, labels: Record<string, string>, why: string[] = []): (string | Svg)[] {
   const w = s.workload;
   const base = s.baseline ? s.tools.find((t) => t.tool === s.baseline) : undefined;
   const baseStats = base && base.state === "completed" ? base.stats : null;
@@ -77,7 +77,7 @@ function scenarioSection(s: ScenarioResult, colorOf: (t: string) => string, labe
     })
     : null;
   out.push(time, memory ?? `<p class="meta">Peak memory was not measured in this scenario.</p>`);
-  out.push(`</section>`);
+  out.push(...why, `</section>`);
   return out;
 }
 
@@ -98,6 +98,7 @@ svg.chart{display:block;margin:6px 0 12px;font-size:11px;overflow:visible}
 .verdict.pass{fill:#2a7d2e}.verdict.fail{fill:#c00}.verdict.noise{fill:#b07800;font-weight:700}.verdict.none{fill:#777}
 polyline{stroke-width:2}.whisker{stroke-width:1.5;stroke-opacity:.6}.band{fill-opacity:.13}
 .history-point.regression{stroke:#c00;stroke-width:3}.history-point.improvement{stroke:#2a2;stroke-width:3}
+.why{border-left:3px solid #c00;padding:2px 10px;margin:8px 0}.why h4{margin:4px 0}ul.findings{margin:4px 0;padding-left:18px}
 table{border-collapse:collapse;margin:6px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f6f6f6}
 `;
 
@@ -107,7 +108,12 @@ export interface RenderedReport {
   charts: Svg[];
 }
 
-export function renderReport(current: ResultsFile, history: readonly ResultsFile[]): RenderedReport {
+export interface ReportOptions {
+  /** A stored diagnosis path (relative to the results file's folder) as a link from where the page is written; as stored by default. */
+  href?: (stored: string) => string;
+}
+
+export function renderReport(current: ResultsFile, history: readonly ResultsFile[], o: ReportOptions = {}): RenderedReport {
   const toolIds = [...new Set(current.scenarios.flatMap((s) => s.tools.map((t) => t.tool)))];
   const colorOf = (tool: string) => PALETTE[(toolIds.indexOf(tool) + PALETTE.length) % PALETTE.length]!;
   const labels: Record<string, string> = Object.fromEntries(current.scenarios.flatMap((s) => s.tools.map((t) => [t.tool, t.label])));
@@ -127,11 +133,12 @@ export function renderReport(current: ResultsFile, history: readonly ResultsFile
   }
   body.push(`<h2>Scenarios</h2><p class="meta">Every measured run is a point; the bar through them spans the fastest to the slowest run; ┃ marks the mean, ◆ the median. The red dash is the gate's limit, drawn on the gated candidates only.</p>`);
   const swept = (s: ScenarioResult) => Object.keys(s.parameters).length > 0;
-  for (const s of current.scenarios.filter((x) => !swept(x))) body.push(...emit(scenarioSection(s, colorOf, labels)));
+  const why = (s: ScenarioResult) => whyBlocks(current.diagnoses ?? [], s.name, o.href ?? ((p) => p));
+  for (const s of current.scenarios.filter((x) => !swept(x))) body.push(...emit(scenarioSection(s, colorOf, labels, why(s))));
   // A sweep's points are scenarios too; their runs are folded under the sweep's charts.
   const sweeps = sweepSections(current, colorOf, labels, (points) => [
     `<details><summary>Every run at each of the ${points.length} points</summary>`,
-    ...points.flatMap((s) => scenarioSection(s, colorOf, labels)),
+    ...points.flatMap((s) => scenarioSection(s, colorOf, labels, why(s))),
     `</details>`,
   ]);
   if (sweeps.length) body.push(`<h2>Sweeps</h2>`, ...emit(sweeps));
@@ -154,6 +161,6 @@ ${body.join("\n")}
   return { html, charts };
 }
 
-export function renderHtml(current: ResultsFile, history: readonly ResultsFile[]): string {
-  return renderReport(current, history).html;
+export function renderHtml(current: ResultsFile, history: readonly ResultsFile[], o: ReportOptions = {}): string {
+  return renderReport(current, history, o).html;
 }

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ScenarioResult } from "../analyze/scenario";
+import type { ScenarioDiagnosis } from "../diagnose/types";
 import type { Decision } from "../analyze/verdicts";
 import { hostId, type Environment, type HostId } from "../platform/host";
 import type { MeterMemory } from "../platform/types";
@@ -55,6 +56,11 @@ export interface ResultsFile {
   decision: { decision: Decision; exitCode: number } | null;
   /** History check of every scenario+tool against earlier results of this host; absent in files written before it existed. */
   regressions?: Regression[];
+  /**
+   * --diagnose: each diagnosed (candidate, baseline) pair, from runs made after the measured ones and in no statistic;
+   * file paths relative to this file's folder. Absent when nothing was diagnosed (and in files written before it existed).
+   */
+  diagnoses?: ScenarioDiagnosis[];
 }
 
 /** The file's head, written before the first scenario: where, when, on what, with which engine, meter and tools. */

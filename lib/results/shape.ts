@@ -83,6 +83,23 @@ const scenario = obj({
   thresholds: obj({ maxTimeRatio: num, maxMemoryRatio: num, requireSignificance: bool }),
 });
 const regression = obj({ scenario: str, tool: str, label: str, verdict: oneOf("regression", "improvement", "ok", "no-verdict"), meanNs: num, message: str });
+// A diagnosis as the Why section and the HTML report read it: each part a union keyed by state.
+const part = (value: Check): Check => byState({}, { completed: { value }, failed: { reason: str }, skipped: { reason: str } });
+const flameGraph = obj({ svg: str, speedscope: nullable(str), samples: num });
+const toolDiagnosis = obj({ tool: str, label: str, syscalls: part(obj({})), perfStat: part(obj({ counters: list(obj({ event: str, value: nullable(num) })) })), flameGraph: part(flameGraph) });
+const side = obj({ calls: num, errors: num });
+const syscallDiff = obj({
+  candidate: str, baseline: str, workload: obj({ files: num, bytes: num }),
+  rows: list(obj({ name: str, candidate: side, baseline: side })), totals: obj({ candidate: side, baseline: side }),
+  ioSizes: list(obj({ family: str, target: str })), zeroCopy: list(obj({ call: str })), findings: list(str),
+});
+const scaling = obj({ tool: str, points: list(obj({ files: num, peakBytes: num })), fixedBytes: nullable(num), bytesPerFile: nullable(num), verdict: str });
+const diagnosis = obj({
+  scenario: str, trigger: oneOf("gate-failed", "gate-undecided", "all"), gateReasons: list(str),
+  candidate: toolDiagnosis, baseline: toolDiagnosis, workload: obj({ files: num, bytes: num }), cache: str,
+  diff: part(syscallDiff), memory: part(list(scaling)), instruments: list(obj({ id: str, state: oneOf("available", "missing", "refused") })),
+  outDir: optional(str), elapsedNs: num,
+});
 const resultsShape = obj({
   startedAt: str,
   finishedAt: nullable(str),
@@ -93,6 +110,7 @@ const resultsShape = obj({
   scenarios: list(scenario),
   decision: nullable(obj({ decision: str, exitCode: num })),
   regressions: optional(list(regression)),
+  diagnoses: optional(list(diagnosis)),
 });
 
 /** Throws a BenchError naming the first field a reader would trip on, e.g. `scenarios[0].tools[1].stats.time.meanNs: expected a number, got "x"`. */
