@@ -79,6 +79,8 @@ export interface ToolSpec {
   requires: string[];
   /** argv that prints the version, or null for "argv[0] --version". */
   versionArgv: string[] | null;
+  /** require_clean_build: a version line without +<git sha>, or with .dirty, makes the tool unavailable. */
+  requireCleanBuild?: boolean;
 }
 
 export interface ToolAvailability {
@@ -130,6 +132,19 @@ export interface ValueOrigin {
   col?: number;
 }
 
+/** One entry of the config's hosts: map, resolved (paths absolute); lib/remote's HostSpec plus where mirrorbench works there. */
+export interface HostConfig {
+  /** The key in hosts: (names the host in messages, results and file names). */
+  name: string;
+  ssh: string;
+  port?: number;
+  identity?: string;
+  sudo: boolean;
+  /** Absolute POSIX path on the host; mirrorbench keeps its own things in <workspace>/.mirrorbench-host. */
+  workspace: string;
+  configFile?: string;
+}
+
 export interface ResolvedConfig {
   file: string;
   version: 1;
@@ -139,6 +154,10 @@ export interface ResolvedConfig {
   keepResults: number | null;
   tools: Record<string, ToolSpec>;
   scenarios: ScenarioSpec[];
+  /** hosts: by name; absent (or empty) without a hosts: section. */
+  hosts?: Record<string, HostConfig>;
+  /** run_on: the hosts a fleet run uses when --hosts does not say; absent or empty = run here. */
+  runOn?: string[];
   /** Where workspace, results_dir and keep_workspace were set; absent in configs built by hand. */
   origins?: { workspace: ValueOrigin; resultsDir: ValueOrigin; keepWorkspace: ValueOrigin };
 }

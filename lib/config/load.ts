@@ -7,6 +7,7 @@ import { BenchError } from "../errors";
 import { realMachine, type Machine } from "../platform/machine";
 import type { ResolvedConfig, ToolSpec } from "../types";
 import { checkShape } from "./check";
+import { resolveHosts, resolveRunOn } from "./hosts";
 import { checkNameKey, duplicateKeyError } from "./keys";
 import { resolvePlaces, type OverrideOrigins } from "./places";
 import { Reader } from "./reader";
@@ -54,6 +55,7 @@ export const KNOWN = {
   verify: knownKeys(mapAt(SHAPE, "defaults", "verify")),
   thresholds: knownKeys(mapAt(SHAPE, "defaults", "thresholds")),
   sweep: knownKeys(mapAt(SHAPE, "scenarios", "*", "sweep")),
+  host: knownKeys(mapAt(SHAPE, "hosts", "*")),
 };
 
 export interface LoadOptions {
@@ -124,6 +126,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   const places = resolvePlaces(r, ov, env);
   const scenarios = resolveScenarios(r, defs, Object.keys(tools), ov, places.workspace, opts.machine === undefined ? realMachine : opts.machine);
   const keepResults = ov.keepResults ?? (r.has(["keep_results"]) ? r.int(["keep_results"]) : null);
+  const hosts = resolveHosts(r, env);
   return {
     file: path.resolve(file),
     version: 1,
@@ -133,6 +136,8 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     keepResults,
     tools,
     scenarios,
+    hosts,
+    runOn: resolveRunOn(r, hosts),
     origins: places.origins,
   };
 }

@@ -2,7 +2,7 @@
 
 import path from "node:path";
 import { BenchError, oneLine } from "../errors";
-import { REMOTE_DEFAULTS } from "./defaults";
+import { REMOTE_DEFAULTS } from "../defaults";
 
 /** A file the host needs (the single-file executable, the config), with the sha256 of the local copy. */
 export interface StagedFile {

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { BenchError } from "../errors";
 import { quotePosix } from "../shellquote";
-import { REMOTE_DEFAULTS } from "./defaults";
+import { REMOTE_DEFAULTS } from "../defaults";
 
 export interface HostSpec {
   /** The key in the config's `hosts:` map; names the host in errors and results. */
