@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { REMOTE_DEFAULTS } from "../defaults";
 import { BenchError } from "../errors";
+import { FLEET_ENV } from "../remote/fleet";
 import type { HostConfig } from "../types";
 import { expandPath } from "./places";
 import { closest, type Reader } from "./reader";
@@ -19,7 +20,8 @@ export function resolveHosts(r: Reader, env: Env): Record<string, HostConfig> {
   const file = (p: (string | number)[]): string | undefined => {
     if (!r.has(p)) return undefined;
     const { value, unset } = expandPath(r.str(p), env, home);
-    if (unset) r.fail(p, `uses $${unset}, which is not set`, `set ${unset}, or write the path out`);
+    // A fleet member never connects anywhere: a variable set only on the initiating host is no error there.
+    if (unset && !env[FLEET_ENV.host]) r.fail(p, `uses $${unset}, which is not set`, `set ${unset}, or write the path out`);
     return path.resolve(dir, value);
   };
   for (const e of r.entries(r.node(["hosts"]))) {

@@ -1,6 +1,7 @@
 // Which binaries a run measured: each available tool's resolved file, its sha256 and version line, on the host that ran it; and the fleet run a result belongs to.
 
 import fs from "node:fs";
+import { FLEET_ENV } from "../remote/fleet";
 import type { ToolAvailability } from "../types";
 
 export interface ToolBinary {
@@ -26,9 +27,6 @@ export interface FleetMember {
   host: string;
   initiator: string;
 }
-
-/** The environment a fleet member is started with (set by the initiating mirrorbench over ssh). */
-export const FLEET_ENV = { host: "MIRRORBENCH_FLEET_HOST", initiator: "MIRRORBENCH_FLEET_INITIATOR" } as const;
 
 /** This run is a fleet member (started by another mirrorbench over ssh): which host it is, and who started it. */
 export function fleetMember(env: Record<string, string | undefined>): FleetMember | null {
