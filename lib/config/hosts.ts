@@ -26,6 +26,7 @@ export function resolveHosts(r: Reader, env: Env): Record<string, HostConfig> {
   };
   for (const e of r.entries(r.node(["hosts"]))) {
     const p = ["hosts", e.key];
+    if (!r.has([...p, "ssh"])) r.fail([...p, "ssh"], "is required: where ssh connects", `e.g. ${e.key}: { ssh: "bench@${e.key}.local" } (user@host, host or an ssh_config alias)`);
     const h: HostConfig = {
       name: e.key,
       ssh: r.str([...p, "ssh"]),
