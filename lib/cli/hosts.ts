@@ -59,7 +59,7 @@ export async function listHosts(config: ResolvedConfig, used: string[], io: CliI
       }
     }
     if (bad) {
-      io.err(`error: ${bad === 1 ? "a host" : `${bad} hosts`} this run uses cannot be used as they are; fix ${bad === 1 ? "it" : "them"} first (nothing was run)\n`);
+      io.err(`error: ${bad === 1 ? "a host this run uses cannot be used as it is; fix it" : `${bad} hosts this run uses cannot be used as they are; fix them`} first (nothing was run)\n`);
       return EXIT.usage;
     }
     return EXIT.go;
