@@ -4,7 +4,7 @@ import path from "node:path";
 import { loadResults } from "../lib/results/load";
 import { fleetExe, fleetExeSkipReason, type FleetExe } from "./fixtures/fleet-exe";
 import { type SshdFixture, sshdSkipReason, startSshd } from "./fixtures/sshd";
-import { runCli, tmpDir, writeConfig } from "./helpers";
+import { BENCH, runCli, tmpDir, writeConfig } from "./helpers";
 
 // A fleet through the real CLI and a real sshd on 127.0.0.1: two "hosts" (mb-a, mb-b: one machine, two ports, two
 // workspaces), the compiled executable copied there, the benchmark run there, the results pulled back.
@@ -160,5 +160,66 @@ scenarios:
     expect(r.stdout).toContain("Fleet: 1 host: 1 completed, 0 failed");
     expect(r.stdout).not.toContain("[mb-a]");
     expect(pulled().length).toBe(before + 1);
+  });
+
+  test("Ctrl-C stops the run on the host, which writes what it measured; that is pulled, nothing is left running there, exit 130", async () => {
+    const slow = path.join(dir, "slow.sh");
+    fs.writeFileSync(slow, `#!/bin/sh\nsleep 30\ncp -a "$1/." "$2/"\n`, { mode: 0o755 });
+    const cfg = path.join(dir, "slow.yaml");
+    fs.writeFileSync(cfg, `version: 1
+results_dir: results
+defaults: { runs: 2, warmup: 0, cache: keep }
+hosts:
+${host("mb-a", "a")}tools:
+  cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }
+  slow: { argv: [${slow}, "{src}", "{dst}"], version: false }
+scenarios:
+  - name: tiny
+    workload: { files: { count: 5, size: 1KiB } }
+    tools: [cp, slow]
+`);
+    const before = pulled().length;
+    const proc = Bun.spawn(["bun", BENCH, "--config", cfg, "--hosts", "mb-a"], { env: { ...process.env, ...env(), NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    let out = "";
+    const dec = new TextDecoder();
+    const reader = proc.stdout.getReader();
+    const deadline = Date.now() + 60_000;
+    while (!out.includes("[mb-a] [slow] Measured run 1/2") && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += dec.decode(value, { stream: true });
+    }
+    expect(out).toContain("[mb-a] [slow] Measured run 1/2");
+    const t0 = performance.now();
+    proc.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += dec.decode(value, { stream: true });
+    }
+    const code = await proc.exited;
+    const stopS = (performance.now() - t0) / 1000;
+    console.log(`Ctrl-C to exit: ${stopS.toFixed(1)} s`);
+    expect(code).toBe(130);
+    expect(stopS).toBeLessThan(25); // the tool sleeps 30 s: it was stopped, not waited for
+    expect(await new Response(proc.stderr).text()).toContain("interrupted: stopping the run on every host");
+    expect(out).toMatch(/\nhost mb-a: failed at run: the run ended with exit 130 \(interrupted\) \(what it wrote was pulled: \S+\.json/);
+    expect(out).toContain("Exit 130: interrupted");
+    const mine = pulled().filter((n) => loadResults(path.join(results, n)).invocation.configFile.endsWith("slow.yaml"));
+    expect(pulled().length).toBe(before + 1);
+    expect(mine).toHaveLength(1);
+    const res = loadResults(path.join(results, mine[0]!));
+    expect(res.interrupted).toBe(true);
+    expect(res.scenarios[0]!.runs.some((r) => r.tool === "cp" && r.state === "completed")).toBe(true);
+    // nothing the remote run started is still there: no mirrorbench of that workspace, no sleep of the slow tool
+    const alive = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        const cmd = fs.readFileSync(`/proc/${p}/cmdline`, "utf8");
+        return cmd.includes(`${f.a.workspace}/.mirrorbench-host/bin/mirrorbench`) || cmd.includes(slow);
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
   });
 });

@@ -115,6 +115,7 @@ export async function runOnHost(h: SshHost, workspace: string, probe: ProbeRepor
   await stage(h, files, ctx, new Map([[exe.file, `executable ${describeExe(exe, ctx.cwd)}`], [ctx.configFile, `config ${shownConfig}`]]));
 
   const before = await remoteResults(h, layout.results);
+  if (ctx.signal.aborted) throw new FleetStepError("run", "not started: interrupted");
   const out = lineSplitter((l) => ctx.say(l));
   const err = lineSplitter((l) => ctx.say(l, "err"));
   const argv = [layout.exe, "--config", layout.config, "--workspace", layout.bench, "--results-dir", layout.results, ...ctx.args];

@@ -151,6 +151,8 @@ export class SshHost {
       stdin: o.stdin ?? "ignore",
       stdout: o.stdoutFd ?? "pipe",
       stderr: "pipe",
+      // Its own session: a Ctrl-C at the terminal reaches mirrorbench, which ends the remote side in order, not the client.
+      detached: true,
     });
     let stderrText = "";
     let remotePid: number | null = null;
@@ -220,7 +222,7 @@ export class SshHost {
       await cleanup;
       // Streams still held after the kill (the remote pid was never seen): stop waiting rather than hang the run.
       settled = await Promise.race([done, Bun.sleep(REMOTE_DEFAULTS.killGraceMs).then(() => null)]);
-    }
+    } else if (timedOut || aborted) await cleanup; // the client ended while the remote group was being stopped
     clearTimeout(timer);
     o.signal?.removeEventListener("abort", onAbort);
     const [stdoutBytes, exit] = settled ?? [new Uint8Array(), proc.exitCode ?? -1];
