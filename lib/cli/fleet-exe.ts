@@ -64,6 +64,7 @@ function newerSource(file: string): string | null {
 /** One executable per target for the whole fleet run: found or built once, hashed once. */
 export class ExecutablePicker {
   private readonly chosen = new Map<string, Promise<ChosenExe>>();
+  private readonly noted = new Set<string>();
   constructor(private readonly env: Record<string, string | undefined>) {}
 
   /** Where the file for `target` would come from, without building or hashing (for --dry-run). */
@@ -73,6 +74,13 @@ export class ExecutablePicker {
     if (isCompiled() && target === ownTarget()) return { file: process.execPath, how: "self" };
     if (!isCompiled()) return { file, how: "built" };
     return { file: null, why: noExecutable(target, file) };
+  }
+
+  /** The file's note, the first time it is asked for (every host using the file would say it again). */
+  noteOnce(e: ChosenExe): string | null {
+    if (!e.note || this.noted.has(e.file)) return null;
+    this.noted.add(e.file);
+    return e.note;
   }
 
   pick(target: string): Promise<ChosenExe> {

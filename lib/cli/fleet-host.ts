@@ -24,6 +24,8 @@ export interface FleetContext {
   /** A line for the console, already prefixed; `err` for the remote stderr and our warnings. */
   say: (line: string, stream?: "out" | "err") => void;
   cwd: string;
+  /** The console's width here: the host's tables are fitted to it, less the `[host] ` prefix. */
+  widthCols: number;
   signal: AbortSignal;
   runTimeoutMs: number;
 }
@@ -105,7 +107,8 @@ export async function runOnHost(h: SshHost, workspace: string, probe: ProbeRepor
   const target = targetOf(probe.os, probe.arch);
   if (!target) throw new FleetStepError("copy", `no mirrorbench build for ${probe.os} ${probe.arch} (builds: linux-x64, linux-arm64, darwin-x64, darwin-arm64)`);
   const exe = await ctx.picker.pick(target);
-  if (exe.note) ctx.say(`note: ${exe.note}`, "err");
+  const note = ctx.picker.noteOnce(exe);
+  if (note) ctx.say(`note: ${note}`, "err");
   const layout = remoteLayout(workspace, path.basename(ctx.configFile));
   const files: StagedFile[] = [
     { localPath: exe.file, remotePath: layout.exe, sha256: exe.sha256, mode: 0o755 },
@@ -120,7 +123,7 @@ export async function runOnHost(h: SshHost, workspace: string, probe: ProbeRepor
   const err = lineSplitter((l) => ctx.say(l, "err"));
   const argv = [layout.exe, "--config", layout.config, "--workspace", layout.bench, "--results-dir", layout.results, ...ctx.args];
   const r = await h.exec(argv, {
-    env: { ...ctx.env, [FLEET_ENV.host]: h.spec.name, [FLEET_ENV.initiator]: ctx.initiator, NO_COLOR: "1" },
+    env: { ...ctx.env, [FLEET_ENV.host]: h.spec.name, [FLEET_ENV.initiator]: ctx.initiator, NO_COLOR: "1", COLUMNS: String(Math.max(40, ctx.widthCols - h.spec.name.length - 3)) },
     timeoutMs: ctx.runTimeoutMs,
     signal: ctx.signal,
     killGraceMs: REMOTE_DEFAULTS.fleetStopGraceMs,

@@ -5,14 +5,14 @@ import pkg from "../../package.json" with { type: "json" };
 import { REMOTE_DEFAULTS } from "../defaults";
 import { EXIT } from "../errors";
 import { captureEnvironment, hostId } from "../platform/host";
-import { formatProbe } from "../remote/probe";
 import { FleetStepError, runFleet, summarizeFleet, type FleetJob } from "../remote/fleet";
 import { sha256File } from "../remote/transfer";
+import { consoleWidth } from "../text";
 import type { Invocation } from "./args";
 import { EXIT_NAMES, fleetExit, fleetRunTimeoutMs, forwardedArgs, lanes, refuseUnsupported } from "./fleet-args";
 import { ExecutablePicker } from "./fleet-exe";
 import { runOnHost, type FleetContext, type HostRun } from "./fleet-host";
-import { closeHosts, probeHosts } from "./hosts";
+import { closeHosts, probeHosts, sayProbes } from "./hosts";
 
 export { fleetDryRun } from "./fleet-plan";
 export { fleetHosts, listHosts } from "./hosts";
@@ -40,7 +40,7 @@ export async function runFleetBenchmark(inv: Invocation, names: string[]): Promi
     void closeHosts(probed).finally(() => process.exit(EXIT.interrupted));
   });
   try {
-    for (const { report } of probed) for (const l of formatProbe(report)) (report.ok ? io.out : io.err)(l + "\n");
+    sayProbes(probed, io);
     const laneOf = await lanes(probed);
     const shared = [...new Set(laneOf.values())].filter((l) => names.filter((n) => laneOf.get(n) === l).length > 1);
     for (const l of shared) io.out(`note: ${names.filter((n) => laneOf.get(n) === l).join(" and ")} are one machine (${l}): they run one after the other\n`);
@@ -55,6 +55,7 @@ export async function runFleetBenchmark(inv: Invocation, names: string[]): Promi
       initiator: hostId(captureEnvironment(config.workspace, pkg.version, platform)).id,
       picker,
       cwd: io.cwd,
+      widthCols: consoleWidth({ columns: io.columns, env: io.env }),
       signal: controller.signal,
       runTimeoutMs: fleetRunTimeoutMs(config, opts.only),
     };

@@ -34,6 +34,11 @@ export async function probeHosts(config: ResolvedConfig, names: string[]): Promi
   );
 }
 
+/** Each probe's line, or its problems with their fixes (on stderr). */
+export function sayProbes(probed: ProbedHost[], io: CliIO, indent = ""): void {
+  for (const { report } of probed) for (const l of formatProbe(report)) (report.ok ? io.out : io.err)(`${indent}${l}\n`);
+}
+
 /** Ends every ssh master we opened, so none outlives the invocation (ControlPersist would keep it 5 minutes). */
 export async function closeHosts(hosts: { host: SshHost }[]): Promise<void> {
   await Promise.all(hosts.map((h) => h.host.closeMaster().catch(() => false)));
