@@ -12,7 +12,7 @@ import type { Invocation } from "./args";
 import { EXIT_NAMES, fleetExit, fleetRunTimeoutMs, forwardedArgs, lanes, refuseUnsupported } from "./fleet-args";
 import { ExecutablePicker } from "./fleet-exe";
 import { runOnHost, type FleetContext, type HostRun } from "./fleet-host";
-import { closeHosts, probeHosts, sayProbes } from "./hosts";
+import { closeHosts, probeHosts, sayProbes, type ProbedHost } from "./hosts";
 
 export { fleetDryRun } from "./fleet-plan";
 export { fleetHosts, listHosts } from "./hosts";
@@ -34,12 +34,13 @@ export async function runFleetBenchmark(inv: Invocation, names: string[]): Promi
   const { config, opts, io, platform } = inv;
   refuseUnsupported(inv);
   io.out(`---- mirrorbench ${pkg.version} ${new Date().toISOString()} ${config.file} (fleet: ${names.join(", ")})\n`);
-  const probed = await probeHosts(config, names);
   const controller = new AbortController();
+  const opened: ProbedHost["host"][] = [];
   const release = watchStop(controller, (l) => io.err(l + "\n"), () => {
-    void closeHosts(probed).finally(() => process.exit(EXIT.interrupted));
+    void closeHosts(opened.map((host) => ({ host }))).finally(() => process.exit(EXIT.interrupted));
   });
   try {
+    const probed = await probeHosts(config, names, opened);
     sayProbes(probed, io);
     const laneOf = await lanes(probed);
     const shared = [...new Set(laneOf.values())].filter((l) => names.filter((n) => laneOf.get(n) === l).length > 1);
@@ -78,7 +79,7 @@ export async function runFleetBenchmark(inv: Invocation, names: string[]): Promi
     return code;
   } finally {
     release();
-    await closeHosts(probed);
+    await closeHosts(opened.map((host) => ({ host })));
   }
 }
 

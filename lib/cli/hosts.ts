@@ -24,11 +24,12 @@ export interface ProbedHost {
   report: ProbeReport;
 }
 
-/** Every named host probed at once (one ssh round trip each; the connection stays up as the ControlMaster). */
-export async function probeHosts(config: ResolvedConfig, names: string[]): Promise<ProbedHost[]> {
+/** Every named host probed at once (one ssh round trip each; the connection stays up as the ControlMaster); `opened` gets each host as it is made. */
+export async function probeHosts(config: ResolvedConfig, names: string[], opened: SshHost[] = []): Promise<ProbedHost[]> {
   return Promise.all(
     names.map(async (n) => {
       const host = new SshHost(config.hosts![n]!);
+      opened.push(host);
       return { host, report: await probeHost(host) };
     }),
   );
