@@ -113,6 +113,46 @@ export const DEFAULTS = {
   },
 };
 
+/** The remote (OpenSSH) layer: connection options, timeouts, daemons, fleets. */
+export const REMOTE_DEFAULTS = {
+  /** ssh -o ConnectTimeout (s): the user's harnesses use 8. */
+  connectTimeoutS: 8,
+  /** ssh -o ServerAliveInterval (s): a dead link is noticed within a few of these. */
+  serverAliveIntervalS: 10,
+  /** ssh -o ControlPersist (s): the master outlives one command so the next reuses it. */
+  controlPersistS: 300,
+  /** A remote command with no timeout of its own (probe steps, hashing, mkdir). */
+  execTimeoutMs: 60_000,
+  /** After a timeout, SIGTERM to the remote process group, then this long before SIGKILL. */
+  killGraceMs: 2_000,
+  /** How long a daemon gets to become ready (TCP port accepting, or its log line). */
+  daemonReadyTimeoutMs: 15_000,
+  /** Between readiness polls; each poll is one TCP connect or one `cat` of the log over the master. */
+  daemonPollMs: 50,
+  /** After SIGTERM, this long for the daemon to exit before SIGKILL. */
+  daemonStopGraceMs: 5_000,
+  /** Bytes of a daemon's log quoted in an error when it never became ready. */
+  daemonLogTailBytes: 2_000,
+  /** Hosts a fleet run drives at the same time (each host still runs one benchmark at a time). */
+  fleetParallelHosts: 8,
+  /** A host's workspace when hosts.<name>.workspace is not given (mirrorbench's own things go in <it>/.mirrorbench-host). */
+  hostWorkspace: "/tmp/mirrorbench",
+  /**
+   * A fleet member's whole run may take every run's timeout plus its harness grace, plus this for dataset generation
+   * and the start and end of the run; past it the remote run is ended (its group SIGTERMed, then killed).
+   */
+  fleetRunSlackMs: 60 * 60_000,
+  /** After Ctrl-C (or a fleet run's overall timeout), how long a remote run gets to write what it measured before SIGKILL. */
+  fleetStopGraceMs: 30_000,
+  /** Copying the executable (~110 MB) or a results file to or from a host. */
+  transferTimeoutMs: 10 * 60_000,
+  /**
+   * sun_path is 104 bytes on macOS (108 on Linux); ssh binds `<ControlPath>.<16 random chars>` first,
+   * so a ControlPath must leave 17 bytes and the NUL. %C expands to 40 hex characters.
+   */
+  sunPathBytes: 104,
+};
+
 export function defaultWorkspace(tmpdir: string): string {
   return `${tmpdir.replace(/\/$/, "")}/mirrorbench`;
 }

@@ -19,6 +19,9 @@ function listFiles(dir: string): string[] {
 }
 
 const all = listFiles(LIB).sort();
+/** Written by a script, not by hand (`bun run schema`): the size rule is for modules people read and edit. */
+const GENERATED = new Set(["config.schema.json"]);
+const handWritten = all.filter((f) => !GENERATED.has(path.basename(f)));
 const modules = all.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
 
 function stageOf(file: string): string {
@@ -97,19 +100,19 @@ test(`no lib file imports more than ${MAX_IMPORTS} other lib files`, () => {
   expect(over).toEqual([]);
 });
 
-test(`every file under lib/ is at most ${MAX_LINES} lines`, () => {
-  const over = all.filter((f) => lines(f) > MAX_LINES).map((f) => `${rel(f)}: ${lines(f)}`);
+test(`every hand-written file under lib/ is at most ${MAX_LINES} lines`, () => {
+  const over = handWritten.filter((f) => lines(f) > MAX_LINES).map((f) => `${rel(f)}: ${lines(f)}`);
   expect(over).toEqual([]);
 });
 
 test("the figures of the layout, printed for the record", () => {
-  const largest = all.map((f) => ({ f: rel(f), n: lines(f) })).sort((a, b) => b.n - a.n)[0]!;
+  const largest = handWritten.map((f) => ({ f: rel(f), n: lines(f) })).sort((a, b) => b.n - a.n)[0]!;
   const most = [...graph].map(([f, d]) => ({ f: rel(f), n: d.length })).sort((a, b) => b.n - a.n)[0]!;
   const perStage = STAGES.map((s) => `${s || "(leaves)"} ${modules.filter((f) => stageOf(f) === s).length}`).join(", ");
   console.log(
     [
       `lib files: ${all.length} (${modules.length} modules: ${perStage})`,
-      `files over ${MAX_LINES} lines: ${all.filter((f) => lines(f) > MAX_LINES).length}; largest: ${largest.f} (${largest.n} lines)`,
+      `files over ${MAX_LINES} lines: ${handWritten.filter((f) => lines(f) > MAX_LINES).length}; largest: ${largest.f} (${largest.n} lines)`,
       `most imports: ${most.f} (${most.n} lib files)`,
       `backward imports: ${backwardImports().length}; cycles: ${cycles().length}`,
     ].join("\n"),

@@ -73,6 +73,9 @@ const CORPUS: [string, (c: Config) => void, boolean][] = [
   ["env values of every scalar type", (c) => (c.tools.cp.env = { A: "x", B: 1, C: true }), true],
   ["a tool only in platform variants", (c) => (c.tools.cp = { linux: { argv: ["cp", "{src}", "{dst}"] } }), true],
   ["an empty description", (c) => (s0(c).description = ""), true],
+  ["hosts with every key, and run_on", (c) => Object.assign(c, { hosts: { nas: { ssh: "bench@nas.local", port: 2222, identity: "/k/bench", sudo: true, workspace: "/srv/mb", ssh_config: "/k/cfg" } }, run_on: ["nas"] }), true],
+  ["run_on as one name", (c) => Object.assign(c, { hosts: { nas: { ssh: "nas" } }, run_on: "nas" }), true],
+  ["require_clean_build: true", (c) => (c.tools.cp.require_clean_build = true), true],
   ["unknown top-level key", (c) => (c.worksapce = "/tmp/x"), false],
   ["unknown scenario key", (c) => (s0(c).runz = 3), false],
   ["unknown group key", (c) => (g0(c).sise = "1KiB"), false],
@@ -162,6 +165,16 @@ const CORPUS: [string, (c: Config) => void, boolean][] = [
   ["memory_scaling without counts", (c) => (s0(c).memory_scaling = {}), false],
   ["memory_scaling with a zero count", (c) => (s0(c).memory_scaling = { counts: [0, 10, 100] }), false],
   ["memory_scaling with an unknown key", (c) => (s0(c).memory_scaling = { counts: [10, 50, 100], repeats: 3 }), false],
+  ["a host without ssh", (c) => (c.hosts = { nas: { port: 22 } }), false],
+  ["a host port of 0", (c) => (c.hosts = { nas: { ssh: "nas", port: 0 } }), false],
+  ["a host port of 65536", (c) => (c.hosts = { nas: { ssh: "nas", port: 65536 } }), false],
+  ["a host workspace that is relative", (c) => (c.hosts = { nas: { ssh: "nas", workspace: "mb" } }), false],
+  ["a host workspace with a .. step", (c) => (c.hosts = { nas: { ssh: "nas", workspace: "/srv/../etc" } }), false],
+  ["an unknown host key", (c) => (c.hosts = { nas: { ssh: "nas", user: "bench" } }), false],
+  ["an ssh destination starting with -", (c) => (c.hosts = { nas: { ssh: "-oProxyCommand=x" } }), false],
+  ["a host name with a space", (c) => (c.hosts = { "my nas": { ssh: "nas" } }), false],
+  ["require_clean_build: yes (a string)", (c) => (c.tools.cp.require_clean_build = "yes"), false],
+  ["run_on: []", (c) => Object.assign(c, { hosts: { nas: { ssh: "nas" } }, run_on: [] }), false],
 ];
 
 describe("the loader and the JSON Schema agree on every accepted and rejected value", () => {
@@ -194,6 +207,7 @@ const LOADER_ONLY: [string, (c: Config) => void, RegExp][] = [
   ["more changes than files", (c) => (ch(c).touch = 500), /workload has only 100/],
   ["the reserved group name _extras", (c) => (g0(c).name = "_extras"), /reserved/],
   ["the file system root as workspace", (c) => (c.workspace = "/"), /file system root/],
+  ["a run_on host that hosts: does not declare", (c) => Object.assign(c, { hosts: { nas: { ssh: "nas" } }, run_on: ["mac"] }), /host "mac" is not declared/],
 ];
 
 describe("rules only the loader can check, because JSON Schema cannot say them", () => {

@@ -68,7 +68,7 @@ describe("--diagnose after a NO-GO", () => {
     const summary = log.slice(log.indexOf("Diagnosis [small]"));
     expect(summary).toMatch(/- cp moves 2\.5 MiB \(100% of the bytes copied\) with copy_file_range \(\d+ calls\); dd-4k never calls it: missing zero-copy\./);
     expect(summary).toMatch(/- dd-4k writes files in 4\.0 KiB calls \(16\.\d+ writes \/ file\); cp writes none/);
-    expect(summary).toMatch(/- memory: dd-4k: [\d.]+ [KM]iB \+ -?\d+ B\/file/);
+    expect(summary).toMatch(/- memory: dd-4k: [\d.]+ [KM]iB [+−] \d+ B\/file/);
 
     const res = readResults(results);
     // The diagnosis runs are in no run list, statistic or export: 2 tools × 3 measured runs.

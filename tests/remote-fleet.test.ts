@@ -4,8 +4,8 @@ import { FleetStepError, laneKeys, planCopies, pulledResultPath, remoteLayout, r
 
 // Fleet runs, pure parts: copy only what changed, results named per host, one run per machine, no host lost.
 
-const exe = { localPath: "/build/mirrorbench", remotePath: "/srv/ws/.mirrorbench/bin/mirrorbench", sha256: "a".repeat(64), mode: 0o755 };
-const cfg = { localPath: "/repo/bench.config.yaml", remotePath: "/srv/ws/.mirrorbench/config/bench.config.yaml", sha256: "b".repeat(64) };
+const exe = { localPath: "/build/mirrorbench", remotePath: "/srv/ws/.mirrorbench-host/bin/mirrorbench", sha256: "a".repeat(64), mode: 0o755 };
+const cfg = { localPath: "/repo/bench.config.yaml", remotePath: "/srv/ws/.mirrorbench-host/config/bench.config.yaml", sha256: "b".repeat(64) };
 
 test("a file is copied only when the host lacks it or has other bytes", () => {
   expect(planCopies([exe, cfg], new Map([[exe.remotePath, exe.sha256], [cfg.remotePath, null]]))).toEqual({ copy: [cfg], current: [exe] });
@@ -15,10 +15,11 @@ test("a file is copied only when the host lacks it or has other bytes", () => {
 
 test("everything mirrorbench stages on a host lives under one folder of its workspace", () => {
   expect(remoteLayout("/srv/ws", "configs/phase-2.5.yaml")).toEqual({
-    root: "/srv/ws/.mirrorbench",
-    exe: "/srv/ws/.mirrorbench/bin/mirrorbench",
-    config: "/srv/ws/.mirrorbench/config/phase-2.5.yaml",
-    results: "/srv/ws/.mirrorbench/results",
+    root: "/srv/ws/.mirrorbench-host",
+    exe: "/srv/ws/.mirrorbench-host/bin/mirrorbench",
+    config: "/srv/ws/.mirrorbench-host/config/phase-2.5.yaml",
+    results: "/srv/ws/.mirrorbench-host/results",
+    bench: "/srv/ws/.mirrorbench-host/bench",
   });
   expect(() => remoteLayout("relative/ws", "a.yaml")).toThrow(BenchError);
 });

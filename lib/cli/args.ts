@@ -25,6 +25,7 @@ export function usage(prog = "bun run bench"): string {
   --results-dir DIR    where results JSON files go (default: results/ beside the config)
   --list               list scenarios and which tools are available, then exit
   --dry-run            print the plan (every run, argv, destination, cache policy); run nothing
+  --hosts A,B          run the config on these hosts of hosts: over ssh, in parallel (a fleet run; overrides run_on:)
   --verify-dataset     re-hash cached datasets instead of the quick size/mtime check
   --export-json FILE   hyperfine-format JSON (seconds), readable by hyperfine's scripts
   --export-csv FILE    hyperfine-style CSV
@@ -73,6 +74,7 @@ export function parseCli(argv: string[], io: CliIO): CliOptions {
         "results-dir": { type: "string" },
         list: { type: "boolean" },
         "dry-run": { type: "boolean" },
+        hosts: { type: "string" },
         "verify-dataset": { type: "boolean" },
         "export-json": { type: "string" },
         "export-csv": { type: "string" },
@@ -119,6 +121,8 @@ export function parseCli(argv: string[], io: CliIO): CliOptions {
     configFile: v.config === "-" ? "-" : path.resolve(io.cwd, v.config ?? "bench.config.yaml"),
     overrides: { ...env, ...cli },
     only: patterns.length ? (name: string) => patterns.some((p) => p.test(name)) : undefined,
+    scenarioGlobs: v.scenario ?? [],
+    hosts: v.hosts,
     list: Boolean(v.list),
     dryRun: Boolean(v["dry-run"]),
     verifyDataset: Boolean(v["verify-dataset"]),
@@ -140,6 +144,10 @@ export interface CliOptions {
   overrides: Overrides;
   /** --scenario globs, matched against a scenario's name or its name before sweep expansion. */
   only: ((name: string) => boolean) | undefined;
+  /** The --scenario globs as typed (a fleet run passes them on to each host). */
+  scenarioGlobs: string[];
+  /** --hosts as typed (a comma-separated list of hosts: names). */
+  hosts: string | undefined;
   list: boolean;
   dryRun: boolean;
   verifyDataset: boolean;

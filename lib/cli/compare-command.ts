@@ -6,9 +6,9 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../config/load";
 import { DEFAULTS } from "../defaults";
 import { BenchError, EXIT, parseFlags, reportingErrors } from "../errors";
-import { resolveResultsRef } from "../history/list";
+import { latestPerHost, resolveResultsRef } from "../history/list";
 import { colorOn, type CliIO } from "../io";
-import { compareHeader, compareResults, compareTable } from "../report/compare";
+import { acrossHostsHeader, acrossHostsTable, compareAcrossHosts, compareHeader, compareResults, compareTable } from "../report/compare";
 import { loadResults } from "../results/load";
 
 export const compareUsage = (prog = "bun run bench") => `usage: ${prog} compare [A [B]] [options]
@@ -18,6 +18,9 @@ ratio (from the measured runs), peak memory, and a word. A change is "faster"/"s
 the interval excludes 1 AND the change is at least the noise threshold; otherwise "within noise".
 
   A, B                   results files, or latest / previous (default: previous latest)
+  --across-hosts         instead: the latest results file of every host, side by side per scenario and tool
+                         (a fleet run's hosts by their hosts: name, others by host id)
+  --hosts A,B            with --across-hosts: only these hosts, in this order (the first is the reference)
   --results-dir DIR      results folder for latest / previous
   --config FILE          config whose results_dir to use
   --noise PCT            noise threshold in percent (default 1)
@@ -42,6 +45,8 @@ export async function runCompare(args: string[], io: CliIO): Promise<number> {
         config: { type: "string" },
         "results-dir": { type: "string" },
         noise: { type: "string" },
+        "across-hosts": { type: "boolean" },
+        hosts: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }), COMPARE_USAGE.split("\n")[0]!);
@@ -49,6 +54,15 @@ export async function runCompare(args: string[], io: CliIO): Promise<number> {
       io.out(COMPARE_USAGE + "\n");
       return EXIT.go;
     }
+    if (v["across-hosts"]) {
+      if (positionals.length) throw new BenchError("--across-hosts takes no results files: it reads the latest of every host", { key: "--across-hosts", hint: "use --results-dir DIR (and --hosts A,B to choose)" });
+      const hosts = latestPerHost(resultsDirOf(v, io), v.hosts?.split(",").map((h) => h.trim()).filter(Boolean));
+      if (!hosts.length) throw new BenchError(`no results files in ${resultsDirOf(v, io)}`, { hint: "run a benchmark (or a fleet run: --hosts) first, or pass --results-dir" });
+      io.out(acrossHostsHeader(hosts).join("\n") + "\n");
+      io.out(acrossHostsTable(hosts, compareAcrossHosts(hosts), { color: colorOn(io) }) + "\n");
+      return EXIT.go;
+    }
+    if (v.hosts !== undefined) throw new BenchError("--hosts applies only with --across-hosts", { key: "--hosts" });
     if (positionals.length > 2) throw new BenchError(`compare takes two results files, got ${positionals.length}`, { hint: COMPARE_USAGE.split("\n")[0] });
     const noisePct = v.noise === undefined ? DEFAULTS.compareNoise * 100 : Number(v.noise);
     if (!(noisePct >= 0 && noisePct < 100)) throw new BenchError(`--noise must be a percentage in [0, 100), got "${v.noise}"`, { key: "--noise" });

@@ -5,9 +5,10 @@ import { loadConfig, parseConfig } from "../config/load";
 import { BenchError, EXIT, reportingErrors } from "../errors";
 import { consoleOnStderr, defaultIO, type CliIO } from "../io";
 import { selectPlatform, type Platform } from "../platform/index";
-import type { ResolvedConfig } from "../types";
 import { parseCli, usage, type CliOptions } from "./args";
+import { runAgent } from "./agent";
 import { runCompare } from "./compare-command";
+import { fleetDryRun, fleetHosts, listHosts, runFleetBenchmark } from "./fleet";
 import { runReport } from "./report-command";
 import { dryRun, listScenarios } from "./list";
 import { runBenchmark } from "./run";
@@ -18,7 +19,7 @@ export type { CliIO } from "../io";
 export const VERSION_LINE = `mirrorbench ${pkg.version}`;
 
 /** The config from its file, or from stdin for `--config -` (errors then say `<stdin>:line:col`; relative paths resolve against the working folder). */
-export function loadRunConfig(opts: CliOptions, io: CliIO, platform: Platform): ResolvedConfig {
+export function loadRunConfig(opts: CliOptions, io: CliIO, platform: Platform): ReturnType<typeof loadConfig> {
   const load = { overrides: opts.overrides, env: io.env, platform: platform.name };
   if (opts.configFile !== "-") return loadConfig(opts.configFile, load);
   let text: string;
@@ -34,6 +35,8 @@ export async function main(argv: string[], io: CliIO = defaultIO(), platform: Pl
   // report / compare have their own options; dispatch before the run's strict parser rejects them.
   if (argv[0] === "report") return runReport(argv.slice(1), io);
   if (argv[0] === "compare") return runCompare(argv.slice(1), io);
+  // Internal: what another mirrorbench asks of this host over ssh (one JSON object out); not in the usage.
+  if (argv[0] === "agent") return runAgent(argv.slice(1), io, platform);
   return reportingErrors(io.err, async () => {
     const opts = parseCli(argv, io);
     if (opts.version) {
@@ -51,14 +54,18 @@ export async function main(argv: string[], io: CliIO = defaultIO(), platform: Pl
     if (opts.only && !config.scenarios.some((s) => opts.only!(s.name) || opts.only!(s.baseName))) {
       throw new BenchError(`no scenario matches --scenario`, { hint: `scenarios: ${config.scenarios.map((s) => s.name).join(", ")}` });
     }
+    // A fleet run (--hosts, run_on:) runs the config on those hosts; declared hosts are probed by --list and --dry-run.
+    const fleet = fleetHosts(opts, config, cio.env);
     if (opts.list) {
       await listScenarios(config, cio, platform);
-      return EXIT.go;
+      return await listHosts(config, fleet, cio);
     }
     if (opts.dryRun) {
+      if (fleet.length) return await fleetDryRun({ config, opts, io: cio, platform }, fleet);
       dryRun(config, cio, platform, opts);
-      return EXIT.go;
+      return await listHosts(config, fleet, cio);
     }
+    if (fleet.length) return await runFleetBenchmark({ config, opts, io: cio, platform }, fleet);
     return await runBenchmark({ config, opts, io: cio, platform });
   });
 }

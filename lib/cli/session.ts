@@ -3,8 +3,8 @@
 import pkg from "../../package.json" with { type: "json" };
 import { openLog, rotateLog, type Log } from "../log";
 import { workspacePaths } from "../paths";
-import { captureEnvironment } from "../platform/host";
-import { resultsHeader, resultsPath, type ResultsFile } from "../results/file";
+import { captureEnvironment, hostId } from "../platform/host";
+import { fleetMember, resultsHeader, resultsPath, toolProvenance, type ResultsFile } from "../results/file";
 import { LocalExecutor } from "../run/spawn";
 import { probeVersions, resolveTools } from "../run/tools";
 import { removeWorkspace } from "../workspace";
@@ -64,7 +64,8 @@ export async function openSession(inv: Invocation): Promise<Session> {
     await probeVersions(config.tools, tools, executor);
     if (executor.meter.memoryNote) prose(log, `warning: ${executor.meter.memoryNote}`, style, "err");
     const invocation = { argv: process.argv.slice(2), cwd: io.cwd, configFile: config.file };
-    const results = resultsHeader({ startedAt, environment, invocation, meter: executor.meter, tools, config });
+    const provenance = await toolProvenance(hostId(environment).id, tools);
+    const results = resultsHeader({ startedAt, environment, invocation, meter: executor.meter, tools, config, provenance, fleet: fleetMember(io.env) });
     const outputs = new OutputWriter(resultsPath(config.resultsDir, startedAt, results.host), (l) => log.error(l));
     checkDiagnoseDir(config, outputs.file);
     return { ...inv, ws, log, executor, signals, outputs, results, color: style.color, style, status, close };

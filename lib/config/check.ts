@@ -66,6 +66,7 @@ function checkValue(r: Reader, n: Node | null, s: Shape, p: Path, fail: Fail): v
       if (typeof v !== "number" || !Number.isInteger(v)) return wrong(`must be a whole number, got ${got(v)}`);
       if (!Number.isSafeInteger(v)) return fail(p, `${v} is too large to count exactly (more than 2^53)`);
       if (s.min !== undefined && v < s.min) return s.message ? wrong("") : fail(p, `must be at least ${s.min}, got ${v}`);
+      if (s.max !== undefined && v > s.max) return fail(p, `must be at most ${s.max}, got ${v}`);
       return;
     case "number":
       if (typeof v !== "number" || !Number.isFinite(v)) return wrong(`must be a number, got ${got(v)}`);

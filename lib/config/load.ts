@@ -8,6 +8,7 @@ import { realMachine, type Machine } from "../platform/machine";
 import type { DiagnoseMode, ResolvedConfig, ToolSpec } from "../types";
 import { checkShape } from "./check";
 import { resolveDiagnoseMode } from "./diagnose";
+import { resolveHosts, resolveRunOn } from "./hosts";
 import { checkNameKey, duplicateKeyError } from "./keys";
 import { resolvePlaces, type OverrideOrigins } from "./places";
 import { Reader } from "./reader";
@@ -57,6 +58,7 @@ export const KNOWN = {
   verify: knownKeys(mapAt(SHAPE, "defaults", "verify")),
   thresholds: knownKeys(mapAt(SHAPE, "defaults", "thresholds")),
   sweep: knownKeys(mapAt(SHAPE, "scenarios", "*", "sweep")),
+  host: knownKeys(mapAt(SHAPE, "hosts", "*")),
 };
 
 export interface LoadOptions {
@@ -127,6 +129,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   const places = resolvePlaces(r, ov, env);
   const scenarios = resolveScenarios(r, defs, Object.keys(tools), ov, places.workspace, opts.machine === undefined ? realMachine : opts.machine);
   const keepResults = ov.keepResults ?? (r.has(["keep_results"]) ? r.int(["keep_results"]) : null);
+  const hosts = resolveHosts(r, env);
   return {
     file: path.resolve(file),
     version: 1,
@@ -137,6 +140,8 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     tools,
     scenarios,
     diagnose: resolveDiagnoseMode(r, ov.diagnose),
+    hosts,
+    runOn: resolveRunOn(r, hosts),
     origins: places.origins,
   };
 }

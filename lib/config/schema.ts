@@ -49,7 +49,7 @@ function convert(s: Shape, defs: Record<string, Json>, inline = false): Json {
     case "list":
       return { ...doc, type: "array", items: convert(s.items, defs), ...(s.minItems ? { minItems: s.minItems } : {}) };
     case "int":
-      return { ...doc, type: "integer", ...(s.min !== undefined ? { minimum: s.min } : {}), maximum: Number.MAX_SAFE_INTEGER };
+      return { ...doc, type: "integer", ...(s.min !== undefined ? { minimum: s.min } : {}), maximum: s.max ?? Number.MAX_SAFE_INTEGER };
     case "number":
       return { ...doc, type: "number", ...(s.min !== undefined ? { minimum: s.min } : {}) };
     case "bool":
@@ -93,7 +93,7 @@ export function configSchema(): { [k: string]: Json } {
 /** JSON with every object or list that fits on one line kept on one line, so the file reads like the hand-written one it replaced. */
 function format(v: Json, indent: string): string {
   const flat = JSON.stringify(v, null, 1).replace(/\n\s*/g, " ").replace(/\[ /g, "[").replace(/ \]/g, "]");
-  if (v === null || typeof v !== "object" || indent.length + flat.length <= 150) return flat;
+  if (v === null || typeof v !== "object" || indent.length + flat.length <= 170) return flat;
   const inner = indent + "  ";
   if (Array.isArray(v)) return `[\n${v.map((x) => inner + format(x, inner)).join(",\n")}\n${indent}]`;
   return `{\n${Object.entries(v).map(([k, x]) => `${inner}${JSON.stringify(k)}: ${format(x, inner)}`).join(",\n")}\n${indent}}`;

@@ -3,7 +3,7 @@
 // Cross-references between sections (a scenario's tools exist, baseline ⊂ tools), reversed ranges,
 // workload arithmetic and the machine's limits stay in code: JSON Schema cannot say them.
 
-import { DEFAULTS } from "../defaults";
+import { DEFAULTS, REMOTE_DEFAULTS } from "../defaults";
 import { DURATION_PATTERN, EXIT_RANGE_PATTERN, SIZE_OR_RANGE_PATTERN, SIZE_PATTERN } from "../units";
 
 export type Path = (string | number)[];
@@ -34,7 +34,7 @@ export type Shape = Doc &
     | { kind: "map"; what: string | ((p: Path) => string); keys: Record<string, Shape>; required?: string[]; rules?: MapRule[] }
     | { kind: "record"; what: string; values: Shape; keyPattern?: { source: string; message: (k: string) => string } }
     | { kind: "list"; items: Shape; minItems?: number; hint?: string }
-    | { kind: "int"; min?: number }
+    | { kind: "int"; min?: number; max?: number }
     | { kind: "number"; min?: number; why?: string }
     | { kind: "bool" }
     | { kind: "string"; minLength?: number; patterns?: { source: string; message: (v: string) => string; hint?: string }[] }
@@ -114,6 +114,7 @@ const toolKeys = (): Record<string, Shape> => ({
   requires: { kind: "anyOf", options: [{ kind: "name" }, strings()], description: "commands that must be on PATH (default: argv[0])", message: listMessage },
   version: { kind: "anyOf", options: [{ kind: "const", value: false }, strings()], description: "argv that prints the version, or false for none", message: listMessage },
   call_graph: { kind: "enum", values: ["fp", "dwarf"], description: "how a diagnosis's perf record walks this tool's stacks: fp (frame pointers, default) or dwarf (for binaries built without frame pointers, e.g. a default Rust release build)" },
+  require_clean_build: bool("a version line without +<git sha>, or with .dirty, makes the tool unavailable"),
 });
 const toolVariant: Shape = { kind: "map", what: (p) => `tool "${p[1]}".${p[2]}`, def: "toolVariant", keys: toolKeys() };
 const tool: Shape = {
@@ -200,6 +201,25 @@ const scenario: Shape = {
   ],
 };
 
+const hostWorkspace = "^(?!.*(^|/)\\.\\.(/|$))/[A-Za-z0-9_.-][A-Za-z0-9_./-]*$";
+const host: Shape = {
+  kind: "map",
+  what: (p) => `host "${p[1]}"`,
+  required: ["ssh"],
+  keys: {
+    ssh: { kind: "string", minLength: 1, patterns: [{ source: "^[^\\s-]\\S*$", message: (v) => `"${v}" is not an ssh destination`, hint: "write user@host, host or an ssh_config alias (no spaces, not starting with -)" }], description: "user@host, host or an ssh_config alias" },
+    port: { kind: "int", min: 1, max: 65535, description: "ssh port" },
+    identity: { kind: "string", minLength: 1, description: "private key file (~ expands; relative to this file)" },
+    sudo: bool("the cache drop needs sudo -n (a NOPASSWD rule)"),
+    workspace: {
+      kind: "string",
+      patterns: [{ source: hostWorkspace, message: (v) => `"${v}" must be an absolute path of letters, digits and _ . / - (not /, no .. step)`, hint: `e.g. workspace: ${REMOTE_DEFAULTS.hostWorkspace}` }],
+      description: `folder mirrorbench owns on the host (default ${REMOTE_DEFAULTS.hostWorkspace})`,
+    },
+    ssh_config: { kind: "string", minLength: 1, description: "an ssh_config file for ssh -F" },
+  },
+};
+
 export const SHAPE: Shape = {
   kind: "map",
   what: "the config file",
@@ -214,6 +234,8 @@ export const SHAPE: Shape = {
     defaults: { kind: "map", what: "defaults", keys: { runs: int(1), warmup: int(0), timeout: duration, cache, verify, thresholds } },
     tools: { kind: "record", what: "tools", values: tool, keyPattern: { source: NAME, message: nameMessage("tool name ") }, message: () => "must be a mapping of tool name to its definition" },
     scenarios: { kind: "list", items: scenario, minItems: 1, hint: "add at least one scenario with a name, a workload and tools", message: () => "must be a non-empty list" },
+    hosts: { kind: "record", what: "hosts", values: host, keyPattern: { source: NAME, message: nameMessage("host name ") }, message: () => "must be a mapping of host name to its ssh connection", description: "machines reached over OpenSSH" },
+    run_on: nameOrNames("run the config on these hosts (a fleet run; --hosts overrides)"),
   },
 };
 

@@ -63,6 +63,13 @@ export function resolveTool(r: Reader, id: string, platform: string, env: Record
   for (const [k, v] of Object.entries((r.get(at("env")) ?? {}) as object)) envMap[k] = expandEnv(String(v), env);
   const version = r.get(at("version"));
   const callGraph = resolveCallGraph(r, at("call_graph"));
+  const requireCleanBuild = r.bool(at("require_clean_build"), false);
+  if (requireCleanBuild && version === false) {
+    r.fail(at("require_clean_build"), "needs a version line, and this tool has version: false", "give version: [<binary>, --version] (any argv that prints <name> <version>+<git sha>)");
+  }
+  if (requireCleanBuild && version === undefined && shell) {
+    r.fail(at("require_clean_build"), "needs a version line: a shell tool has no default --version probe", "add version: [<binary>, --version]");
+  }
   return {
     id,
     label: r.str([...p, "label"], id),
@@ -73,5 +80,18 @@ export function resolveTool(r: Reader, id: string, platform: string, env: Record
     requires: r.has(at("requires")) ? r.strList(at("requires")) : [],
     versionArgv: version === undefined ? null : version === false ? [] : r.strList(at("version")).map((a) => expandEnv(a, env)),
     ...(callGraph ? { callGraph } : {}),
+    ...(requireCleanBuild ? { requireCleanBuild } : {}),
   };
+}
+
+/**
+ * require_clean_build's rule on a `--version` line (`blit <version>+<git sha>[.dirty]`): why the build is refused,
+ * or null when it is clean. A build from uncommitted sources, or one that does not say its commit, is not the code
+ * the gate would be judging.
+ */
+export function cleanBuildProblem(versionLine: string | null): string | null {
+  if (versionLine === null) return "require_clean_build: the tool printed no version line, so its build cannot be checked";
+  if (/\.dirty\b/.test(versionLine)) return `require_clean_build: a dirty build (uncommitted changes): ${JSON.stringify(versionLine)}`;
+  if (!/\+[0-9a-f]{4,40}\b/i.test(versionLine)) return `require_clean_build: the version line names no git commit (+<sha>): ${JSON.stringify(versionLine)}`;
+  return null;
 }

@@ -49,6 +49,29 @@ export function listResults(dir: string, opts: { hostId?: string } = {}): Stored
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
+ * The name a result's host goes by across hosts: the fleet's name for it (hosts.<name> of the config that started the
+ * fleet), else its host id. Two hosts: names for one machine stay apart this way; a by-hand run on a fleet host is
+ * its own column under the host id.
+ */
+export function hostKey(r: ResultsFile): string {
+  return r.fleet?.host ?? r.host.id;
+}
+
+/** The newest results file of every host in `dir` (see hostKey), in host order; `only` keeps the hosts named. */
+export function latestPerHost(dir: string, only?: string[]): StoredResults[] {
+  const latest = new Map<string, StoredResults>();
+  // listResults is oldest first, so the last one seen per host is its newest.
+  for (const e of listResults(dir)) latest.set(hostKey(e.results), e);
+  const keys = [...latest.keys()].sort(cmp);
+  if (only) {
+    const missing = only.filter((k) => !latest.has(k));
+    if (missing.length) throw new BenchError(`no results of host ${missing.join(", ")} in ${dir}`, { key: "--hosts", hint: `hosts with results: ${keys.join(", ") || "none"}` });
+    return only.map((k) => latest.get(k)!);
+  }
+  return keys.map((k) => latest.get(k)!);
+}
+
+/**
  * `latest` = the newest results file of any host; `previous` = the newest one before it from the
  * same host as latest (comparing two machines is rarely what "previous" means); anything else is a path.
  */

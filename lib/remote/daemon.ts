@@ -2,7 +2,7 @@
 
 import net from "node:net";
 import { BenchError } from "../errors";
-import { REMOTE_DEFAULTS } from "./defaults";
+import { REMOTE_DEFAULTS } from "../defaults";
 import type { SshHost } from "./ssh";
 
 export type Readiness = { tcp: number; host?: string } | { log: string };

@@ -2,7 +2,10 @@
 
 import path from "node:path";
 import { BenchError, oneLine } from "../errors";
-import { REMOTE_DEFAULTS } from "./defaults";
+import { REMOTE_DEFAULTS } from "../defaults";
+
+/** The environment a fleet member runs with (set by the initiating mirrorbench in the remote command). */
+export const FLEET_ENV = { host: "MIRRORBENCH_FLEET_HOST", initiator: "MIRRORBENCH_FLEET_INITIATOR" } as const;
 
 /** A file the host needs (the single-file executable, the config), with the sha256 of the local copy. */
 export interface StagedFile {
@@ -26,13 +29,18 @@ export function planCopies(files: StagedFile[], remote: ReadonlyMap<string, stri
   return plan;
 }
 
-/** Where mirrorbench keeps its own things in a host's workspace (one folder, so removing it removes only ours). */
-export function remoteLayout(workspace: string, configName: string): { root: string; exe: string; config: string; results: string } {
+/**
+ * Where mirrorbench keeps its own things in a host's workspace, all under one folder so removing it removes only ours:
+ * the executable, the staged config, the results the host writes, and `bench`, the workspace its runs claim. The folder
+ * is not called `.mirrorbench`, the marker file of a workspace, so a host workspace that is also a by-hand
+ * workspace (both default to /tmp/mirrorbench) holds both without a clash.
+ */
+export function remoteLayout(workspace: string, configName: string): { root: string; exe: string; config: string; results: string; bench: string } {
   if (!path.posix.isAbsolute(workspace)) throw new BenchError(`a host's workspace must be an absolute path, not ${JSON.stringify(workspace)}`);
   const base = path.posix.basename(configName);
   if (!base || base === "." || base === "..") throw new BenchError(`config file name ${JSON.stringify(configName)} cannot be staged`);
-  const root = path.posix.join(workspace, ".mirrorbench");
-  return { root, exe: `${root}/bin/mirrorbench`, config: `${root}/config/${base}`, results: `${root}/results` };
+  const root = path.posix.join(workspace, ".mirrorbench-host");
+  return { root, exe: `${root}/bin/mirrorbench`, config: `${root}/config/${base}`, results: `${root}/results`, bench: `${root}/bench` };
 }
 
 /** A results file name as resultsPath() writes it: <stamp>_<host id>.json. */

@@ -1,11 +1,11 @@
 // One host's OpenSSH connection: the ssh/scp/rsync argv with the bench options and a shared ControlMaster, commands quoted for the remote POSIX shell, exec with a timeout that also ends the remote side.
 
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { BenchError } from "../errors";
 import { quotePosix } from "../shellquote";
-import { REMOTE_DEFAULTS } from "./defaults";
+import { REMOTE_DEFAULTS } from "../defaults";
+import { controlDir, ensureControlDir } from "./control-dir";
+
+export { controlDir, controlDirFor, ensureControlDir } from "./control-dir";
 
 export interface HostSpec {
   /** The key in the config's `hosts:` map; names the host in errors and results. */
@@ -39,6 +39,13 @@ export interface ExecOptions {
   stdoutFd?: number;
   /** Environment of the remote command (through `env`, every value quoted). */
   env?: Record<string, string>;
+  /** The remote output as it arrives (decoded text, any chunking); stdout and stderr are still returned whole. */
+  onStdout?: (text: string) => void;
+  onStderr?: (text: string) => void;
+  /** Aborting ends the remote command as a timeout does (SIGTERM to its group, SIGKILL after killGraceMs). */
+  signal?: AbortSignal;
+  /** After a timeout or an abort, how long the remote group gets between SIGTERM and SIGKILL (default REMOTE_DEFAULTS.killGraceMs). */
+  killGraceMs?: number;
 }
 
 export interface ExecResult {
@@ -49,6 +56,8 @@ export interface ExecResult {
   /** The remote stderr without mirrorbench's own pid line. */
   stderr: string;
   timedOut: boolean;
+  /** Ended through `signal`. */
+  aborted: boolean;
   /** pid of the remote process (group leader) as the remote shell reported it; null if it never started. */
   remotePid: number | null;
   /** Wall time of the whole ssh invocation on this host (dispatch + remote work), performance.now(). */
@@ -58,36 +67,6 @@ export interface ExecResult {
 }
 
 const PID_LINE = /^mb-pid (\d+)\n/;
-
-/** A ControlPath folder that fits sun_path: <tmp>/mbcm-<uid>, or /tmp/mbcm-<uid> when tmp is long or odd (macOS's /var/folders/…). */
-export function controlDirFor(tmp: string, uid: number, sunPathBytes = REMOTE_DEFAULTS.sunPathBytes): string {
-  const leaf = `mbcm-${uid}`;
-  const candidate = path.join(tmp, leaf);
-  // socket = <dir>/cm-<40 hex>.<16 random> + NUL
-  const socketBytes = Buffer.byteLength(candidate) + "/cm-".length + 40 + 17 + 1;
-  return socketBytes <= sunPathBytes && /^[A-Za-z0-9_./-]+$/.test(candidate) ? candidate : path.join("/tmp", leaf);
-}
-
-/** Creates (0700) or checks the ControlPath folder: a directory of ours that nobody else can enter, never a symlink. */
-export function ensureControlDir(dir: string): string {
-  try {
-    fs.mkdirSync(dir, { mode: 0o700 });
-  } catch (e: any) {
-    if (e.code !== "EEXIST") throw new BenchError(`cannot create the ssh ControlPath folder ${dir}: ${e.code ?? e.message}`, { hint: "set TMPDIR to a writable short folder" });
-  }
-  const st = fs.lstatSync(dir);
-  const uid = process.getuid?.() ?? st.uid;
-  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
-    throw new BenchError(`the ssh ControlPath folder ${dir} is not a private directory of this user (a symlink, another owner, or open to others)`, {
-      hint: `remove ${dir} (mirrorbench creates it 0700), or set TMPDIR elsewhere`,
-    });
-  }
-  return dir;
-}
-
-export function controlDir(): string {
-  return ensureControlDir(controlDirFor(os.tmpdir(), process.getuid?.() ?? 0));
-}
 
 /** ssh expands %-tokens in ControlPath and IdentityFile; a literal % is %%. */
 const sshPercent = (s: string) => s.replaceAll("%", "%%");
@@ -172,9 +151,12 @@ export class SshHost {
       stdin: o.stdin ?? "ignore",
       stdout: o.stdoutFd ?? "pipe",
       stderr: "pipe",
+      // Its own session: a Ctrl-C at the terminal reaches mirrorbench, which ends the remote side in order, not the client.
+      detached: true,
     });
     let stderrText = "";
     let remotePid: number | null = null;
+    let shownErr = 0;
     const errDone = (async () => {
       const dec = new TextDecoder();
       for await (const chunk of proc.stderr) {
@@ -183,15 +165,33 @@ export class SshHost {
           const m = PID_LINE.exec(stderrText);
           if (m) remotePid = Number(m[1]);
         }
+        // Our pid line is not the command's output: hold everything back until the first line is complete.
+        if (o.onStderr && (remotePid !== null || stderrText.includes("\n"))) {
+          const visible = stderrText.replace(PID_LINE, "");
+          if (visible.length > shownErr) o.onStderr(visible.slice(shownErr));
+          shownErr = visible.length;
+        }
       }
     })();
-    const outDone = o.stdoutFd === undefined ? new Response(proc.stdout as ReadableStream).bytes() : Promise.resolve(new Uint8Array());
+    const outDone = o.stdoutFd !== undefined
+      ? Promise.resolve(new Uint8Array())
+      : o.onStdout
+        ? (async () => {
+            const chunks: Uint8Array[] = [];
+            const dec = new TextDecoder();
+            for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
+              chunks.push(chunk);
+              o.onStdout!(dec.decode(chunk, { stream: true }));
+            }
+            return new Uint8Array(Buffer.concat(chunks));
+          })()
+        : new Response(proc.stdout as ReadableStream).bytes();
     let timedOut = false;
+    let aborted = false;
     let cleanup: Promise<unknown> = Promise.resolve();
     let fire!: (v: null) => void;
     const fired = new Promise<null>((r) => (fire = r));
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const stop = () => {
       // Through a ControlMaster the client's stdio fds were handed to the master, so killing the client
       // alone closes nothing: end the remote group first (sshd does not signal a pty-less session), then the client.
       cleanup = (async () => {
@@ -200,19 +200,31 @@ export class SshHost {
           proc.kill("SIGTERM");
           await Promise.race([proc.exited, Bun.sleep(500)]);
         }
-        if (remotePid !== null) await this.killGroup(remotePid);
+        if (remotePid !== null) await this.killGroup(remotePid, o.killGraceMs);
         proc.kill("SIGTERM");
       })();
       fire(null);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
     }, o.timeoutMs ?? REMOTE_DEFAULTS.execTimeoutMs);
+    const onAbort = () => {
+      if (timedOut || aborted) return;
+      aborted = true;
+      stop();
+    };
+    if (o.signal?.aborted) onAbort();
+    o.signal?.addEventListener("abort", onAbort, { once: true });
     const done = Promise.all([outDone, proc.exited, errDone]);
     let settled = await Promise.race([done, fired]);
     if (settled === null) {
       await cleanup;
       // Streams still held after the kill (the remote pid was never seen): stop waiting rather than hang the run.
       settled = await Promise.race([done, Bun.sleep(REMOTE_DEFAULTS.killGraceMs).then(() => null)]);
-    }
+    } else if (timedOut || aborted) await cleanup; // the client ended while the remote group was being stopped
     clearTimeout(timer);
+    o.signal?.removeEventListener("abort", onAbort);
     const [stdoutBytes, exit] = settled ?? [new Uint8Array(), proc.exitCode ?? -1];
     const code = exit as number;
     const elapsedMs = performance.now() - started;
@@ -223,9 +235,10 @@ export class SshHost {
       stdoutBytes,
       stderr,
       timedOut,
+      aborted,
       remotePid,
       elapsedMs,
-      sshFailed: code === 255 && remotePid === null && !timedOut,
+      sshFailed: code === 255 && remotePid === null && !timedOut && !aborted,
     };
   }
 

@@ -7,6 +7,7 @@ import { medianRssOf } from "../analyze/scenario";
 import { mean } from "../analyze/summary";
 import { completedWallTimesNs } from "../analyze/tool-stats";
 import { DEFAULTS } from "../defaults";
+import { hostKey, type StoredResults } from "../history/list";
 import { sameBenchmark } from "../history/regressions";
 import type { ResultsFile } from "../results/file";
 import type { Interval } from "../types";
@@ -132,5 +133,78 @@ export function compareHeader(aFile: string, a: ResultsFile, bFile: string, b: R
     `Change of B against A; faster/slower only when the 95% bootstrap CI of the mean-time ratio excludes 1 and the change is at least ${(noise * 100).toFixed(0)}%.`,
   ];
   if (a.host.id !== b.host.id) out.push(`warning: A and B come from different hosts (${a.host.id} vs ${b.host.id}); the difference includes the machines.`);
+  return out;
+}
+
+export interface HostCell {
+  meanNs: number | null;
+  rssBytes: number | null;
+  /** Mean time ÷ the first host's (null without runs on either). */
+  ratio: number | null;
+  /** This tool's gate verdict on that host when it was a gated candidate. */
+  verdict: string | null;
+}
+
+export interface AcrossHostsRow {
+  scenario: string;
+  tool: string;
+  label: string;
+  cells: (HostCell | null)[];
+  /** Set when the hosts did not run the same benchmark (workload or cache policy differ): the ratio is not drawn. */
+  note: string | null;
+}
+
+/** The latest result of each host side by side, per scenario and tool: mean time, median peak RSS, ratio to the first host, verdict. */
+export function compareAcrossHosts(hosts: readonly StoredResults[]): AcrossHostsRow[] {
+  const rows: AcrossHostsRow[] = [];
+  const names = [...new Set(hosts.flatMap((h) => h.results.scenarios.map((s) => s.name)))];
+  for (const name of names) {
+    const scen = hosts.map((h) => h.results.scenarios.find((s) => s.name === name) ?? null);
+    const tools = [...new Set(scen.flatMap((s) => (s ? s.tools.map((t) => t.tool) : [])))];
+    const present = scen.filter((s) => s !== null);
+    const same = present.every((s) => sameBenchmark(present[0]!, s));
+    for (const tool of tools) {
+      const cells = scen.map((s): HostCell | null => {
+        if (!s || !s.tools.some((t) => t.tool === tool)) return null;
+        const times = completedWallTimesNs(s.runs, tool);
+        const v = s.verdicts.find((x) => x.candidate === tool);
+        return { meanNs: times.length ? mean(times) : null, rssBytes: medianRssOf(s, tool), ratio: null, verdict: v ? v.verdict : s.baseline === tool ? "baseline" : null };
+      });
+      const first = cells[0]?.meanNs ?? null;
+      if (same && first) for (const c of cells) if (c?.meanNs) c.ratio = c.meanNs / first;
+      const label = present.flatMap((s) => s.tools.filter((t) => t.tool === tool))[0]?.label ?? tool;
+      rows.push({ scenario: name, tool, label, cells, note: same ? null : "workload or cache policy differs between hosts: no ratio" });
+    }
+  }
+  return rows;
+}
+
+export function acrossHostsTable(hosts: readonly StoredResults[], rows: readonly AcrossHostsRow[], opts: { color: boolean }): string {
+  const head = ["scenario", "tool", ...hosts.map((h) => hostKey(h.results))];
+  const table = new Table({ head, style: { head: opts.color ? ["cyan"] : [], border: opts.color ? ["grey"] : [] } });
+  for (const r of rows) {
+    const cell = (c: HostCell | null, i: number) => {
+      if (!c) return "—";
+      const parts = [c.meanNs === null ? "no completed runs" : formatDuration(c.meanNs)];
+      if (i > 0 && c.ratio !== null) parts[0] += ` (${c.ratio.toFixed(2)}×)`;
+      parts.push(c.rssBytes === null ? "RSS n/a" : formatBytes(c.rssBytes));
+      if (c.verdict) parts.push(c.verdict);
+      return parts.join(" · ");
+    };
+    table.push([r.note ? `${r.scenario} (${r.note})` : r.scenario, r.label, ...r.cells.map(cell)]);
+  }
+  return table.toString();
+}
+
+/** Which file each column is, and how to read the cells. */
+export function acrossHostsHeader(hosts: readonly StoredResults[]): string[] {
+  const out = hosts.map((h) => {
+    const r = h.results;
+    const how = r.fleet ? `fleet run started on ${r.fleet.initiator}` : "run on the host itself";
+    return `${hostKey(r)}: ${h.file} (${r.startedAt}, host ${r.host.id}, ${how}, decision ${r.decision?.decision ?? "none"})`;
+  });
+  out.push(
+    `Per cell: mean time (× = ÷ ${hosts[0] ? hostKey(hosts[0].results) : "the first host"}'s mean), median peak RSS, gate verdict. Each host timed its own runs with its own meter (timedBy); no time of one host is subtracted from another's.`,
+  );
   return out;
 }

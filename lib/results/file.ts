@@ -9,6 +9,9 @@ import { hostId, type Environment, type HostId } from "../platform/host";
 import type { MeterMemory } from "../platform/types";
 import { ENGINE, samplingOptions } from "../run/timing";
 import type { ResolvedConfig, ToolAvailability } from "../types";
+import type { FleetMember, Provenance } from "./provenance";
+
+export { fleetMember, toolProvenance } from "./provenance";
 
 export type { ScenarioResult };
 
@@ -61,6 +64,15 @@ export interface ResultsFile {
    * file paths relative to this file's folder. Absent when nothing was diagnosed (and in files written before it existed).
    */
   diagnoses?: ScenarioDiagnosis[];
+  /**
+   * The host (its id) whose clock and meter timed every run in this file: each host times its own runs, and no
+   * timestamp of one host is ever subtracted from another's. Absent in files written before it existed.
+   */
+  timedBy?: string;
+  /** Every available tool's binary on this host: path, sha256, version line. Absent in older files. */
+  provenance?: Provenance;
+  /** Set when this run was a member of a fleet run started from another host. */
+  fleet?: FleetMember;
 }
 
 /** The file's head, written before the first scenario: where, when, on what, with which engine, meter and tools. */
@@ -71,14 +83,17 @@ export function resultsHeader(o: {
   meter: ResultsFile["meter"];
   tools: Record<string, ToolAvailability>;
   config: ResolvedConfig;
+  provenance?: Provenance;
+  fleet?: FleetMember | null;
 }): ResultsFile {
+  const host = hostId(o.environment);
   return {
     schema: "mirrorbench.results",
     schemaVersion: SCHEMA_VERSION,
     startedAt: o.startedAt.toISOString(),
     finishedAt: null,
     interrupted: false,
-    host: hostId(o.environment),
+    host,
     environment: o.environment,
     invocation: o.invocation,
     engine: { ...ENGINE, sampling: { ...samplingOptions(0), min_samples: "runs", max_samples: "runs", samples_threshold: "Infinity (no trimming)" } },
@@ -87,6 +102,9 @@ export function resultsHeader(o: {
     config: o.config,
     scenarios: [],
     decision: null,
+    timedBy: host.id,
+    ...(o.provenance ? { provenance: o.provenance } : {}),
+    ...(o.fleet ? { fleet: o.fleet } : {}),
   };
 }
 

@@ -111,6 +111,9 @@ const resultsShape = obj({
   decision: nullable(obj({ decision: str, exitCode: num })),
   regressions: optional(list(regression)),
   diagnoses: optional(list(diagnosis)),
+  timedBy: optional(str),
+  provenance: optional(obj({ host: str, tools: record(obj({ path: str, sha256: nullable(str), version: nullable(str) })) })),
+  fleet: optional(obj({ host: str, initiator: str })),
 });
 
 /** Throws a BenchError naming the first field a reader would trip on, e.g. `scenarios[0].tools[1].stats.time.meanNs: expected a number, got "x"`. */

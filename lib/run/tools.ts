@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { cleanBuildProblem } from "../config/tools";
 import { DEFAULTS } from "../defaults";
 import { firstWord, shellFor } from "../shellquote";
 import type { ToolAvailability, ToolSpec } from "../types";
@@ -88,7 +89,11 @@ export function resolveTools(tools: Record<string, ToolSpec>, platform: string =
 export async function probeVersions(tools: Record<string, ToolSpec>, avail: Record<string, ToolAvailability>, executor: Executor): Promise<void> {
   await Promise.all(
     Object.entries(tools).map(async ([id, t]) => {
-      avail[id]!.version = await probeVersion(t, avail[id]!, executor);
+      const a = avail[id]!;
+      a.version = await probeVersion(t, a, executor);
+      // require_clean_build: a dirty or unnamed build is unavailable, so a gate that needs it is undecided, never graded.
+      const refused = a.available && t.requireCleanBuild ? cleanBuildProblem(a.version) : null;
+      if (refused) Object.assign(a, { available: false, reason: refused });
     }),
   );
 }
