@@ -34,6 +34,23 @@ export interface RunMeasure {
   maxRssBytes: number | null;
 }
 
+/**
+ * A run's destination made durable inside the timed window (durable: true): "meter" = mb-run flushed (syncfs) the
+ * instant it reaped the tool and read its clock again, so durable and returned share one clock with no gap;
+ * "harness" = the platform flushed after the meter returned (macOS, Windows, no mb-run), durable = returned +
+ * flush, two intervals whose gap (meter exit, report read) is in neither.
+ */
+export interface DurableFlush {
+  /** Spawn → on stable storage, ns; null when the flush failed (then the run has no durable time). */
+  durableNs: number | null;
+  /** The flush alone, ns; null when it failed. */
+  flushNs: number | null;
+  /** syncfs, fsync+F_FULLFSYNC, FlushFileBuffers(volume), FlushFileBuffers(files). */
+  method: string;
+  timedBy: "meter" | "harness";
+  reason?: string;
+}
+
 interface RunBase {
   scenario: string;
   tool: string;

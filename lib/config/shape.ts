@@ -81,6 +81,11 @@ const verify: Shape = {
         mtime: bool("compare modification times"),
         symlinks: bool("compare symlink targets"),
         allow_source_links: bool("accept a copy made of hard links to the source's files (cp -al); by default it fails the run"),
+        links: bool("same work: the destination keeps the source's hard-link groups (default true)"),
+        xattrs: bool("same work: the destination keeps the source's user.* extended attributes (default true)"),
+        sparse: bool("same work: sparse files stay sparse, full files stay full (default true)"),
+        owner: bool("same work: owners and groups are kept (default true)"),
+        clone: bool("label a destination that shares extents with its source (reflink) as cloned, never as a fast copy (default true)"),
       },
     },
   ],
@@ -98,23 +103,53 @@ const thresholds: Shape = {
   },
 };
 
+/** `settle:` before every run: sync (default), true (sync, then wait for a quiet disk), false, or the wait's settings. */
+const settle: Shape = {
+  kind: "anyOf",
+  def: "settle",
+  description: "before every run, outside the timed window: sync (the default: sync(1) after the reset), true (sync, then wait until the workspace's disks are quiet), false (neither), or the wait's settings",
+  message: (v) => `must be true, false, sync, or a mapping of the wait's settings, got ${got(v)}`,
+  options: [
+    { kind: "bool" },
+    { kind: "enum", values: ["sync"] },
+    {
+      kind: "map",
+      what: "settle",
+      keys: {
+        sync: bool("run sync(1) before waiting (default true)"),
+        drain_mib_s: { kind: "number", min: 0.01, why: "the disk counts as quiet below this write rate, MiB/s", description: `quiet below this write rate, MiB/s (default ${DEFAULTS.settle.drainMibPerSec})` },
+        quiet_samples: int(1, `consecutive quiet samples needed (default ${DEFAULTS.settle.quietSamples})`),
+        max_wait: { ...duration, def: undefined, description: `stop waiting after this long; the run goes on and records "max-wait" (default ${DEFAULTS.settle.maxWaitMs / 1000}s)` },
+        sample_ms: { kind: "int", min: 10, description: `milliseconds between two /proc/diskstats reads (default ${DEFAULTS.settle.sampleMs})` },
+      },
+    },
+  ],
+};
+const gate: Shape = { kind: "enum", values: ["bootstrap", "paired"], def: "gate", description: "which interval decides the time gate: bootstrap (default: the ratio of mean times, the user's rule) or paired (the median per-round ratio with an exact sign-test interval; needs runs ≥ 6)" };
+const gateOn: Shape = { kind: "enum", values: ["returned", "durable"], def: "gateOn", description: "which time the gate uses: returned (the tool exited) or durable (returned + the destination flushed; needs durable: true)" };
+const state: Shape = { kind: "enum", values: ["fresh", "shared"], def: "state", description: "{state}: a fresh empty directory for every run (default), or one per tool kept across runs (shared)" };
+const durable = bool("flush the destination's file system after the tool returns, inside the timed window (syncfs; F_FULLFSYNC on macOS; FlushFileBuffers on Windows): results carry returned and durable times");
+
 const exitCode: Shape = { kind: "pattern", source: EXIT_RANGE_PATTERN, number: "integer", message: (v) => `must be an exit code or a range like "0..7", got ${got(v)}` };
 const toolKeys = (): Record<string, Shape> => ({
   argv: {
     kind: "argv",
-    description: "argv with {src} and {dst}; one command string when shell: true",
+    description: "argv with {src} and {dst} (and {state}, {run}); one command string when shell: true",
     mentions: [
       { text: "{src}", message: "has no {src} placeholder", hint: `the tool must be told what to copy, e.g. "{src}/"` },
       { text: "{dst}", message: "has no {dst} placeholder", hint: `the tool must be told where to copy, e.g. "{dst}/"` },
     ],
   },
-  shell: bool("run argv (one string) with /bin/sh -c (cmd.exe on Windows); {src}, {dst} and ${VAR} are quoted for it"),
-  env: { kind: "record", what: "env", message: () => "must be a mapping of NAME: value", values: { kind: "anyOf", options: [{ kind: "string" }, { kind: "number" }, { kind: "bool" }], message: (v) => `must be a string, a number or true/false, got ${got(v)}` }, description: "environment variables for the tool; ${VAR:-default} expands" },
+  shell: bool("run argv (one string) with /bin/sh -c (cmd.exe on Windows); {src}, {dst}, {state}, {run} and ${VAR} are quoted for it"),
+  env: { kind: "record", what: "env", message: () => "must be a mapping of NAME: value", values: { kind: "anyOf", options: [{ kind: "string" }, { kind: "number" }, { kind: "bool" }], message: (v) => `must be a string, a number or true/false, got ${got(v)}` }, description: "environment variables for the tool; ${VAR:-default} expands, {state} and {run} are filled per run" },
   success_codes: { kind: "anyOf", options: [exitCode, { kind: "list", items: exitCode, minItems: 1, message: () => "must be a non-empty list of exit codes" }], description: 'exit codes that mean success, e.g. [0] or ["0..7"] for robocopy' },
   requires: { kind: "anyOf", options: [{ kind: "name" }, strings()], description: "commands that must be on PATH (default: argv[0])", message: listMessage },
   version: { kind: "anyOf", options: [{ kind: "const", value: false }, strings()], description: "argv that prints the version, or false for none", message: listMessage },
   call_graph: { kind: "enum", values: ["fp", "dwarf"], description: "how a diagnosis's perf record walks this tool's stacks: fp (frame pointers, default) or dwarf (for binaries built without frame pointers, e.g. a default Rust release build)" },
   require_clean_build: bool("a version line without +<git sha>, or with .dirty, makes the tool unavailable"),
+  durable,
+  state,
+  stats: { kind: "enum", values: ["rsync", "json"], description: "read the tool's own figures from its stdout after each run: rsync (--stats) or json (the last JSON object it prints, e.g. blit --json)" },
 });
 const toolVariant: Shape = { kind: "map", what: (p) => `tool "${p[1]}".${p[2]}`, def: "toolVariant", keys: toolKeys() };
 const tool: Shape = {
@@ -177,6 +212,12 @@ const scenario: Shape = {
     cache,
     verify,
     thresholds,
+    settle,
+    durable,
+    gate,
+    gate_on: gateOn,
+    state,
+    control: bool("run the baseline a second time as its own arm (A/A): when its ratio interval leaves 1 ± (max_time_ratio − 1) / 2 the verdict is NO-VERDICT (controls not clean)"),
     memory_scaling: {
       kind: "map",
       what: "memory_scaling",
@@ -231,11 +272,27 @@ export const SHAPE: Shape = {
     results_dir: { kind: "string", minLength: 1, description: "results JSON folder, relative to this file" },
     keep_results: int(1, "keep only the newest N results per host"),
     diagnose: { kind: "anyOf", description: "after the measured runs, run strace, perf and memory growth on: off (default), on-fail (every scenario whose gate did not pass; true means this), all (every gated scenario); --diagnose overrides", options: [{ kind: "enum", values: ["off", "on-fail", "all"] }, { kind: "bool" }], message: (v) => `must be one of off, on-fail, all (got ${got(v)})` },
-    defaults: { kind: "map", what: "defaults", keys: { runs: int(1), warmup: int(0), timeout: duration, cache, verify, thresholds } },
+    defaults: { kind: "map", what: "defaults", keys: { runs: int(1), warmup: int(0), timeout: duration, cache, verify, thresholds, settle, durable, gate, gate_on: gateOn, state } },
     tools: { kind: "record", what: "tools", values: tool, keyPattern: { source: NAME, message: nameMessage("tool name ") }, message: () => "must be a mapping of tool name to its definition" },
     scenarios: { kind: "list", items: scenario, minItems: 1, hint: "add at least one scenario with a name, a workload and tools", message: () => "must be a non-empty list" },
     hosts: { kind: "record", what: "hosts", values: host, keyPattern: { source: NAME, message: nameMessage("host name ") }, message: () => "must be a mapping of host name to its ssh connection", description: "machines reached over OpenSSH" },
     run_on: nameOrNames("run the config on these hosts (a fleet run; --hosts overrides)"),
+    preflight: {
+      kind: "anyOf",
+      description: "before the first run and before each scenario: load, forbidden processes, timer, free memory; a failure ends the run (exit 7) unless --force; false turns it off",
+      message: (v) => `must be true, false or a mapping (max_load, forbid_processes), got ${got(v)}`,
+      options: [
+        { kind: "bool" },
+        {
+          kind: "map",
+          what: "preflight",
+          keys: {
+            max_load: { kind: "number", min: 0, description: `highest 1-minute load average (default: cores × ${DEFAULTS.preflight.maxLoadPerCore})` },
+            forbid_processes: { kind: "list", minItems: 0, items: { kind: "name" }, message: () => "must be a list of process names", description: `process names (as the kernel shows them) that must not be running (default: ${DEFAULTS.preflight.forbidProcesses.join(", ")})` },
+          },
+        },
+      ],
+    },
   },
 };
 
