@@ -1,5 +1,9 @@
 // The shapes of execution results passed between stages: run records, cache treatments, statistics, verdicts.
 
+import type { RunExtras } from "./types-runs";
+
+export type { CloneLabel, DurableFlush, KindCheck, NativeStats, NativeStatsResult, RunExtras, SameWorkKind, SettleReason, SettleRecord, StatsKind } from "./types-runs";
+
 export type RunPhase = "warmup" | "measured";
 
 // ---- execution results -----------------------------------------------------
@@ -34,24 +38,7 @@ export interface RunMeasure {
   maxRssBytes: number | null;
 }
 
-/**
- * A run's destination made durable inside the timed window (durable: true): "meter" = mb-run flushed (syncfs) the
- * instant it reaped the tool and read its clock again, so durable and returned share one clock with no gap;
- * "harness" = the platform flushed after the meter returned (macOS, Windows, no mb-run), durable = returned +
- * flush, two intervals whose gap (meter exit, report read) is in neither.
- */
-export interface DurableFlush {
-  /** Spawn → on stable storage, ns; null when the flush failed (then the run has no durable time). */
-  durableNs: number | null;
-  /** The flush alone, ns; null when it failed. */
-  flushNs: number | null;
-  /** syncfs, fsync+F_FULLFSYNC, FlushFileBuffers(volume), FlushFileBuffers(files). */
-  method: string;
-  timedBy: "meter" | "harness";
-  reason?: string;
-}
-
-interface RunBase {
+interface RunBase extends RunExtras {
   scenario: string;
   tool: string;
   phase: RunPhase;

@@ -1,6 +1,7 @@
 // The shapes passed between pipeline stages: resolved config, plan, runs, results.
 
 import type { RunPhase } from "./types-results";
+import type { StatsKind } from "./types-runs";
 
 // ---- workloads -------------------------------------------------------------
 
@@ -87,8 +88,6 @@ export interface SameWorkSpec {
 /** `state:` — {state} is a fresh empty directory for every run (removed after it), or one directory per tool kept across runs. */
 export type StateMode = "fresh" | "shared";
 
-/** `stats:` on a tool: which of its own outputs to read after each run. */
-export type StatsKind = "rsync" | "json";
 
 /** `gate:` — which interval decides the time gate. */
 export type GateMethod = "bootstrap" | "paired";

@@ -4,8 +4,8 @@ import fs from "node:fs";
 import path from "node:path";
 import YAML, { LineCounter } from "yaml";
 import { BenchError } from "../errors";
-import { realMachine, type Machine } from "../platform/machine";
 import type { DiagnoseMode, ResolvedConfig, ToolSpec } from "../types";
+import type { Machine } from "./scenarios";
 import { checkShape } from "./check";
 import { resolveDiagnoseMode } from "./diagnose";
 import { resolveHosts, resolveRunOn } from "./hosts";
@@ -130,7 +130,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     tools[e.key] = resolveTool(r, e.key, platform, env);
   }
   const places = resolvePlaces(r, ov, env);
-  const scenarios = resolveScenarios(r, defs, tools, ov, places.workspace, opts.machine === undefined ? realMachine : opts.machine);
+  const scenarios = resolveScenarios(r, defs, tools, ov, places.workspace, opts.machine);
   const keepResults = ov.keepResults ?? (r.has(["keep_results"]) ? r.int(["keep_results"]) : null);
   const hosts = resolveHosts(r, env);
   return {

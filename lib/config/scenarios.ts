@@ -2,7 +2,9 @@
 
 import { DEFAULTS } from "../defaults";
 import { checkSpec } from "../layout";
-import type { Machine } from "../platform/machine";
+import { realMachine, type Machine } from "../platform/machine";
+
+export type { Machine } from "../platform/machine";
 import type { CachePolicy, ChangeSetSpec, DatasetExtras, FileGroup, ScenarioSpec, Thresholds, ToolSpec, VerifySpec, WorkloadKind } from "../types";
 import { parseByteRange, parseBytes, parseDurationMs } from "../units";
 import { resolveMemoryScaling } from "./diagnose";
@@ -134,7 +136,9 @@ function resolveWorkload(r: Reader, p: Path, kind: WorkloadKind, ov: ScenarioOve
 }
 
 /** Every scenario of the file, sweeps expanded, each checked against what a dataset and this machine can hold. */
-export function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolSpecs: Record<string, ToolSpec>, ov: ScenarioOverrides, workspace: string, machine: Machine | null): ScenarioSpec[] {
+export function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolSpecs: Record<string, ToolSpec>, ov: ScenarioOverrides, workspace: string, machineOpt: Machine | null | undefined): ScenarioSpec[] {
+  // undefined: this machine; null: not checked (report, compare).
+  const machine = machineOpt === undefined ? realMachine : machineOpt;
   const toolIds = Object.keys(toolSpecs);
   if (!r.has(["scenarios"])) r.fail(["scenarios"], "must be a non-empty list", "add at least one scenario with a name, a workload and tools");
   const out: ScenarioSpec[] = [];

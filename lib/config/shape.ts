@@ -5,48 +5,10 @@
 
 import { DEFAULTS, REMOTE_DEFAULTS } from "../defaults";
 import { DURATION_PATTERN, EXIT_RANGE_PATTERN, SIZE_OR_RANGE_PATTERN, SIZE_PATTERN } from "../units";
+import { durable, gate, gateOn, preflight, settle, state } from "./shape-run";
+import type { Path, Shape } from "./shape-types";
 
-export type Path = (string | number)[];
-
-/** A check a value of a map must pass that involves another key of the same map (JSON Schema: if/then, oneOf, dependencies). */
-export type MapRule =
-  /** Exactly one of the keys is present; reported at the map. */
-  | { kind: "exactlyOne"; keys: [string, string]; message: string }
-  /** `key` may be present only when `when` equals `equals` (default value `whenDefault`); reported at `key`. */
-  | { kind: "onlyWhen"; key: string; when: string; equals: string; whenDefault: string; message: (whenValue: string) => string }
-  /** `key` must be present when `when` equals `equals`; reported at `when`. */
-  | { kind: "requiredWhen"; key: string; when: string; equals: string; message: string; hint: string }
-  /** `key` must be present unless one of `unless` is; reported at `key`. */
-  | { kind: "requiredUnless"; key: string; unless: string[]; message: string; hint: string }
-  /** `key` needs `needs` beside it (a path into this map); reported at `key`. */
-  | { kind: "needs"; key: string; needs: string[]; message: string; hint: string };
-
-interface Doc {
-  description?: string;
-  /** Name under `definitions` in the JSON Schema (shared shapes); inline when absent. */
-  def?: string;
-  /** The loader's own words when the value has the wrong type (default: by kind). */
-  message?: (v: unknown) => string;
-}
-
-export type Shape = Doc &
-  (
-    | { kind: "map"; what: string | ((p: Path) => string); keys: Record<string, Shape>; required?: string[]; rules?: MapRule[] }
-    | { kind: "record"; what: string; values: Shape; keyPattern?: { source: string; message: (k: string) => string } }
-    | { kind: "list"; items: Shape; minItems?: number; hint?: string }
-    | { kind: "int"; min?: number; max?: number }
-    | { kind: "number"; min?: number; why?: string }
-    | { kind: "bool" }
-    | { kind: "string"; minLength?: number; patterns?: { source: string; message: (v: string) => string; hint?: string }[] }
-    /** A list element that names something: a string, where YAML's unquoted true / null / 1 get a hint to quote them. */
-    | { kind: "name"; number?: boolean }
-    | { kind: "enum"; values: readonly string[] }
-    | { kind: "const"; value: number | boolean | string }
-    | { kind: "pattern"; source: string; number?: "integer" | "positive" }
-    | { kind: "anyOf"; options: Shape[] }
-    /** Mentions both placeholders, as a string or anywhere in a list. */
-    | { kind: "argv"; mentions: { text: string; message: string; hint: string }[] }
-  );
+export type { MapRule, Path, Shape } from "./shape-types";
 
 /** memory_scaling: the growth rule needs three counts (two points fit any line). */
 export const MIN_SCALING_COUNTS = 3;
@@ -102,33 +64,6 @@ const thresholds: Shape = {
     require_significance: bool("fail only when the whole 95% interval lies beyond the threshold"),
   },
 };
-
-/** `settle:` before every run: sync (default), true (sync, then wait for a quiet disk), false, or the wait's settings. */
-const settle: Shape = {
-  kind: "anyOf",
-  def: "settle",
-  description: "before every run, outside the timed window: sync (the default: sync(1) after the reset), true (sync, then wait until the workspace's disks are quiet), false (neither), or the wait's settings",
-  message: (v) => `must be true, false, sync, or a mapping of the wait's settings, got ${got(v)}`,
-  options: [
-    { kind: "bool" },
-    { kind: "enum", values: ["sync"] },
-    {
-      kind: "map",
-      what: "settle",
-      keys: {
-        sync: bool("run sync(1) before waiting (default true)"),
-        drain_mib_s: { kind: "number", min: 0.01, why: "the disk counts as quiet below this write rate, MiB/s", description: `quiet below this write rate, MiB/s (default ${DEFAULTS.settle.drainMibPerSec})` },
-        quiet_samples: int(1, `consecutive quiet samples needed (default ${DEFAULTS.settle.quietSamples})`),
-        max_wait: { ...duration, def: undefined, description: `stop waiting after this long; the run goes on and records "max-wait" (default ${DEFAULTS.settle.maxWaitMs / 1000}s)` },
-        sample_ms: { kind: "int", min: 10, description: `milliseconds between two /proc/diskstats reads (default ${DEFAULTS.settle.sampleMs})` },
-      },
-    },
-  ],
-};
-const gate: Shape = { kind: "enum", values: ["bootstrap", "paired"], def: "gate", description: "which interval decides the time gate: bootstrap (default: the ratio of mean times, the user's rule) or paired (the median per-round ratio with an exact sign-test interval; needs runs ≥ 6)" };
-const gateOn: Shape = { kind: "enum", values: ["returned", "durable"], def: "gateOn", description: "which time the gate uses: returned (the tool exited) or durable (returned + the destination flushed; needs durable: true)" };
-const state: Shape = { kind: "enum", values: ["fresh", "shared"], def: "state", description: "{state}: a fresh empty directory for every run (default), or one per tool kept across runs (shared)" };
-const durable = bool("flush the destination's file system after the tool returns, inside the timed window (syncfs; F_FULLFSYNC on macOS; FlushFileBuffers on Windows): results carry returned and durable times");
 
 const exitCode: Shape = { kind: "pattern", source: EXIT_RANGE_PATTERN, number: "integer", message: (v) => `must be an exit code or a range like "0..7", got ${got(v)}` };
 const toolKeys = (): Record<string, Shape> => ({
@@ -277,22 +212,7 @@ export const SHAPE: Shape = {
     scenarios: { kind: "list", items: scenario, minItems: 1, hint: "add at least one scenario with a name, a workload and tools", message: () => "must be a non-empty list" },
     hosts: { kind: "record", what: "hosts", values: host, keyPattern: { source: NAME, message: nameMessage("host name ") }, message: () => "must be a mapping of host name to its ssh connection", description: "machines reached over OpenSSH" },
     run_on: nameOrNames("run the config on these hosts (a fleet run; --hosts overrides)"),
-    preflight: {
-      kind: "anyOf",
-      description: "before the first run and before each scenario: load, forbidden processes, timer, free memory; a failure ends the run (exit 7) unless --force; false turns it off",
-      message: (v) => `must be true, false or a mapping (max_load, forbid_processes), got ${got(v)}`,
-      options: [
-        { kind: "bool" },
-        {
-          kind: "map",
-          what: "preflight",
-          keys: {
-            max_load: { kind: "number", min: 0, description: `highest 1-minute load average (default: cores × ${DEFAULTS.preflight.maxLoadPerCore})` },
-            forbid_processes: { kind: "list", minItems: 0, items: { kind: "name" }, message: () => "must be a list of process names", description: `process names (as the kernel shows them) that must not be running (default: ${DEFAULTS.preflight.forbidProcesses.join(", ")})` },
-          },
-        },
-      ],
-    },
+    preflight,
   },
 };
 

@@ -4,13 +4,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { realDarwinSystem, type DarwinSystem } from "./darwin-system";
 import { errnoName, loadLibc } from "./libc";
+import type { FlushMethod, FlushResult } from "./types";
 import { INVALID_HANDLE_VALUE, realWin32System, wide, type Win32System } from "./win32-system";
 
-export type FlushMethod = "syncfs" | "fsync+F_FULLFSYNC" | "FlushFileBuffers(volume)" | "FlushFileBuffers(files)";
-
-export type FlushResult =
-  | { ok: true; method: FlushMethod; flushNs: number; /** Files and directories flushed one by one (0 for a whole-fs flush). */ entries: number }
-  | { ok: false; method: FlushMethod | "none"; flushNs: number; reason: string };
+export type { FlushMethod, FlushResult } from "./types";
 
 /** Linux: one syncfs(2) on the destination's file system (writes back every dirty inode of that fs and flushes the device cache). */
 export interface LinuxDurableSys {
