@@ -1,6 +1,6 @@
 // The shapes passed between pipeline stages: resolved config, plan, runs, results.
 
-import type { RunPhase } from "./types-results";
+import type { GateMethod, GateOn, RunPhase } from "./types-results";
 import type { StatsKind } from "./types-runs";
 
 // ---- workloads -------------------------------------------------------------
@@ -89,11 +89,6 @@ export interface SameWorkSpec {
 export type StateMode = "fresh" | "shared";
 
 
-/** `gate:` — which interval decides the time gate. */
-export type GateMethod = "bootstrap" | "paired";
-
-/** `gate_on:` — which time a run is gated on. */
-export type GateOn = "returned" | "durable";
 
 /** `settle:` resolved: sync(1) before every run, and the wait for quiet disks (null = no wait). */
 export interface SettleSpec {

@@ -4,24 +4,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { walk } from "../safe-fs";
 import { fileExtents, overlapBytes, sharedBytes, type FiemapSys } from "../platform/fiemap";
+import type { CloneLabel } from "../types";
 
 /** Files sampled per run (evenly over the sorted list, plus the largest): FIEMAP costs one ioctl per 128 extents. */
 export const CLONE_SAMPLE_FILES = 64;
 export const CLONE_LARGEST_FILES = 8;
 
-export type CloneLabel =
-  | { state: "copied"; sampledFiles: number; sampledBytes: number }
-  | {
-      state: "cloned";
-      sampledFiles: number;
-      sampledBytes: number;
-      /** Sampled files with at least one extent on the source's own blocks. */
-      clonedFiles: number;
-      /** Bytes of the sampled destination files that sit on the source's own blocks. */
-      overlapBytes: number;
-      example: string;
-    }
-  | { state: "unknown"; reason: string };
+export type { CloneLabel } from "../types";
 
 function pickSample(files: { rel: string; sizeBytes: number }[], evenly: number, largest: number): { rel: string; sizeBytes: number }[] {
   const chosen = new Map<string, { rel: string; sizeBytes: number }>();

@@ -4,25 +4,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { walk, type Kind } from "../safe-fs";
 import { readXattrs, sameBytes, xattrUnavailable } from "../platform/xattr";
+import type { KindCheck, SameWorkKind } from "../types";
 
-export type SameWorkKind = "links" | "xattrs" | "sparse" | "owner";
-
-/** `verify:` keys for the same-work levels; defaults (move into lib/defaults.ts at wiring time). */
+/** `verify:` keys for the same-work levels (DEFAULTS.sameWork holds the config's defaults). */
 export const SAME_WORK_DEFAULTS: Record<SameWorkKind, boolean> = { links: true, xattrs: true, sparse: true, owner: true };
 export const SAME_WORK_MAX_EXAMPLES = 5;
 /** A source file counts as sparse when at least this much of its size is unallocated (one 4 KiB block). */
 export const SPARSE_MIN_HOLE_BYTES = 4096;
 
-export interface KindCheck {
-  kind: SameWorkKind;
-  /** Source items that had something to keep (link groups, entries with xattrs, sparse files, entries). */
-  checked: number;
-  /** Of those (plus destination-only differences), how many the destination does not match. */
-  differing: number;
-  examples: string[];
-  /** Set when the check could not run here (e.g. no xattr calls on this platform). */
-  unavailable?: string;
-}
+export type { KindCheck, SameWorkKind } from "../types";
 
 interface Entry {
   kind: Kind;
