@@ -8,6 +8,7 @@ import { formatSeconds } from "../units";
 import { realClock, type Clock, type Executor } from "./executor";
 import { guardSlots, slotKey } from "./guard";
 import type { RunHarness } from "./harness";
+import { toolOfArm } from "../plan/arms";
 import { readNativeStats } from "./native-stats";
 import type { RunSteps } from "./steps";
 import { interleave, type Interleaved, type Slot, type ToolTiming } from "./timing";
@@ -69,7 +70,7 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
   const exec = async (slot: Slot): Promise<number> => {
     const run = byKey.get(slotKey(slot))!;
     const slotStartNs = clock.nowNs();
-    const tool = opts.tools[run.tool]!;
+    const tool = opts.tools[toolOfArm(run.tool)]!;
     const base: Pick<RunRecord, "scenario" | "tool" | "phase" | "index" | "round" | "strayProcessesKilled" | "runId" | "stateDir" | "control" | "settle" | "durable" | "returnedNs"> = {
       scenario: s.name,
       tool: run.tool,
