@@ -10,7 +10,9 @@ import type { ResultsFile, ScenarioResult } from "../results/file";
 import type { CandidateVerdict, ToolResult, ToolStats } from "../types";
 import { formatBytes, formatDuration, formatSeconds } from "../units";
 import { type FitColumn, fitTable, type Reduction, type RowNote } from "./fit-table";
-import { preflightLines, settleLine, timeLine, toolFlagLines, verdictDetailLines } from "./run-notes";
+import { cacheSummary, preflightLines, settleLine, timeLine, toolFlagLines, verdictDetailLines } from "./run-notes";
+
+export { cacheSummary } from "./run-notes";
 import { NO_VERDICT_CONTROLS } from "../analyze/control";
 import { displayWidth, padToWidth, plural, processConsoleWidth, truncateToWidth, wrapWords } from "../text";
 
@@ -161,14 +163,6 @@ export function scenarioTableLines(s: ScenarioResult, st: Style): { lines: strin
 
 export function scenarioTable(s: ScenarioResult, st: Style): string {
   return scenarioTableLines(s, st).lines.join("\n");
-}
-
-/** How the cache was really treated, counted over the runs: "dropped 18/18" or "fadvise 12/18, not-dropped: … 6/18". */
-export function cacheSummary(s: ScenarioResult): string {
-  if (!s.runs.length) return s.cache;
-  const counts = new Map<string, number>();
-  for (const r of s.runs) counts.set(r.cache, (counts.get(r.cache) ?? 0) + 1);
-  return [...counts].map(([k, n]) => `${k} ${n}/${s.runs.length}`).join(", ");
 }
 
 export function scenarioHeader(s: ScenarioResult): string {

@@ -1,4 +1,4 @@
-// What a scenario's table cannot hold, said under it: which time and settle it used, a forced preflight, each tool's flags (cloned, different work, its own figures), and each verdict's paired and bootstrap intervals and control.
+// What a scenario's table cannot hold, said under it: the cache treatment counted, which time and settle it used, a forced preflight, each tool's flags (cloned, different work, its own figures), and each verdict's paired and bootstrap intervals and control.
 
 import type { ScenarioResult } from "../analyze/scenario";
 import { median } from "../analyze/summary";
@@ -108,4 +108,12 @@ export function verdictDetail(v: CandidateVerdict, label: (id: string) => string
 /** Under every table of a forced run: "! preflight FAILED (--force): load 1.42 …". */
 export function preflightLines(s: ScenarioResult): string[] {
   return s.preflight ? [`  ! ${s.preflight.replace(/^preflight failed/, "preflight FAILED (--force)")}`] : [];
+}
+
+/** How the cache was really treated, counted over the runs: "dropped 18/18" or "fadvise 12/18, not-dropped: … 6/18". */
+export function cacheSummary(s: ScenarioResult): string {
+  if (!s.runs.length) return s.cache;
+  const counts = new Map<string, number>();
+  for (const r of s.runs) counts.set(r.cache, (counts.get(r.cache) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${k} ${n}/${s.runs.length}`).join(", ");
 }
