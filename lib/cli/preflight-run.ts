@@ -79,7 +79,7 @@ export function preflightRun(o: PreflightRunOptions) {
       // The first scenario starts right after the first check: that report is its own.
       if (ran === 1 && !scenarioChecked++) return firstNote;
       const note = await check(`before scenario ${s.name}`, memoryNeedBytes({ datasetBytes: datasetBytesBound(s), cache: s.cache }, DEFAULTS.preflight.baseFreeBytes), false);
-      return [firstNote, note].filter(Boolean).join("; ") || null;
+      return [...new Set([firstNote, note].filter(Boolean))].join("; ") || null;
     },
   };
 }
