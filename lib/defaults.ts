@@ -45,7 +45,9 @@ export const DEFAULTS = {
    */
   planBytesPerFile: 1300,
   planBytesPerPathByte: 13,
-  /** One dataset's file list is one JS array (at most 2^32 - 1 elements). */
+  /** An old (v1) JSON manifest up to this size is upgraded in place when its dataset is reused; a larger one regenerates the dataset (parsing it would need ~10x its size in memory). */
+  legacyManifestMaxBytes: 64 << 20,
+  /** One dataset's per-file slots are typed arrays indexed by file (at most 2^32 - 1 elements). */
   maxDatasetFiles: 2 ** 32 - 1,
   /** Linux PATH_MAX, including the terminating NUL. */
   pathMaxBytes: 4096,
@@ -72,6 +74,8 @@ export const DEFAULTS = {
   /** How many wrong entries a failed verification names, and how many source changes a source-check failure names. */
   verifyExamples: 5,
   sourceChangesNamed: 3,
+  /** A source check keeps at most this many changes in memory (the most telling); the rest are counted. */
+  sourceChangesKept: 10_000,
   /** Data workers (generate, hash, copy) pay off from this many files or bytes; at most this many, one per core. */
   dataWorkerMinFiles: 2000,
   dataWorkerMinBytes: 64 << 20,

@@ -172,3 +172,62 @@ export async function hashFiles(
   await Promise.all(jobs);
   return results;
 }
+
+/**
+ * Files hashed as they are fed, in batches on the pool, with a bounded number of batches in flight
+ * (so a million-file stream never becomes a million pending items); `onBatch` sees each batch's
+ * items and results in feed order.
+ */
+export class HashStream<T> {
+  private items: T[] = [];
+  private files: { path: string; sizeHint: number }[] = [];
+  private bytes = 0;
+  private inFlight: Promise<void>[] = [];
+  private last: Promise<void> = Promise.resolve();
+  private readonly maxInFlight: number;
+
+  constructor(
+    private readonly pool: DataPool,
+    private readonly onBatch: (items: T[], results: HashResult[]) => void,
+    opts: { batchFiles?: number; batchBytes?: number } = {},
+  ) {
+    this.maxInFlight = 2 * pool.size + 2;
+    this.batchFiles = opts.batchFiles ?? 1000;
+    this.batchBytes = opts.batchBytes ?? 32 << 20;
+  }
+  private readonly batchFiles: number;
+  private readonly batchBytes: number;
+
+  /** Queues one file; resolves once there is room for more. */
+  async add(item: T, path: string, sizeHint: number): Promise<void> {
+    this.items.push(item);
+    this.files.push({ path, sizeHint });
+    this.bytes += sizeHint;
+    if (this.items.length >= this.batchFiles || this.bytes >= this.batchBytes) await this.submit();
+  }
+
+  private async submit(): Promise<void> {
+    if (!this.items.length) return;
+    const items = this.items;
+    const files = this.files;
+    this.items = [];
+    this.files = [];
+    this.bytes = 0;
+    const hashed = hashFiles(this.pool, files);
+    const prev = this.last;
+    const done = Promise.all([prev, hashed]).then(([, rs]) => this.onBatch(items, rs));
+    this.last = done.catch(() => {});
+    this.inFlight.push(done);
+    done.catch(() => {}); // awaited below or in finish(); never unhandled
+    while (this.inFlight.length >= this.maxInFlight) await this.inFlight.shift();
+  }
+
+  /** Submits the rest and waits for every batch; the first failure is thrown after all have settled. */
+  async finish(): Promise<void> {
+    await this.submit();
+    const settled = await Promise.allSettled(this.inFlight);
+    this.inFlight = [];
+    const bad = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
+    if (bad) throw bad.reason;
+  }
+}

@@ -7,7 +7,7 @@ export type WorkerRequest =
   | { mirrorbenchData: true; id: number; op: "copy"; items: CopyItem[] };
 
 export type WorkerResponse =
-  | { id: number; ok: true; hashes?: bigint[][]; results?: HashResult[] }
+  | { id: number; ok: true; hashes?: bigint[][]; results?: HashResult[]; marks?: bigint[] }
   | { id: number; ok: false; code: string | null; message: string; path: string | null };
 
 let ctx: DataContext | null = null;
@@ -31,8 +31,7 @@ export function handleRequest(req: WorkerRequest): WorkerResponse {
         return { id: req.id, ok: true, results: req.pieces.map((p) => c.hash(p)) };
       }
       case "copy":
-        copyFiles(req.items);
-        return { id: req.id, ok: true };
+        return { id: req.id, ok: true, marks: copyFiles(req.items) };
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
