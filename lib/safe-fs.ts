@@ -108,17 +108,17 @@ export function removeEntry(abs: string): void {
     fs.unlinkSync(abs);
     return;
   }
-  const order: [string, Kind][] = [];
-  walk(abs, (_rel, kind, p) => {
-    order.push([p, kind]);
-  });
-  // Pre-order reversed: every child before its parent.
-  for (let i = order.length - 1; i >= 0; i--) {
-    const [p, kind] = order[i]!;
-    if (kind === "dir") fs.rmdirSync(p);
+  removeTree(abs);
+}
+
+/** Depth first, one directory listing per level in memory (a million-file tree is never one list). */
+function removeTree(dir: string): void {
+  for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, d.name);
+    if (kindOfDirent(d, p) === "dir") removeTree(p);
     else fs.unlinkSync(p);
   }
-  fs.rmdirSync(abs);
+  fs.rmdirSync(dir);
 }
 
 /** Path components of `target` below `rootReal`; refuses anything that is not strictly inside. */

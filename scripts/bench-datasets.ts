@@ -121,7 +121,7 @@ async function main() {
 
     // The per-run source check (lib/source-check.ts): one lstat walk of the source plus the compare, outside the timed window.
     log("source check (3 times, median)");
-    const before = snapshotSource(ds.dir, path.join(work, "source.snap"));
+    const before = snapshotSource(ds.dir);
     const checkMs: number[] = [];
     for (let i = 0; i < 3; i++) {
       const [found, ms] = await timed(() => compareSnapshots(before));

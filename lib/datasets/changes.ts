@@ -19,13 +19,11 @@ import { contentKey, Rng } from "../prng";
 import { removeEntry } from "../safe-fs";
 import type { ChangeSetSpec, WorkloadSpec } from "../types";
 import { invalidReason } from "./check";
-import { ManifestWriter, quickCheck, type Manifest, type ManifestEntry } from "./manifest";
+import { cmpTreeOrder, ManifestWriter, quickCheck, type Manifest, type ManifestEntry } from "./manifest";
 import { batchBySize, poolFor } from "./pool";
-import { cmpTreeOrder } from "./records";
 import { BaseMirror } from "./restore";
-import { buildCached, type DatasetHandle } from "./store";
+import { buildCached, openManifest, type DatasetHandle } from "./store";
 import { planEntries } from "./tree";
-import { openManifest } from "./upgrade";
 import { combineChunkHashes, type ContentDesc, type WritePiece } from "./content";
 
 export interface ChangeSummary {

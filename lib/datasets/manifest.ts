@@ -11,6 +11,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkRecords, readRecords, RecordFileError, RecordWriter, type RecordHead } from "./records";
 
+export { cmpTreeOrder } from "./records";
+
 export interface ManifestEntry {
   path: string; // posix, relative
   type: "file" | "dir" | "symlink";

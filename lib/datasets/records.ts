@@ -46,25 +46,38 @@ function sharedUnits(a: string, b: string): number {
   return i;
 }
 
+/** Records kept in memory instead of a file: the same bytes, in blocks (a packed buffer, no object per record). */
+export interface MemoryRecords {
+  blocks: Buffer[];
+  head: RecordHead | null;
+}
+
 /** Writes records in strictly increasing tree order; `finish` adds the meta, length and checksum, and fsyncs. */
 export class RecordWriter {
-  private fd: number;
+  private fd = -1;
   private block = Buffer.allocUnsafe(BLOCK_BYTES);
   private used = 0;
   private hash = 0n;
   private prev = "";
+  private bytes = 0;
   count = 0;
 
-  constructor(readonly file: string) {
-    this.fd = fs.openSync(file, "w", 0o644);
+  /** A file path (created exclusively: never through a link left at that name), or blocks in memory. */
+  constructor(readonly file: string | MemoryRecords) {
+    if (typeof file === "string") this.fd = fs.openSync(file, "wx", 0o644);
+    else file.blocks = [];
     this.put(MAGIC);
   }
 
   private flushBlock(): void {
     const data = this.block.subarray(0, this.used);
     this.hash = Bun.hash.wyhash(data, this.hash) as bigint;
-    let done = 0;
-    while (done < data.length) done += fs.writeSync(this.fd, data, done, data.length - done);
+    this.bytes += data.length;
+    if (typeof this.file !== "string") this.file.blocks.push(Buffer.from(data));
+    else {
+      let done = 0;
+      while (done < data.length) done += fs.writeSync(this.fd, data, done, data.length - done);
+    }
     this.used = 0;
   }
 
@@ -102,6 +115,10 @@ export class RecordWriter {
   /** Trailer and fsync; the file is whole only after this returns. */
   finish(meta: unknown): void {
     if (this.used > 0) this.flushBlock();
+    if (typeof this.file !== "string") {
+      this.file.head = { meta, count: this.count, dataBytes: this.bytes, checksum: this.hash };
+      return;
+    }
     const json = Buffer.from(JSON.stringify(meta), "utf8");
     const tail = Buffer.alloc(TAIL_BYTES);
     tail.writeUInt32LE(json.length, 0);
@@ -118,6 +135,7 @@ export class RecordWriter {
 
   /** Gives up (an error while producing records): closes without a trailer, so the file never reads as whole. */
   abort(): void {
+    if (this.fd < 0) return;
     try {
       fs.closeSync(this.fd);
     } catch {
@@ -176,10 +194,17 @@ export interface RawRecord {
  * overruns, counts differently or hashes differently throws RecordFileError — after the records it
  * already yielded, so a consumer that acts while reading must also treat a throw as "do not trust".
  */
-export function* readRecords(file: string, head: RecordHead = readHead(file)): Generator<RawRecord> {
-  const fd = fs.openSync(file, "r");
+export function* readRecords(file: string | MemoryRecords, head?: RecordHead): Generator<RawRecord> {
+  if (typeof file !== "string") {
+    if (!file.head) throw new Error("records in memory were not finished");
+    head = file.head;
+  }
+  head ??= readHead(file as string);
+  const fd = typeof file === "string" ? fs.openSync(file, "r") : -1;
+  const name = typeof file === "string" ? file : "<memory>";
+  let blockNo = 0;
   try {
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     let pos = 0; // in buf
     let fileOff = 0;
     let hash = 0n;
@@ -187,14 +212,18 @@ export function* readRecords(file: string, head: RecordHead = readHead(file)): G
     let prev = "";
     const fill = (need: number): boolean => {
       while (buf.length - pos < need) {
-        if (fileOff >= head.dataBytes) return false;
-        const n = Math.min(BLOCK_BYTES - (fileOff % BLOCK_BYTES), head.dataBytes - fileOff);
-        const block = Buffer.allocUnsafe(n);
-        let got = 0;
-        while (got < n) {
-          const r = fs.readSync(fd, block, got, n - got, fileOff + got);
-          if (r === 0) throw new RecordFileError(file, "truncated while reading");
-          got += r;
+        if (fileOff >= head!.dataBytes) return false;
+        const n = Math.min(BLOCK_BYTES - (fileOff % BLOCK_BYTES), head!.dataBytes - fileOff);
+        let block: Buffer;
+        if (fd < 0) block = (file as MemoryRecords).blocks[blockNo++]!;
+        else {
+          block = Buffer.allocUnsafe(n);
+          let got = 0;
+          while (got < n) {
+            const r = fs.readSync(fd, block, got, n - got, fileOff + got);
+            if (r === 0) throw new RecordFileError(name, "truncated while reading");
+            got += r;
+          }
         }
         hash = Bun.hash.wyhash(block, hash) as bigint;
         fileOff += n;
@@ -203,29 +232,29 @@ export function* readRecords(file: string, head: RecordHead = readHead(file)): G
       }
       return true;
     };
-    if (!fill(MAGIC.length) || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new RecordFileError(file, "not a mirrorbench record file");
+    if (!fill(MAGIC.length) || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new RecordFileError(name, "not a mirrorbench record file");
     pos = MAGIC.length;
     while (true) {
       if (!fill(4)) {
-        if (buf.length - pos !== 0) throw new RecordFileError(file, "damaged (a record is cut short)");
+        if (buf.length - pos !== 0) throw new RecordFileError(name, "damaged (a record is cut short)");
         break;
       }
       const shared = buf.readUInt16LE(pos);
       const suffixBytes = buf.readUInt16LE(pos + 2);
-      if (!fill(6 + suffixBytes)) throw new RecordFileError(file, "damaged (a record is cut short)");
+      if (!fill(6 + suffixBytes)) throw new RecordFileError(name, "damaged (a record is cut short)");
       const payloadBytes = buf.readUInt16LE(pos + 4 + suffixBytes);
-      if (!fill(6 + suffixBytes + payloadBytes)) throw new RecordFileError(file, "damaged (a record is cut short)");
-      if (shared > prev.length) throw new RecordFileError(file, "damaged (bad path prefix)");
+      if (!fill(6 + suffixBytes + payloadBytes)) throw new RecordFileError(name, "damaged (a record is cut short)");
+      if (shared > prev.length) throw new RecordFileError(name, "damaged (bad path prefix)");
       const path = prev.slice(0, shared) + buf.toString("utf8", pos + 4, pos + 4 + suffixBytes);
       const payloadStart = pos + 6 + suffixBytes;
       pos = payloadStart + payloadBytes;
       prev = path;
       yield { path, payload: buf.subarray(payloadStart, payloadStart + payloadBytes), index: index++ };
     }
-    if (index !== head.count) throw new RecordFileError(file, `damaged (${index} records, the trailer says ${head.count})`);
-    if (hash !== head.checksum) throw new RecordFileError(file, "damaged (checksum mismatch)");
+    if (index !== head!.count) throw new RecordFileError(name, `damaged (${index} records, the trailer says ${head!.count})`);
+    if (hash !== head!.checksum) throw new RecordFileError(name, "damaged (checksum mismatch)");
   } finally {
-    fs.closeSync(fd);
+    if (fd >= 0) fs.closeSync(fd);
   }
 }
 

@@ -17,6 +17,8 @@ import type { Progress } from "./progress";
 import { diskBytesNeeded } from "./tree";
 import { openManifest } from "./upgrade";
 
+export { openManifest };
+
 export interface DatasetHandle {
   dir: string;
   manifest: Manifest;

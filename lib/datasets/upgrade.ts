@@ -45,6 +45,7 @@ export function openManifest(dir: string): Manifest {
     names.set(root, (names.get(root) ?? 0) + 1);
   }
   const tmp = `${bin}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { force: true });
   const w = new ManifestWriter(tmp);
   try {
     for (const e of entries) {

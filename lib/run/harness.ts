@@ -62,9 +62,7 @@ function sampleFiles(source: ScenarioSource, max: number): string[] {
 /** The real steps on this machine; the source is snapshotted now, for the scenario's first run to be checked against. */
 export function localHarness(o: LocalHarnessOptions): RunHarness {
   const { source, log } = o;
-  const scratch = path.join(o.workspace, "dst");
-  for (const r of realDestination(o.workspace, scratch)) log.error(describeReplaced(r));
-  const guard = new SourceGuard(source, log, scratch);
+  const guard = new SourceGuard(source, log);
   let sample: string[] | null = null;
   // Each step's time, per run, in the log: what the harness costs around the tool (bench:scale reads it).
   const steps = new Map<string, number>();

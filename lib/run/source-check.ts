@@ -2,7 +2,8 @@
 //
 // Decisions (where the issue was silent):
 // - One snapshot per scenario, one re-walk per run, outside the timed window; the root is entry "".
-//   The snapshot is a packed record file on disk (datasets/records.ts) in tree order, one fixed-size
+//   The snapshot is packed records in memory (datasets/records.ts; in memory so no tool can reach
+//   or swap it, unlike a file in the workspace) in tree order, one fixed-size
 //   fingerprint (kind, mode, nlink, size, mtime and ctime in ns, dev, ino; + symlink target) per
 //   entry; a run's check is one sorted walk merged with it, so memory holds one directory listing
 //   per level and the first DEFAULTS.sourceChangesKept changes, never an object per file. Changes
@@ -17,7 +18,6 @@
 //   lazily before the next run of the scenario; after the last run it stays invalid, so its next use
 //   (next scenario, next invocation) regenerates it and says so.
 import fs from "node:fs";
-import path from "node:path";
 import { DEFAULTS } from "../defaults";
 import type { Log } from "../log";
 import { lstatOrNull, walk } from "../safe-fs";
@@ -56,8 +56,6 @@ export interface GuardedSource {
   rebuild?: () => Promise<void>;
 }
 
-let snapshotCounter = 0;
-
 export class SourceGuard {
   private snap: SourceSnapshot;
   private damagedBy: string | null = null;
@@ -65,26 +63,16 @@ export class SourceGuard {
   checkMs = 0;
   checks = 0;
 
-  /** `scratchDir` holds the snapshot file (inside the workspace, emptied by the next run should this one die). */
   constructor(
     private readonly src: GuardedSource,
     private readonly log: Log,
-    private readonly scratchDir: string,
   ) {
     this.snap = this.take();
   }
 
   private take(): SourceSnapshot {
     const t0 = performance.now();
-    const file = path.join(this.scratchDir, `.source-check-${process.pid}-${snapshotCounter++}`);
-    let s: SourceSnapshot;
-    try {
-      s = snapshotSource(this.src.srcDir, file);
-    } catch (e) {
-      fs.rmSync(file, { force: true });
-      throw e;
-    }
-    if (this.snap) fs.rmSync(this.snap.file, { force: true });
+    const s = snapshotSource(this.src.srcDir);
     this.checkMs += performance.now() - t0;
     this.checks++;
     return s;
@@ -157,9 +145,8 @@ export class SourceGuard {
     return reason;
   }
 
-  /** After the scenario's last run: say where a damaged source was left; the snapshot file goes. */
+  /** After the scenario's last run: say where a damaged source was left. */
   finish(): void {
-    fs.rmSync(this.snap.file, { force: true });
     if (this.damagedBy) this.log.line(`Source ${this.src.srcDir} was modified by ${this.damagedBy}: its cached dataset stays marked invalid and is regenerated on its next use`);
     this.log.file(`source check: ${this.checks} walk(s) of ${this.src.srcDir}, ${this.snap.entries} entries, ${(this.checkMs / Math.max(1, this.checks)).toFixed(1)} ms each`);
   }

@@ -1,13 +1,13 @@
 // The source's lstat snapshot as a packed record file, and one run's check: a sorted walk of the source merged with it, the changes it finds (bounded).
 import fs from "node:fs";
-import { cmpTreeOrder, readRecords, RecordWriter } from "../datasets/records";
+import { cmpTreeOrder, readRecords, RecordWriter, type MemoryRecords } from "../datasets/records";
 import { SortedWalk } from "../datasets/walk-sorted";
 import { DEFAULTS } from "../defaults";
 
-/** A snapshot on disk: one record per entry of the source, in tree order (root ""), written by one lstat walk. */
+/** A snapshot: one packed record per entry of the source, in tree order (root ""), from one lstat walk; in memory, so no tool can reach it. */
 export interface SourceSnapshot {
   root: string;
-  file: string;
+  records: MemoryRecords;
   entries: number;
   /** Source inodes with more names than the tree holds: something outside links to them. */
   externalLinks: number;
@@ -73,11 +73,12 @@ function* sourceWalk(root: string): Generator<{ rel: string; abs: string }> {
   for (let d = w.next(); d; d = w.next()) yield d;
 }
 
-/** Takes a snapshot of `root` into `file` (one lstat per entry, streamed to disk). */
-export function snapshotSource(root: string, file: string): SourceSnapshot {
+/** Takes a snapshot of `root` (one lstat per entry, packed as it goes: ~60 bytes an entry). */
+export function snapshotSource(root: string): SourceSnapshot {
+  const records: MemoryRecords = { blocks: [], head: null };
   const buf = Buffer.allocUnsafe(FIXED + 3 * 4096);
   const names = new Map<string, { nlink: bigint; seen: number }>();
-  const w = new RecordWriter(file);
+  const w = new RecordWriter(records);
   try {
     for (const { rel, abs } of sourceWalk(root)) {
       const fp = fingerprint(abs, buf);
@@ -96,7 +97,7 @@ export function snapshotSource(root: string, file: string): SourceSnapshot {
   }
   let externalLinks = 0;
   for (const n of names.values()) if (n.nlink > BigInt(n.seen)) externalLinks++;
-  return { root, file, entries: w.count, externalLinks };
+  return { root, records, entries: w.count, externalLinks };
 }
 
 /** The source now against a snapshot: one sorted walk merged with the snapshot's records. */
@@ -114,7 +115,7 @@ export function compareSnapshots(before: SourceSnapshot, root = before.root): So
     if (out.length >= 2 * keep) out = out.sort(order).slice(0, keep);
   };
   const walk = sourceWalk(root);
-  const recs = readRecords(before.file);
+  const recs = readRecords(before.records);
   let d = walk.next();
   let r = recs.next();
   while (!d.done || !r.done) {
