@@ -80,6 +80,8 @@ export const DEFAULTS = {
   dataWorkerMinFiles: 2000,
   dataWorkerMinBytes: 64 << 20,
   dataWorkersMax: 8,
+  /** Streaming passes (generate, verify, restore, checks) collect garbage every this many batches, so peak memory does not grow with the tree. */
+  gcEveryBatches: 16,
   /** A lock whose content cannot be parsed for this long is a crash between create and write, not a live writer. */
   lockUnreadableStaleMs: 5_000,
   /** A lock takeover marker older than this belongs to a process that died mid-takeover. */

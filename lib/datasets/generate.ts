@@ -10,7 +10,7 @@ import type { DatasetSpec } from "../types";
 import { formatBytes } from "../units";
 import { combinedHash, hex64, needsChmod, type WritePiece } from "./content";
 import { HASH_ALGORITHM, ManifestWriter, type Manifest } from "./manifest";
-import { PIECE_BYTES, poolFor, type DataPool } from "./pool";
+import { collectEvery, PIECE_BYTES, poolFor, type DataPool } from "./pool";
 import type { Progress } from "./progress";
 import { datasetTotals, filePath, planEntries } from "./tree";
 import type { WorkerResponse } from "./worker";
@@ -69,6 +69,7 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
       const b = batch;
       batch = [];
       batchBytes = 0;
+      collectEvery();
       await jobs.add(
         pool.run({ op: "write", key, pieces: b.map((x) => x.piece) }).then((r) => {
           if (!r.ok) return fail(r);

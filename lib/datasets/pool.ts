@@ -2,6 +2,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { DEFAULTS } from "../defaults";
+import { collectEvery } from "./records";
+
+export { collectEvery };
 import { combineChunkHashes, type HashPiece, type HashResult } from "./content";
 import { handleRequest, type WorkerRequest, type WorkerResponse } from "./worker";
 
@@ -213,6 +216,7 @@ export class HashStream<T> {
     this.items = [];
     this.files = [];
     this.bytes = 0;
+    collectEvery();
     const hashed = hashFiles(this.pool, files);
     const prev = this.last;
     const done = Promise.all([prev, hashed]).then(([, rs]) => this.onBatch(items, rs));

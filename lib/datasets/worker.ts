@@ -40,11 +40,14 @@ export function handleRequest(req: WorkerRequest): WorkerResponse {
 }
 
 declare const self: Worker;
+let handled = 0;
 if (!Bun.isMainThread) {
   // Only answer our own messages, so importing this module from another worker is harmless.
   self.addEventListener("message", (ev: MessageEvent) => {
     const req = ev.data as WorkerRequest;
     if (!req || req.mirrorbenchData !== true) return;
     self.postMessage(handleRequest(req));
+    // Each request leaves garbage (paths, buffers, results); collect now and then so the worker's heap stays flat.
+    if (++handled % 16 === 0) Bun.gc(true);
   });
 }

@@ -8,6 +8,8 @@ import { DEFAULTS } from "../defaults";
 export interface SourceSnapshot {
   root: string;
   records: MemoryRecords;
+  /** The root's device; entries record only whether theirs differs. */
+  dev: bigint;
   entries: number;
   /** Source inodes with more names than the tree holds: something outside links to them. */
   externalLinks: number;
@@ -28,11 +30,11 @@ export interface SourceChanges {
 
 const KIND_ORDER: ChangeKind[] = ["added", "removed", "type", "replaced", "symlink target", "size", "mode", "mtime", "hard-linked", "ctime/metadata"];
 const KINDS = ["f", "d", "l", "o"] as const;
-/** kind u8, mode u16, nlink u32, size, mtimeNs, ctimeNs, dev, ino (u64 each), then the symlink target. */
-const FIXED = 1 + 2 + 4 + 5 * 8;
+/** kind u8, mode u16, nlink u32, size, mtimeNs, ctimeNs, ino (u64 each), then the symlink target. The device is the root's (meta): an entry on another device is a change by itself. */
+const FIXED = 1 + 2 + 4 + 4 * 8;
 
 /** One entry's fingerprint as bytes (a view into `buf`, valid until the next call). */
-function fingerprint(abs: string, buf: Buffer): { bytes: Buffer; st: fs.BigIntStats; kind: (typeof KINDS)[number] } {
+function fingerprint(abs: string, buf: Buffer, rootDev: bigint): { bytes: Buffer; st: fs.BigIntStats; kind: (typeof KINDS)[number] } {
   const st = fs.lstatSync(abs, { bigint: true });
   const kind = st.isFile() ? "f" : st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : "o";
   buf.writeUInt8(KINDS.indexOf(kind), 0);
@@ -41,20 +43,21 @@ function fingerprint(abs: string, buf: Buffer): { bytes: Buffer; st: fs.BigIntSt
   buf.writeBigUInt64LE(BigInt.asUintN(64, st.size), 7);
   buf.writeBigUInt64LE(BigInt.asUintN(64, st.mtimeNs), 15);
   buf.writeBigUInt64LE(BigInt.asUintN(64, st.ctimeNs), 23);
-  buf.writeBigUInt64LE(BigInt.asUintN(64, st.dev), 31);
-  buf.writeBigUInt64LE(BigInt.asUintN(64, st.ino), 39);
+  // Another device than the root's: the inode number alone would not say so; mark it in the kind byte.
+  if (st.dev !== rootDev) buf.writeUInt8(0x80 | KINDS.indexOf(kind), 0);
+  buf.writeBigUInt64LE(BigInt.asUintN(64, st.ino), 31);
   const n = kind === "l" ? buf.write(fs.readlinkSync(abs), FIXED, "utf8") : 0;
   return { bytes: buf.subarray(0, FIXED + n), st, kind };
 }
 
-function fields(b: Buffer) {
+function fields(b: Buffer, dev: bigint) {
   return {
-    kind: KINDS[b.readUInt8(0)]!,
+    kind: KINDS[b.readUInt8(0) & 0x7f]!,
     mode: b.readUInt16LE(1),
     nlink: b.readUInt32LE(3),
     size: b.readBigUInt64LE(7),
     mtime: b.readBigUInt64LE(15),
-    devIno: `${b.readBigUInt64LE(31)}:${b.readBigUInt64LE(39)}`,
+    devIno: `${b.readUInt8(0) & 0x80 ? "other" : dev}:${b.readBigUInt64LE(31)}`,
     target: b.toString("utf8", FIXED),
   };
 }
@@ -79,9 +82,11 @@ export function snapshotSource(root: string): SourceSnapshot {
   const buf = Buffer.allocUnsafe(FIXED + 3 * 4096);
   const names = new Map<string, { nlink: bigint; seen: number }>();
   const w = new RecordWriter(records);
+  let dev = 0n;
   try {
     for (const { rel, abs } of sourceWalk(root)) {
-      const fp = fingerprint(abs, buf);
+      if (rel === "") dev = fs.lstatSync(abs, { bigint: true }).dev;
+      const fp = fingerprint(abs, buf, dev);
       w.add(rel, fp.bytes);
       if (fp.kind === "f" && fp.st.nlink > 1n) {
         const key = `${fp.st.dev}:${fp.st.ino}`;
@@ -97,7 +102,7 @@ export function snapshotSource(root: string): SourceSnapshot {
   }
   let externalLinks = 0;
   for (const n of names.values()) if (n.nlink > BigInt(n.seen)) externalLinks++;
-  return { root, records, entries: w.count, externalLinks };
+  return { root, records, dev, entries: w.count, externalLinks };
 }
 
 /** The source now against a snapshot: one sorted walk merged with the snapshot's records. */
@@ -130,10 +135,10 @@ export function compareSnapshots(before: SourceSnapshot, root = before.root): So
       r = recs.next();
       continue;
     }
-    const now = fingerprint(d.value!.abs, buf).bytes;
+    const now = fingerprint(d.value!.abs, buf, before.dev).bytes;
     if (!now.equals(r.value!.payload)) {
-      const a = fields(r.value!.payload);
-      const b = fields(now);
+      const a = fields(r.value!.payload, before.dev);
+      const b = fields(now, before.dev);
       const kinds: ChangeKind[] = [];
       if (a.kind !== b.kind) kinds.push("type");
       else {
