@@ -80,6 +80,8 @@ export const DEFAULTS = {
   dataWorkerMinFiles: 2000,
   dataWorkerMinBytes: 64 << 20,
   dataWorkersMax: 8,
+  /** Threads for work that waits on the disk per small file (verify, checks, restore), whatever the core count. */
+  dataWorkersIo: 4,
   /** Streaming passes (generate, verify, restore, checks) collect garbage every this many batches, so peak memory does not grow with the tree. */
   gcEveryBatches: 16,
   /** A lock whose content cannot be parsed for this long is a crash between create and write, not a live writer. */

@@ -122,7 +122,7 @@ async function restoreInto(base: Base, baseMirrorDir: string, dstDir: string, st
   const m = base.manifest;
   const marks = new BigUint64Array(m.entryCount);
   const links: ManifestEntry[] = [];
-  const pool = poolFor(m.fileCount, m.totalBytes);
+  const pool = poolFor(m.fileCount, m.totalBytes, "io");
   try {
     const copier = new Copier(pool, marks, dstDir);
     const copy = (e: ManifestEntry, index: number) =>

@@ -43,7 +43,7 @@ export class DatasetSpaceError extends Error {
 export async function deepCheck(treeDir: string, manifest: Manifest, progress?: Progress): Promise<string | null> {
   const wrong = structureCheck(treeDir, manifest);
   if (wrong) return wrong;
-  const pool = poolFor(manifest.fileCount, manifest.totalBytes);
+  const pool = poolFor(manifest.fileCount, manifest.totalBytes, "io");
   let problem: string | null = null;
   try {
     progress?.start(`checking dataset ${manifest.specHash}`, manifest.fileCount, manifest.totalBytes);

@@ -125,7 +125,7 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
       judge(a.e, a.g, rs[k]!.hash);
     });
   };
-  const pool = poolFor(manifest.fileCount, manifest.totalBytes);
+  const pool = poolFor(manifest.fileCount, manifest.totalBytes, "io");
   try {
     const hashes = new HashStream(pool, onBatch);
     let d = walk.next();
