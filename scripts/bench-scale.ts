@@ -72,12 +72,14 @@ scenarios:
 }
 
 /** `/usr/bin/time -v bun scripts/bench.ts …`: exit code, wall ms, peak RSS bytes, stderr. */
-function timedCli(args: string[]): { code: number; wallMs: number; rssBytes: number; stderr: string } {
+function timedCli(args: string[], statsFile: string): { code: number; wallMs: number; rssBytes: number; stderr: string } {
   const t0 = performance.now();
-  const r = spawnSync("/usr/bin/time", ["-v", process.execPath, path.join(ROOT, "scripts/bench.ts"), ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * MiB, env: { ...process.env, NO_COLOR: "1" } });
+  // -o: time's report goes to its own file, never interleaved with (or cut off from) the child's stderr.
+  const r = spawnSync("/usr/bin/time", ["-v", "-o", statsFile, process.execPath, path.join(ROOT, "scripts/bench.ts"), ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * MiB, env: { ...process.env, NO_COLOR: "1" } });
   const wallMs = performance.now() - t0;
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? "");
-  if (!rss) throw new Error(`/usr/bin/time -v printed no peak RSS (is GNU time installed?): ${r.stderr}`);
+  const stats = fs.existsSync(statsFile) ? fs.readFileSync(statsFile, "utf8") : "";
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stats);
+  if (!rss) throw new Error(`/usr/bin/time -v wrote no peak RSS (is GNU time installed?): ${stats} ${r.stderr}`);
   return { code: r.status ?? -1, wallMs, rssBytes: Number(rss[1]) * 1024, stderr: r.stderr ?? "" };
 }
 
@@ -98,7 +100,7 @@ function point(base: string, files: number, keep: boolean): Point {
   const dir = fs.mkdtempSync(path.join(base, `mb-scale-${label(files)}-`));
   try {
     log(`${label(files)}: bench.ts under /usr/bin/time -v (${dir})`);
-    const cli = timedCli(["--config", config(dir, files)]);
+    const cli = timedCli(["--config", config(dir, files)], path.join(dir, "time.txt"));
     if (cli.code !== 0) throw new Error(`bench.ts exited ${cli.code}:\n${cli.stderr.slice(-4000)}`);
     const benchLog = fs.readFileSync(path.join(dir, "ws", "bench.log"), "utf8");
     const gen = /Generated dataset (\w+): \d+ files, [\d.]+ MiB in ([\d.]+)s/.exec(benchLog);
@@ -144,7 +146,7 @@ function point(base: string, files: number, keep: boolean): Point {
 function dryRun(base: string, files: number): void {
   const dir = fs.mkdtempSync(path.join(base, "mb-scale-dry-"));
   try {
-    const cli = timedCli(["--config", config(dir, files), "--dry-run"]);
+    const cli = timedCli(["--config", config(dir, files), "--dry-run"], path.join(dir, "time.txt"));
     const N = label(files);
     if (cli.code === 2) {
       const why = /error: (.*)/.exec(cli.stderr)?.[1] ?? "config error";

@@ -4,7 +4,7 @@
 // of write batches in flight, and the extras' links; the plan itself is regenerated per pass.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DIR_MODE, FIXED_MTIME_MS } from "../layout";
+import { DIR_MODE, EXEC_MODE, FILE_MODE, FIXED_MTIME_MS, fileName, OLD_MTIME_MS } from "../layout";
 import { contentKey } from "../prng";
 import type { DatasetSpec } from "../types";
 import { formatBytes } from "../units";
@@ -12,7 +12,7 @@ import { combinedHash, hex64, needsChmod, type WritePiece } from "./content";
 import { HASH_ALGORITHM, ManifestWriter, type Manifest } from "./manifest";
 import { collectEvery, PIECE_BYTES, poolFor, type DataPool } from "./pool";
 import type { Progress } from "./progress";
-import { datasetTotals, filePath, planEntries } from "./tree";
+import { datasetTotals, filePath, planEntries, planLeaves } from "./tree";
 import type { WorkerResponse } from "./worker";
 
 export function describeSpec(spec: DatasetSpec): string {
@@ -22,6 +22,9 @@ export function describeSpec(spec: DatasetSpec): string {
   });
   return `seed ${spec.seed}; ${gs.join("; ")}`;
 }
+
+/** Files per writeLeaf request (a leaf directory, or a slice of a bigger one). */
+const LEAF_SLICE_FILES = 2000;
 
 const fail = (r: WorkerResponse & { ok: false }): never => {
   const e = new Error(r.message) as NodeJS.ErrnoException;
@@ -62,40 +65,47 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
   const symlinks: { path: string; target: string }[] = [];
   const jobs = new Jobs(2 * pool.size + 2);
   try {
-    let batch: { piece: WritePiece; file: number }[] = [];
-    let batchBytes = 0;
-    const flush = async () => {
-      if (!batch.length) return;
-      const b = batch;
-      batch = [];
-      batchBytes = 0;
-      collectEvery();
-      await jobs.add(
-        pool.run({ op: "write", key, pieces: b.map((x) => x.piece) }).then((r) => {
-          if (!r.ok) return fail(r);
-          let bytes = 0;
-          b.forEach((x, k) => {
-            hashes[x.file] = combinedHash(r.hashes![k]!, x.piece.lengthBytes);
-            bytes += x.piece.lengthBytes;
-          });
-          progress?.tick(b.length, bytes);
-        }),
-      );
-    };
-    for (const e of planEntries(spec)) {
+    // One request per leaf directory: the worker names and fills its files (no object per file here).
+    for (const e of planLeaves(spec)) {
       const abs = path.join(treeDir, e.path);
       if (e.kind === "dir") {
         fs.mkdirSync(abs);
         if (needsChmod(DIR_MODE)) fs.chmodSync(abs, DIR_MODE);
       } else if (e.kind === "symlink") symlinks.push({ path: e.path, target: e.target });
       else if (e.kind === "hardlink") links.push({ path: e.path, file: e.file });
-      else if (e.sizeBytes <= PIECE_BYTES) {
-        batch.push({ piece: { path: abs, desc: e.desc, offsetBytes: 0, lengthBytes: e.sizeBytes, whole: true, mode: e.mode, mtimeMs: e.mtimeMs }, file: e.file });
-        batchBytes += e.sizeBytes;
-        if (batch.length >= 2000 || batchBytes >= 64 << 20) await flush();
-      } else await jobs.add(writeBig(pool, key, abs, e, hashes, progress));
+      else {
+        const g = spec.groups[e.gi]!;
+        // A huge leaf (per_dir: 1000000) goes out in slices, so every worker gets a share.
+        for (let lo = 0; lo < e.sizes.length; lo += LEAF_SLICE_FILES) {
+          const hi = Math.min(e.sizes.length, lo + LEAF_SLICE_FILES);
+          const sizes = e.sizes.slice(lo, hi);
+          const leaf = { dir: abs, group: g, gi: e.gi, first: e.first + lo, fileDigits: e.fileDigits, sizes, flags: e.flags ? e.flags.slice(lo, hi) : null, maxBytes: PIECE_BYTES };
+          collectEvery();
+          await jobs.add(
+            pool.run({ op: "writeLeaf", key, leaf }).then((r) => {
+              if (!r.ok) return fail(r);
+              let bytes = 0;
+              let files = 0;
+              r.leafHashes!.forEach((h, k) => {
+                if (sizes[k]! > PIECE_BYTES) return;
+                hashes[e.offset + lo + k] = h;
+                bytes += sizes[k]!;
+                files++;
+              });
+              progress?.tick(files, bytes);
+            }),
+          );
+        }
+        for (let k = 0; k < e.sizes.length; k++) {
+          if (e.sizes[k]! <= PIECE_BYTES) continue;
+          const i = e.first + k;
+          const flag = e.flags ? e.flags[k]! : 0;
+          const desc = { content: g.content, a: e.gi, b: i, sizeBytes: e.sizes[k]!, compressRatio: g.compressRatio };
+          const big = { file: e.offset + k, sizeBytes: e.sizes[k]!, desc, mode: flag & 1 ? EXEC_MODE : FILE_MODE, mtimeMs: flag & 2 ? OLD_MTIME_MS : FIXED_MTIME_MS };
+          await jobs.add(writeBig(pool, key, path.join(abs, fileName(g, e.gi, i, e.fileDigits)), big, hashes, progress));
+        }
+      }
     }
-    await flush();
     await jobs.settle();
   } finally {
     pool.close();

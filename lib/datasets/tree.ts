@@ -132,8 +132,33 @@ function linkFields(ex: Extras, f: number, path: string): { linkOf?: string; lin
   return first === path ? { linked: true } : { linkOf: first };
 }
 
+/**
+ * A leaf directory's files as one unit of generation work (after the leaf's dir entry, instead of its
+ * files): index range, sizes and extras flags in index order; the worker derives names and content.
+ */
+export interface PlanLeaf {
+  kind: "leaf";
+  path: string;
+  gi: number;
+  /** Global index of the leaf's first file. */
+  offset: number;
+  first: number;
+  sizes: Float64Array;
+  flags: Uint8Array | null;
+  fileDigits: number;
+}
+
 /** Every entry the spec produces, in tree order (the order a sorted walk of the generated tree visits them). */
-export function* planEntries(spec: DatasetSpec): Generator<PlanEntry> {
+export function planEntries(spec: DatasetSpec): Generator<PlanEntry> {
+  return planStream(spec, false) as Generator<PlanEntry>;
+}
+
+/** Like planEntries, but each leaf directory's files come as one PlanLeaf (generation's work units). */
+export function planLeaves(spec: DatasetSpec): Generator<Exclude<PlanEntry, { kind: "file" }> | PlanLeaf> {
+  return planStream(spec, true) as Generator<Exclude<PlanEntry, { kind: "file" }> | PlanLeaf>;
+}
+
+function* planStream(spec: DatasetSpec, leaves: boolean): Generator<PlanEntry | PlanLeaf> {
   const layouts = spec.groups.map((g, gi) => groupLayout(g, gi));
   const ex = planExtras(spec, layouts);
   const tops: { name: string; gi: number }[] = spec.groups.map((g, gi) => ({ name: g.name, gi }));
@@ -143,7 +168,7 @@ export function* planEntries(spec: DatasetSpec): Generator<PlanEntry> {
   spec.groups.reduce((off, g) => (offsets.push(off), off + Math.max(0, g.count)), 0);
   for (const t of tops) {
     if (t.gi < 0) yield* extrasEntries(spec, ex);
-    else yield* groupEntries(spec, t.gi, layouts[t.gi]!, offsets[t.gi]!, ex);
+    else yield* groupEntries(spec, t.gi, layouts[t.gi]!, offsets[t.gi]!, ex, leaves);
   }
 }
 
@@ -168,7 +193,7 @@ function* extrasEntries(spec: DatasetSpec, ex: Extras): Generator<PlanEntry> {
   }
 }
 
-function* groupEntries(spec: DatasetSpec, gi: number, lay: GroupLayout, offset: number, ex: Extras): Generator<PlanEntry> {
+function* groupEntries(spec: DatasetSpec, gi: number, lay: GroupLayout, offset: number, ex: Extras, leaves: boolean): Generator<PlanEntry | PlanLeaf> {
   const g = spec.groups[gi]!;
   yield { kind: "dir", path: g.name };
   if (g.count <= 0) return;
@@ -190,10 +215,16 @@ function* groupEntries(spec: DatasetSpec, gi: number, lay: GroupLayout, offset: 
     return seq!.next().value as number;
   };
   const p = Math.max(1, g.perDir);
-  function* leaf(dir: string, j: number): Generator<PlanEntry> {
+  function* leaf(dir: string, j: number): Generator<PlanEntry | PlanLeaf> {
     yield { kind: "dir", path: dir };
     const first = j * p;
     const n = Math.min(g.count, first + p) - first;
+    if (leaves) {
+      const sizes = new Float64Array(n);
+      for (let k = 0; k < n; k++) sizes[k] = sizeOf(first + k);
+      yield { kind: "leaf", path: dir, gi, offset: offset + first, first, sizes, flags: ex.flags ? ex.flags.slice(offset + first, offset + first + n) : null, fileDigits: lay.fileDigits };
+      return;
+    }
     for (const k of byName(n, (k) => fileName(g, gi, first + k, lay.fileDigits), sorted)) {
       const i = first + k;
       const f = offset + i;
@@ -213,7 +244,7 @@ function* groupEntries(spec: DatasetSpec, gi: number, lay: GroupLayout, offset: 
     }
   }
   // Level k of the depth tree under prefix value v: the digits c whose subtree holds a leaf dir.
-  function* level(dir: string, k: number, v: number): Generator<PlanEntry> {
+  function* level(dir: string, k: number, v: number): Generator<PlanEntry | PlanLeaf> {
     if (k === g.depth) {
       if (g.depth === 0) {
         for (const j of byName(lay.leafDirs, (j) => styledName(g, "d", j, lay.leafDigits, gi, ""), sorted)) yield* leaf(`${dir}/${styledName(g, "d", j, lay.leafDigits, gi, "")}`, j);

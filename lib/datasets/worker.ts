@@ -1,31 +1,36 @@
 // The data worker: one build entry (package.json's build script names it) that answers the pool's write / hash / copy requests with content.ts.
-import { copyFiles, DataContext, type CopyItem, type HashPiece, type HashResult, type WritePiece } from "./content";
+import { copyFiles, DataContext, writeLeaf, type CopyItem, type HashPiece, type HashResult, type LeafWork, type WritePiece } from "./content";
 
 export type WorkerRequest =
   | { mirrorbenchData: true; id: number; op: "write"; key: Uint8Array; pieces: WritePiece[] }
+  | { mirrorbenchData: true; id: number; op: "writeLeaf"; key: Uint8Array; leaf: LeafWork }
   | { mirrorbenchData: true; id: number; op: "hash"; pieces: HashPiece[] }
   | { mirrorbenchData: true; id: number; op: "copy"; items: CopyItem[] };
 
 export type WorkerResponse =
-  | { id: number; ok: true; hashes?: bigint[][]; results?: HashResult[]; marks?: bigint[] }
+  | { id: number; ok: true; hashes?: bigint[][]; results?: HashResult[]; marks?: bigint[]; leafHashes?: BigUint64Array }
   | { id: number; ok: false; code: string | null; message: string; path: string | null };
 
 let ctx: DataContext | null = null;
 let ctxKeyHex = "";
 
+function keyed(key: Uint8Array): DataContext {
+  const keyHex = Buffer.from(key).toString("hex");
+  if (!ctx || ctxKeyHex !== keyHex) {
+    ctx = new DataContext(Buffer.from(key));
+    ctxKeyHex = keyHex;
+  }
+  return ctx;
+}
+
 /** Run a request in this thread; shared by the inline path and the Worker. */
 export function handleRequest(req: WorkerRequest): WorkerResponse {
   try {
     switch (req.op) {
-      case "write": {
-        const keyHex = Buffer.from(req.key).toString("hex");
-        if (!ctx || ctxKeyHex !== keyHex) {
-          ctx = new DataContext(Buffer.from(req.key));
-          ctxKeyHex = keyHex;
-        }
-        const c = ctx;
-        return { id: req.id, ok: true, hashes: req.pieces.map((p) => c.write(p)) };
-      }
+      case "write":
+        return { id: req.id, ok: true, hashes: req.pieces.map((p) => keyed(req.key).write(p)) };
+      case "writeLeaf":
+        return { id: req.id, ok: true, leafHashes: writeLeaf(keyed(req.key), req.leaf) };
       case "hash": {
         const c = ctx ?? (ctx = new DataContext(Buffer.alloc(16)));
         return { id: req.id, ok: true, results: req.pieces.map((p) => c.hash(p)) };
