@@ -83,7 +83,7 @@ export const DEFAULTS = {
   /** Threads for work that waits on the disk per small file (verify, checks, restore), whatever the core count. */
   dataWorkersIo: 4,
   /** Streaming passes (generate, verify, restore, checks) collect garbage every this many batches, so peak memory does not grow with the tree. */
-  gcEveryBatches: 16,
+  gcEveryBatches: 8,
   /** A lock whose content cannot be parsed for this long is a crash between create and write, not a live writer. */
   lockUnreadableStaleMs: 5_000,
   /** A lock takeover marker older than this belongs to a process that died mid-takeover. */

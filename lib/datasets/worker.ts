@@ -53,6 +53,6 @@ if (!Bun.isMainThread) {
     if (!req || req.mirrorbenchData !== true) return;
     self.postMessage(handleRequest(req));
     // Each request leaves garbage (paths, buffers, results); collect now and then so the worker's heap stays flat.
-    if (++handled % 16 === 0) Bun.gc(true);
+    if (++handled % 4 === 0) Bun.gc(true);
   });
 }
