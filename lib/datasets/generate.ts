@@ -10,9 +10,9 @@ import type { DatasetSpec } from "../types";
 import { formatBytes } from "../units";
 import { combinedHash, hex64, needsChmod, type WritePiece } from "./content";
 import { HASH_ALGORITHM, ManifestWriter, type Manifest } from "./manifest";
-import { collectEvery, PIECE_BYTES, poolFor, type DataPool } from "./pool";
+import { PIECE_BYTES, poolFor, type DataPool } from "./pool";
 import type { Progress } from "./progress";
-import { datasetTotals, filePath, planEntries, planLeaves } from "./tree";
+import { datasetTotals, filePath, planDirs, planEntries, planLeaves } from "./tree";
 import type { WorkerResponse } from "./worker";
 
 export function describeSpec(spec: DatasetSpec): string {
@@ -66,12 +66,17 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
   const jobs = new Jobs(2 * pool.size + 2);
   try {
     // One request per leaf directory: the worker names and fills its files (no object per file here).
+    // Every directory first (one pass over directories only), then the files: measured 3-10x less
+    // system time than creating each leaf directory just before its files while workers fill others.
+    for (const e of planDirs(spec)) {
+      const abs = path.join(treeDir, e);
+      fs.mkdirSync(abs);
+      if (needsChmod(DIR_MODE)) fs.chmodSync(abs, DIR_MODE);
+    }
     for (const e of planLeaves(spec)) {
       const abs = path.join(treeDir, e.path);
-      if (e.kind === "dir") {
-        fs.mkdirSync(abs);
-        if (needsChmod(DIR_MODE)) fs.chmodSync(abs, DIR_MODE);
-      } else if (e.kind === "symlink") symlinks.push({ path: e.path, target: e.target });
+      if (e.kind === "dir") continue;
+      else if (e.kind === "symlink") symlinks.push({ path: e.path, target: e.target });
       else if (e.kind === "hardlink") links.push({ path: e.path, file: e.file });
       else {
         const g = spec.groups[e.gi]!;
@@ -80,7 +85,6 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
           const hi = Math.min(e.sizes.length, lo + LEAF_SLICE_FILES);
           const sizes = e.sizes.slice(lo, hi);
           const leaf = { dir: abs, group: g, gi: e.gi, first: e.first + lo, fileDigits: e.fileDigits, sizes, flags: e.flags ? e.flags.slice(lo, hi) : null, maxBytes: PIECE_BYTES };
-          collectEvery();
           await jobs.add(
             pool.run({ op: "writeLeaf", key, leaf }).then((r) => {
               if (!r.ok) return fail(r);

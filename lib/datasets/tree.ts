@@ -158,7 +158,12 @@ export function planLeaves(spec: DatasetSpec): Generator<Exclude<PlanEntry, { ki
   return planStream(spec, true) as Generator<Exclude<PlanEntry, { kind: "file" }> | PlanLeaf>;
 }
 
-function* planStream(spec: DatasetSpec, leaves: boolean): Generator<PlanEntry | PlanLeaf> {
+/** Only the directories, in tree order (parents first); no per-file work at all. */
+export function* planDirs(spec: DatasetSpec): Generator<string> {
+  for (const e of planStream(spec, true, false)) if (e.kind === "dir") yield e.path;
+}
+
+function* planStream(spec: DatasetSpec, leaves: boolean, sizes = true): Generator<PlanEntry | PlanLeaf> {
   const layouts = spec.groups.map((g, gi) => groupLayout(g, gi));
   const ex = planExtras(spec, layouts);
   const tops: { name: string; gi: number }[] = spec.groups.map((g, gi) => ({ name: g.name, gi }));
@@ -168,7 +173,7 @@ function* planStream(spec: DatasetSpec, leaves: boolean): Generator<PlanEntry | 
   spec.groups.reduce((off, g) => (offsets.push(off), off + Math.max(0, g.count)), 0);
   for (const t of tops) {
     if (t.gi < 0) yield* extrasEntries(spec, ex);
-    else yield* groupEntries(spec, t.gi, layouts[t.gi]!, offsets[t.gi]!, ex, leaves);
+    else yield* groupEntries(spec, t.gi, layouts[t.gi]!, offsets[t.gi]!, ex, leaves, sizes);
   }
 }
 
@@ -193,7 +198,7 @@ function* extrasEntries(spec: DatasetSpec, ex: Extras): Generator<PlanEntry> {
   }
 }
 
-function* groupEntries(spec: DatasetSpec, gi: number, lay: GroupLayout, offset: number, ex: Extras, leaves: boolean): Generator<PlanEntry | PlanLeaf> {
+function* groupEntries(spec: DatasetSpec, gi: number, lay: GroupLayout, offset: number, ex: Extras, leaves: boolean, withSizes: boolean): Generator<PlanEntry | PlanLeaf> {
   const g = spec.groups[gi]!;
   yield { kind: "dir", path: g.name };
   if (g.count <= 0) return;
@@ -205,7 +210,7 @@ function* groupEntries(spec: DatasetSpec, gi: number, lay: GroupLayout, offset: 
   // Sizes in tree order: drawn as we go when that is index order, else all drawn first.
   const sorted = monotone(g);
   const fixed = g.maxBytes <= g.minBytes;
-  const table = !fixed && !sorted ? Float64Array.from(groupSizes(spec, gi)) : null;
+  const table = withSizes && !fixed && !sorted ? Float64Array.from(groupSizes(spec, gi)) : null;
   const seq = !fixed && sorted ? groupSizes(spec, gi) : null;
   let nextSeq = 0;
   const sizeOf = (i: number): number => {
@@ -219,6 +224,7 @@ function* groupEntries(spec: DatasetSpec, gi: number, lay: GroupLayout, offset: 
     yield { kind: "dir", path: dir };
     const first = j * p;
     const n = Math.min(g.count, first + p) - first;
+    if (leaves && !withSizes) return;
     if (leaves) {
       const sizes = new Float64Array(n);
       for (let k = 0; k < n; k++) sizes[k] = sizeOf(first + k);
