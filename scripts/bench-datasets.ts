@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import type { DatasetSpec, VerifySpec } from "../lib/types.ts";
 import { ensureDataset } from "../lib/datasets/store.ts";
-import { datasetTotals } from "../lib/datasets/tree.ts";
+import { datasetTotals } from "../lib/datasets/totals.ts";
 import { verifyCopy } from "../lib/run/verify.ts";
 import { prepareIncremental } from "../lib/datasets/changes.ts";
 import { BaseMirror } from "../lib/datasets/restore.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "../lib/config/load";
-import { datasetTotals } from "../lib/datasets/tree";
+import { datasetTotals } from "../lib/datasets/totals";
 import { DEFAULTS } from "../lib/defaults";
 import { BenchError } from "../lib/errors";
 import type { Machine } from "../lib/platform/machine";

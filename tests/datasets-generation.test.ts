@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import type { DatasetSpec, FileGroup } from "../lib/types.ts";
 import { OLD_MTIME_MS, FIXED_MTIME_MS } from "../lib/layout.ts";
-import { datasetTotals } from "../lib/datasets/tree.ts";
+import { datasetTotals } from "../lib/datasets/totals.ts";
 import { ensureDataset } from "../lib/datasets/store.ts";
 import { specHash } from "../lib/paths.ts";
 import { allEntries, type Manifest } from "../lib/datasets/manifest.ts";

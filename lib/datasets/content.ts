@@ -3,9 +3,7 @@
 // Everything here is synchronous and batch-oriented on purpose: per-file async overhead dominates
 // with 100k small files, so a batch of thousands of files is one message and plain sync syscalls.
 import * as fs from "node:fs";
-import { EXEC_MODE, FILE_MODE, FIXED_MTIME_MS, fileName, OLD_MTIME_MS } from "../layout.ts";
 import { KeyStream } from "../prng.ts";
-import type { FileGroup } from "../types.ts";
 
 /** Content hash chunking: hashes are per 1 MiB chunk so big files can be hashed by several workers. */
 export const HASH_CHUNK_BYTES = 1 << 20;
@@ -216,44 +214,6 @@ export class DataContext {
       fs.closeSync(fd);
     }
   }
-}
-
-/**
- * A leaf directory's files written in one request: names and content derived here from the group and
- * the index range, so a batch costs the sender no object per file. Files over `maxBytes` are skipped
- * (the sender writes them in pieces); their slots stay 0.
- */
-export interface LeafWork {
-  dir: string;
-  group: FileGroup;
-  gi: number;
-  first: number;
-  fileDigits: number;
-  sizes: Float64Array;
-  flags: Uint8Array | null;
-  maxBytes: number;
-}
-
-export function writeLeaf(ctx: DataContext, w: LeafWork): BigUint64Array {
-  const out = new BigUint64Array(w.sizes.length);
-  const g = w.group;
-  for (let k = 0; k < w.sizes.length; k++) {
-    const size = w.sizes[k]!;
-    if (size > w.maxBytes) continue;
-    const i = w.first + k;
-    const flag = w.flags ? w.flags[k]! : 0;
-    const piece: WritePiece = {
-      path: `${w.dir}/${fileName(g, w.gi, i, w.fileDigits)}`,
-      desc: { content: g.content, a: w.gi, b: i, sizeBytes: size, compressRatio: g.compressRatio },
-      offsetBytes: 0,
-      lengthBytes: size,
-      whole: true,
-      mode: flag & 1 ? EXEC_MODE : FILE_MODE,
-      mtimeMs: flag & 2 ? OLD_MTIME_MS : FIXED_MTIME_MS,
-    };
-    out[k] = combinedHash(ctx.write(piece), size);
-  }
-  return out;
 }
 
 /** Offsets and lengths of the data blocks of a sparse file; the rest is a hole. */

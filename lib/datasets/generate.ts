@@ -12,7 +12,8 @@ import { combinedHash, hex64, needsChmod, type WritePiece } from "./content";
 import { HASH_ALGORITHM, ManifestWriter, type Manifest } from "./manifest";
 import { PIECE_BYTES, poolFor, type DataPool } from "./pool";
 import type { Progress } from "./progress";
-import { datasetTotals, filePath, planDirs, planEntries, planLeaves } from "./tree";
+import { datasetTotals } from "./totals";
+import { filePath, planDirs, planEntries, planLeaves } from "./tree";
 import type { WorkerResponse } from "./worker";
 
 export function describeSpec(spec: DatasetSpec): string {

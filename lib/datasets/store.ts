@@ -14,7 +14,7 @@ import { describeSpec, generateTree } from "./generate";
 import { quickCheck, readManifest, type Manifest, type ManifestEntry } from "./manifest";
 import { HashStream, poolFor } from "./pool";
 import type { Progress } from "./progress";
-import { diskBytesNeeded } from "./tree";
+import { diskBytesNeeded } from "./totals";
 import { openManifest } from "./upgrade";
 
 export { openManifest };

@@ -1,5 +1,6 @@
 // The data worker: one build entry (package.json's build script names it) that answers the pool's write / hash / copy requests with content.ts.
-import { copyFiles, DataContext, writeLeaf, type CopyItem, type HashPiece, type HashResult, type LeafWork, type WritePiece } from "./content";
+import { copyFiles, DataContext, type CopyItem, type HashPiece, type HashResult, type WritePiece } from "./content";
+import { writeLeaf, type LeafWork } from "./leaf";
 
 export type WorkerRequest =
   | { mirrorbenchData: true; id: number; op: "write"; key: Uint8Array; pieces: WritePiece[] }
