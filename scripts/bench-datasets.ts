@@ -158,9 +158,13 @@ async function main() {
       if (!r.ok) throw new Error(`restored ${d} does not match the base: ${r.summary}`);
     }
     // Emptying a destination (resetDestination) walks with lstat in JS: against rm -rf of the same tree.
+    // sync and 5 s to settle before each: otherwise the first removal pays for the writeback of the fresh trees.
+    const settle = () => (sync(), Bun.sleepSync(5000));
+    settle();
     const [, removeMs] = await timed(() => removeEntry(unknown));
+    settle();
     const rmMs = (sync(), run("rm", ["-rf", path.join(work, "cp1")]));
-    out(`remove a ${N} dest (non-following lstat walk): ${(removeMs / rmMs).toFixed(2)}x rm -rf (ours ${s(removeMs)}, rm -rf ${s(rmMs)})`);
+    out(`remove a ${N} dest (never following a link; Bun's recursive rm, unlinkat per level): ${(removeMs / rmMs).toFixed(2)}x rm -rf (ours ${s(removeMs)}, rm -rf ${s(rmMs)}; target <= 1.00x)`);
 
     log("large file");
     const large: DatasetSpec = {
