@@ -5,7 +5,7 @@ import { prepareSources } from "../datasets/sources";
 import { BenchError, EXIT } from "../errors";
 import { executeScenario } from "../run/execute";
 import { localHarness } from "../run/harness";
-import { localSteps } from "../run/steps";
+import { localInspect, localSteps } from "../run/steps";
 import type { ScenarioPlan } from "../types";
 import { printScenario, prose } from "./print";
 import type { Session } from "./session";
@@ -38,9 +38,11 @@ export async function runScenario(
   const prepared = await prepareSources(sp.scenario, s.ws.datasets, log, { verifyDataset: opts.verifyDataset, isTTY: s.status.enabled });
   for (const sk of sp.skipped) prose(log, `note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`, s.style);
   // The harness's steps (reset, cache, checks, verify) and issue 12's ({state}, settle, same work) behind one object.
+  const { srcDir, manifest } = prepared.source;
+  const inspect = sp.scenario.verify.enabled && sp.scenario.sameWork ? localInspect({ srcDir, manifest, spec: sp.scenario.sameWork, log }) : undefined;
   const harness = {
-    ...localHarness({ workspace: config.workspace, source: prepared.source, platform, verify: sp.scenario.verify, log }),
-    ...localSteps({ workspace: config.workspace, srcDir: prepared.source.srcDir, platform, settle: sp.scenario.settle ?? { sync: true, wait: null }, sameWork: sp.scenario.sameWork, log }),
+    ...localHarness({ workspace: config.workspace, source: prepared.source, platform, verify: sp.scenario.verify, log, ...(inspect ? { inspect } : {}) }),
+    ...localSteps({ workspace: config.workspace, srcDir, platform, settle: sp.scenario.settle ?? { sync: true, wait: null }, log }),
   };
   const exec = await executeScenario(sp, {
     tools: config.tools, log, executor, harness,

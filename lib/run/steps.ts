@@ -1,11 +1,14 @@
 // The steps issue 12 adds around a run, outside the timed window: the {state} directory made and removed, the settle before the spawn, the same-work and clone checks after a verified copy.
 
+import type { Manifest } from "../datasets/manifest";
 import type { Log } from "../log";
 import type { Platform } from "../platform/index";
 import { describeSettle } from "../platform/settle";
 import { describeReplaced } from "../safe-fs";
 import type { CloneLabel, KindCheck, PlannedRun, SameWorkSpec, SettleRecord, SettleSpec } from "../types";
 import { inWorkspace, workspaceReal } from "../workspace";
+import { detectClone, manifestCandidates } from "./clone-check";
+import { checkSameWork } from "./same-work";
 import { prepareStateDir, releaseStateDir } from "./state-dirs";
 
 /**
@@ -28,10 +31,7 @@ export interface LocalStepsOptions {
   srcDir: string;
   platform: Platform;
   settle: SettleSpec;
-  sameWork?: SameWorkSpec;
   log: Log;
-  /** The same-work and clone checks (added to the local steps where they stream; absent = not checked). */
-  inspect?: RunSteps["inspect"];
 }
 
 /** The real steps on this machine: state directories inside the workspace (never through a link), the platform's settle. */
@@ -53,6 +53,27 @@ export function localSteps(o: LocalStepsOptions): RunSteps {
       if (!dir) return;
       for (const r of releaseStateDir(workspaceReal(o.workspace), dir, run.stateMode ?? "fresh")) o.log.error(describeReplaced(r));
     },
-    ...(o.inspect ? { inspect: o.inspect } : {}),
+  };
+}
+
+const describeCheck = (c: KindCheck) => (c.unavailable ? `${c.kind} not checked (${c.unavailable})` : `${c.kind} ${c.differing} differ of ${c.checked}`);
+
+/**
+ * The checks after a verified copy (the harness times them with its other steps): the same-work levels in one
+ * merge of the source's manifest with a sorted walk of the destination, the clone label from a sample drawn
+ * from the manifest. Nothing per file is held. Undefined when the scenario turned every level off.
+ */
+export function localInspect(o: { srcDir: string; manifest: Manifest; spec: SameWorkSpec; log: Log }): RunSteps["inspect"] {
+  const { links, xattrs, sparse, owner, clone } = o.spec;
+  const any = links || xattrs || sparse || owner;
+  if (!any && !clone) return undefined;
+  return async (run) => {
+    const out: { sameWork?: KindCheck[]; clone?: CloneLabel } = {};
+    if (any) out.sameWork = checkSameWork(o.srcDir, run.dst, { kinds: { links, xattrs, sparse, owner }, manifest: o.manifest });
+    if (clone) out.clone = detectClone(o.srcDir, run.dst, { candidates: manifestCandidates(o.manifest) });
+    const cl = out.clone;
+    const cloneText = !cl ? "" : cl.state === "unknown" ? `clone: unknown (${cl.reason})` : `clone: ${cl.state} (${cl.state === "cloned" ? `${cl.clonedFiles} of ` : ""}${cl.sampledFiles} sampled files)`;
+    o.log.file(`[${run.label}] same work: ${[...(out.sameWork ?? []).map(describeCheck), cloneText].filter(Boolean).join("; ")}`);
+    return out;
   };
 }
