@@ -57,6 +57,7 @@ describe.skipIf(process.platform !== "linux")("preflight", () => {
     expect(r.code).toBe(7);
     expect(r.stderr).toMatch(/error: preflight failed before the first run: processes mbforbid \(pid \d+\) \(needs none of mbforbid\)/);
     expect(r.stderr).toContain("--force");
+    expect(r.stderr.match(/error: preflight failed/g)?.length).toBe(1); // said once, with its hint
     expect(resultsFiles(c.results)).toEqual([]);
     expect(fs.existsSync(path.join(dir, "fail", "ws", "datasets"))).toBe(false);
   });

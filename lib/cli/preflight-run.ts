@@ -56,7 +56,9 @@ export function preflightRun(o: PreflightRunOptions) {
     ran++;
     record.reports.push({ ...report, where });
     if (report.ok) o.log.file(`preflight ${where}: ${preflightLine(report)}`);
-    else o.log.error(`${report.forced ? "warning: preflight FAILED (--force)" : "error: preflight failed"} ${where}: ${report.reason}`, `preflight ${where}: ${preflightLine(report)}`);
+    // A failure that stops the run is said once, by whoever catches its BenchError; a forced one is said here.
+    else if (report.forced) o.log.error(`warning: preflight FAILED (--force) ${where}: ${report.reason}`, `preflight ${where}: ${preflightLine(report)}`);
+    else o.log.file(`preflight ${where}: ${preflightLine(report)}`);
     enforcePreflight(report, where);
     return preflightNote(report);
   };

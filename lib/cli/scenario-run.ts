@@ -18,6 +18,7 @@ async function preflightBeforeScenario(s: Session, check: () => Promise<string |
   } catch (e) {
     if (!(e instanceof BenchError) || e.exitCode !== EXIT.preflight) throw e;
     s.preflightStop = e.message;
+    s.log.error(`error: ${e.message}`);
     prose(s.log, `stopping here: the scenarios measured so far are saved (hint: ${e.hint ?? ""})`, s.style, "err");
     return null;
   }
