@@ -213,7 +213,10 @@ export function undecidedCauses(scenarios: readonly ScenarioResult[]): string[] 
         const why = v.baseline.split("|").map((b) => s.tools.find((t) => t.tool === b)).map((t, i) => `${t?.label ?? v.baseline.split("|")[i]}: ${t?.state === "skipped" ? t.reason : "not available"}`);
         cause = `no baseline is available (${why.join("; ")})`;
       } else cause = `baseline ${label(v.baseline)} ${base.state === "skipped" ? "is missing" : "failed"}${base.state !== "completed" ? ` (${base.reason})` : ""}`;
-      by.set(cause, [...(by.get(cause) ?? []), s.name]);
+      // One control judges every candidate of its scenario: the scenario is named once per cause.
+      const names = by.get(cause) ?? [];
+      if (!names.includes(s.name)) names.push(s.name);
+      by.set(cause, names);
     }
   }
   return [...by].map(([cause, names]) => `${cause} in ${names.join(", ")}`);
