@@ -6,7 +6,23 @@ import { readResults, runCli, tmpDir, writeConfig } from "./helpers";
 // Same work through the real CLI: a tool that split the source's hard links is flagged in its row, not silently compared.
 
 const dir = tmpDir("mb-same-work-e2e-");
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+let mounted: string | null = null;
+afterAll(() => {
+  if (mounted) Bun.spawnSync(["umount", mounted]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A reflink-capable XFS in a loop-mounted image (root and mkfs.xfs only), or null. */
+function reflinkMount(): string | null {
+  const mkfs = Bun.which("mkfs.xfs") ?? Bun.which("mkfs.xfs", { PATH: "/usr/sbin:/sbin" });
+  if (process.platform !== "linux" || process.getuid?.() !== 0 || !mkfs) return null;
+  const img = path.join(dir, "xfs.img");
+  const mnt = path.join(dir, "mnt");
+  fs.mkdirSync(mnt);
+  const ok = (argv: string[]) => Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe" }).exitCode === 0;
+  if (!ok(["truncate", "-s", "300M", img]) || !ok([mkfs, "-q", "-m", "reflink=1", img]) || !ok(["mount", "-o", "loop", img, mnt])) return null;
+  return (mounted = mnt);
+}
 
 function cfg(name: string, rsyncArgs: string, verify = "true"): { config: string; results: string } {
   const d = path.join(dir, name);
@@ -69,5 +85,33 @@ describe.skipIf(!Bun.which("rsync"))("hard-link groups, checked after every veri
     expect(r.code).toBe(0);
     const runs = readResults(c.results).scenarios[0].runs;
     expect(runs.every((x: any) => x.sameWork === undefined && x.clone === undefined)).toBe(true);
+  });
+});
+
+describe("clones, checked after every verified run", () => {
+  const mnt = reflinkMount();
+  test.skipIf(!mnt)("cp --reflink=always on a reflink file system is labelled cloned: no verdict, never a fast copy", async () => {
+    const d = path.join(dir, "clone");
+    fs.mkdirSync(d);
+    const results = path.join(d, "results");
+    const config = writeConfig(d, `workspace: ${path.join(mnt!, "ws")}
+results_dir: ${results}
+defaults: { runs: 2, warmup: 0, cache: keep }
+tools:
+  cp: { argv: [cp, -a, --reflink=never, "{src}/.", "{dst}/"] }
+  clone: { argv: [cp, -a, --reflink=always, "{src}/.", "{dst}/"] }
+scenarios:
+  - name: reflink
+    workload: { files: { count: 10, size: 128KiB } }
+    tools: [cp, clone]
+    baseline: cp
+`);
+    const r = await runCli(["--config", config]);
+    expect(r.code).toBe(3);
+    const s = readResults(results).scenarios[0];
+    expect(s.runs.filter((x: any) => x.tool === "clone").map((x: any) => [x.clone.state, x.clone.clonedFiles])).toEqual([["cloned", 10], ["cloned", 10]]);
+    expect(s.runs.filter((x: any) => x.tool === "cp").map((x: any) => x.clone.state)).toEqual(["copied", "copied"]);
+    expect(s.verdicts[0].verdict).toBe("UNDECIDED");
+    expect(r.stdout).toContain("⚑ clone: CLONED in 2 of 2 runs (10/10 sampled files share the source's blocks) — not a copy");
   });
 });
