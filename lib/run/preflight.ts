@@ -162,21 +162,26 @@ function listProcesses(): ProcEntry[] {
     for (const name of fs.readdirSync("/proc")) {
       if (!/^\d+$/.test(name)) continue;
       try {
-        out.push({ pid: Number(name), comm: fs.readFileSync(`/proc/${name}/comm`, "utf8").trim() });
+        // "pid (comm) state …": comm may hold spaces and parentheses. A zombie (Z) or dead (X) process runs nothing.
+        const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
+        const end = stat.lastIndexOf(")");
+        if ("ZX".includes(stat[end + 2] ?? "")) continue;
+        out.push({ pid: Number(name), comm: stat.slice(stat.indexOf("(") + 1, end) });
       } catch {
         // the process exited between readdir and read
       }
     }
     return out;
   }
-  const argv = process.platform === "win32" ? ["tasklist", "/fo", "csv", "/nh"] : ["ps", "-axo", "pid=,comm="];
+  const argv = process.platform === "win32" ? ["tasklist", "/fo", "csv", "/nh"] : ["ps", "-axo", "pid=,stat=,comm="];
   try {
     const p = Bun.spawnSync(argv, { stdout: "pipe", stderr: "ignore", timeout: 10_000 });
     const lines = p.stdout.toString().split(/\r?\n/).filter(Boolean);
     if (process.platform === "win32") {
       return lines.map((l) => l.split('","')).map((f) => ({ comm: (f[0] ?? "").replace(/^"/, "").replace(/\.exe$/i, ""), pid: Number(f[1] ?? 0) }));
     }
-    return lines.map((l) => /^\s*(\d+)\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => ({ pid: Number(m[1]), comm: path.basename(m[2]!.trim()) }));
+    const rows = lines.map((l) => /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => !!m);
+    return rows.filter((m) => !m[2]!.startsWith("Z")).map((m) => ({ pid: Number(m[1]), comm: path.basename(m[3]!.trim()) }));
   } catch {
     return [];
   }
