@@ -4,7 +4,8 @@ import path from "node:path";
 import { ManifestWriter, type Manifest } from "../lib/datasets/manifest";
 import { SortedWalk } from "../lib/datasets/walk-sorted";
 import { detectClone, manifestCandidates } from "../lib/run/clone-check";
-import { checkSameWork } from "../lib/run/same-work";
+import { checkSameWork, profileSource } from "../lib/run/same-work";
+import { writeXattr, xattrUnavailable } from "../lib/platform/xattr";
 import { tmpDir } from "./helpers";
 
 // The checks after a verified copy read the source from its manifest (a stream), not from a listing held in memory.
@@ -94,4 +95,45 @@ test("the clone sample is drawn from the manifest in one pass: evenly spread, th
   expect(label.sampledFiles).toBeGreaterThanOrEqual(10);
   expect(label.sampledFiles).toBeLessThanOrEqual(12);
   expect(label.sampledBytes).toBeGreaterThanOrEqual(1 << 20);
+});
+
+test("with the source's profile (one owner, no holes, no xattrs) only the destination is read, and every difference is still found", () => {
+  const src = path.join(root, "profile-src");
+  fs.mkdirSync(path.join(src, "d"), { recursive: true });
+  for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(src, "d", `f${i}`), Buffer.alloc(64 << 10, i + 1));
+  const m = manifestOf(src, path.join(root, "profile.bin"));
+  const profile = profileSource(src, m);
+  expect(profile).toEqual({ owner: { uid: fs.statSync(src).uid, gid: fs.statSync(src).gid }, sparse: false, xattrs: false });
+  const dst = path.join(root, "profile-dst");
+  copy(["cp", "-a", src, dst]);
+  // Made sparse: a copy that punched the data out of a full file.
+  fs.rmSync(path.join(dst, "d", "f3"));
+  const fd = fs.openSync(path.join(dst, "d", "f3"), "w");
+  fs.ftruncateSync(fd, 64 << 10);
+  fs.closeSync(fd);
+  const sparseHere = fs.statSync(path.join(dst, "d", "f3")).blocks === 0;
+  if (xattrUnavailable() === null) writeXattr(path.join(dst, "d", "f5"), "user.added", "1");
+  if (process.getuid?.() === 0) fs.lchownSync(path.join(dst, "d", "f7"), 4321, 8765);
+  const fast = checkSameWork(src, dst, { manifest: m, profile });
+  expect(fast).toEqual(checkSameWork(src, dst));
+  const of = (k: string) => fast.find((c) => c.kind === k)!;
+  if (sparseHere) expect(of("sparse").examples).toEqual([`d/f3: made sparse (allocated 0 of ${64 << 10} bytes, source fully allocated)`]);
+  if (xattrUnavailable() === null) expect(of("xattrs").examples).toEqual(["d/f5: extra user.added"]);
+  if (process.getuid?.() === 0) expect(of("owner").examples).toEqual([`d/f7: 4321:8765, source ${profile.owner!.uid}:${profile.owner!.gid}`]);
+});
+
+test("a source with mixed owners, holes or xattrs says so in its profile, so each entry is read", () => {
+  const src = path.join(root, "mixed-src");
+  fs.mkdirSync(src);
+  fs.writeFileSync(path.join(src, "a"), "a");
+  const fd = fs.openSync(path.join(src, "holes"), "w");
+  fs.writeSync(fd, Buffer.alloc(4096, 1), 0, 4096, 0);
+  fs.ftruncateSync(fd, 1 << 20);
+  fs.closeSync(fd);
+  if (xattrUnavailable() === null) writeXattr(path.join(src, "a"), "user.k", "v");
+  if (process.getuid?.() === 0) fs.lchownSync(path.join(src, "a"), 1234, 5678);
+  const p = profileSource(src, manifestOf(src, path.join(root, "mixed.bin")));
+  if (fs.statSync(path.join(src, "holes")).blocks * 512 < 1 << 20) expect(p.sparse).toBe(true);
+  if (xattrUnavailable() === null) expect(p.xattrs).toBe(true);
+  if (process.getuid?.() === 0) expect(p.owner).toBeNull();
 });

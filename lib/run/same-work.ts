@@ -55,11 +55,13 @@ class LinkGroups {
     if (g.names.length < GROUP_NAMES_KEPT) g.names.push(rel);
     g.other.add(other);
   }
-  /** A source file (its group key, null when it has one name) and its destination counterpart, if any. */
-  pair(rel: string, group: number | string | null, s: fs.Stats, d: fs.Stats | null): void {
+  /** A source file (its group key, null when it has one name; its lstat on demand) and its destination counterpart, if any. */
+  pair(rel: string, group: number | string | null, src: () => fs.Stats, d: fs.Stats | null): void {
     if (group !== null) this.add(this.src, group, rel, d?.isFile() ? d.ino : -1);
+    if (!d?.isFile() || d.nlink < 2) return;
     // A destination file on the source's own inode (cp -al) is the source's link, not a group of the copy.
-    if (d?.isFile() && d.nlink > 1 && !(d.ino === s.ino && d.dev === s.dev)) this.add(this.dst, d.ino, rel, group ?? s.ino);
+    const s = src();
+    if (!(d.ino === s.ino && d.dev === s.dev)) this.add(this.dst, d.ino, rel, group ?? s.ino);
   }
   result(max: number): KindCheck {
     const t = new Tally(max);
@@ -78,14 +80,44 @@ class LinkGroups {
   }
 }
 
-/** A source entry in tree order, with its hard-link group when the manifest names one. */
+/** A source entry in tree order, with its hard-link group (and size) when the manifest names them. */
 interface SrcItem extends WalkItem {
   group?: string | null;
+  size?: number;
 }
 
 /** The source's entries from its manifest (no listing of the source; link groups as generated). */
 function* fromManifest(srcRoot: string, m: Manifest): Generator<SrcItem> {
-  for (const e of m.entries()) yield { rel: e.path, kind: e.type, abs: path.join(srcRoot, e.path), group: e.linkOf ?? (e.linked ? e.path : null) };
+  for (const e of m.entries()) yield { rel: e.path, kind: e.type, abs: path.join(srcRoot, e.path), group: e.linkOf ?? (e.linked ? e.path : null), size: e.size };
+}
+
+/**
+ * What the whole source has, taken once per scenario (its source check guarantees it stays so): its one
+ * owner when every entry has the same, whether any file has holes, whether any entry has xattrs. With it
+ * and the manifest, a run's check reads only the destination unless the source is mixed.
+ */
+export interface SourceProfile {
+  owner: { uid: number; gid: number } | null;
+  sparse: boolean;
+  xattrs: boolean;
+}
+
+export function profileSource(srcRoot: string, m: Manifest, prefixes: readonly string[] = ["user."]): SourceProfile {
+  const xattrsHere = xattrUnavailable() === null;
+  let owner: SourceProfile["owner"] | undefined;
+  let sparse = false;
+  let xattrs = false;
+  for (const e of fromManifest(srcRoot, m)) {
+    const st = fs.lstatSync(e.abs);
+    if (owner === undefined) owner = { uid: st.uid, gid: st.gid };
+    else if (owner && (owner.uid !== st.uid || owner.gid !== st.gid)) owner = null;
+    if (st.isFile() && st.size - st.blocks * 512 >= SPARSE_MIN_HOLE_BYTES) sparse = true;
+    if (xattrsHere && !xattrs) {
+      const r = readXattrs(e.abs, prefixes);
+      xattrs = !r.ok || r.attrs.size > 0;
+    }
+  }
+  return { owner: owner ?? null, sparse, xattrs };
 }
 
 function* fromWalk(root: string): Generator<SrcItem> {
@@ -97,6 +129,8 @@ export interface SameWorkOptions {
   kinds?: Partial<Record<SameWorkKind, boolean>>;
   /** The source's manifest: its entries and hard-link groups are read from it rather than by listing the source. */
   manifest?: Manifest;
+  /** With the manifest: what the whole source has (profileSource), so the source is not read per entry. */
+  profile?: SourceProfile;
   maxExamples?: number;
   xattrPrefixes?: readonly string[];
 }
@@ -121,19 +155,28 @@ export function checkSameWork(srcRoot: string, dstRoot: string, opts: SameWorkOp
     return r.attrs;
   };
 
+  const profile = opts.manifest ? opts.profile : undefined;
   const one = (s: SrcItem, d: WalkItem | null) => {
     if (needStat) {
-      const ss = fs.lstatSync(s.abs);
+      // The source is read only where the manifest and the profile do not already say what it has.
+      let cached: fs.Stats | null = null;
+      const src = () => (cached ??= fs.lstatSync(s.abs));
       const ds = d ? fs.lstatSync(d.abs) : null;
-      if (on.links && ss.isFile()) links.pair(s.rel, s.group !== undefined ? s.group : ss.nlink > 1 ? ss.ino : null, ss, ds);
+      const file = s.kind === "file";
+      if (on.links && file) links.pair(s.rel, s.group !== undefined ? s.group : src().nlink > 1 ? src().ino : null, src, ds);
       if (on.owner) {
         owner.checked++;
-        if (ds && (ds.uid !== ss.uid || ds.gid !== ss.gid)) owner.differ(() => `${s.rel}: ${ds.uid}:${ds.gid}, source ${ss.uid}:${ss.gid}`);
+        const o = profile?.owner ?? src();
+        if (ds && (ds.uid !== o.uid || ds.gid !== o.gid)) owner.differ(() => `${s.rel}: ${ds.uid}:${ds.gid}, source ${o.uid}:${o.gid}`);
       }
-      if (on.sparse && ss.isFile() && ds?.isFile()) sparseOne(s.rel, ss, ds, sparse);
+      if (on.sparse && file && ds?.isFile()) {
+        // A source without holes anywhere: each file counts as fully allocated (only "made sparse" can happen).
+        if (profile && !profile.sparse && s.size !== undefined) sparseOne(s.rel, s.size, s.size, ds, sparse);
+        else sparseOne(s.rel, src().size, src().blocks * 512, ds, sparse);
+      }
     }
     if (on.xattrs && !xattrWhy) {
-      const sx = readX(s.abs);
+      const sx = profile && !profile.xattrs ? new Map<string, Uint8Array>() : readX(s.abs);
       const dx = d ? readX(d.abs) : new Map<string, Uint8Array>();
       if (sx.size) xattrs.checked++;
       const missing = [...sx.keys()].filter((k) => !dx.has(k));
@@ -179,15 +222,14 @@ export function checkSameWork(srcRoot: string, dstRoot: string, opts: SameWorkOp
  * in; a fully allocated source file whose copy lacks more than half its size was made sparse. Either is
  * different work (more or fewer bytes written).
  */
-function sparseOne(rel: string, s: fs.Stats, d: fs.Stats, t: Tally): void {
-  const sAlloc = s.blocks * 512;
+function sparseOne(rel: string, sSize: number, sAlloc: number, d: fs.Stats, t: Tally): void {
   const dAlloc = d.blocks * 512;
-  const holes = s.size - sAlloc;
+  const holes = sSize - sAlloc;
   if (holes >= SPARSE_MIN_HOLE_BYTES) {
     t.checked++;
-    if (dAlloc - sAlloc > holes / 2) t.differ(() => `${rel}: holes filled (allocated ${dAlloc} of ${s.size} bytes, source ${sAlloc})`);
-  } else if (s.size >= SPARSE_MIN_HOLE_BYTES && s.size - dAlloc > s.size / 2) {
-    t.differ(() => `${rel}: made sparse (allocated ${dAlloc} of ${s.size} bytes, source fully allocated)`);
+    if (dAlloc - sAlloc > holes / 2) t.differ(() => `${rel}: holes filled (allocated ${dAlloc} of ${sSize} bytes, source ${sAlloc})`);
+  } else if (sSize >= SPARSE_MIN_HOLE_BYTES && sSize - dAlloc > sSize / 2) {
+    t.differ(() => `${rel}: made sparse (allocated ${dAlloc} of ${sSize} bytes, source fully allocated)`);
   }
 }
 

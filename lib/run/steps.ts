@@ -8,7 +8,7 @@ import { describeReplaced } from "../safe-fs";
 import type { CloneLabel, KindCheck, PlannedRun, SameWorkSpec, SettleRecord, SettleSpec } from "../types";
 import { inWorkspace, workspaceReal } from "../workspace";
 import { detectClone, manifestCandidates } from "./clone-check";
-import { checkSameWork } from "./same-work";
+import { checkSameWork, profileSource, type SourceProfile } from "./same-work";
 import { prepareStateDir, releaseStateDir } from "./state-dirs";
 
 /**
@@ -67,9 +67,14 @@ export function localInspect(o: { srcDir: string; manifest: Manifest; spec: Same
   const { links, xattrs, sparse, owner, clone } = o.spec;
   const any = links || xattrs || sparse || owner;
   if (!any && !clone) return undefined;
+  // Taken at the first check: the scenario's source check fails any run that changed the source, so it holds for all.
+  let profile: SourceProfile | null = null;
   return async (run) => {
     const out: { sameWork?: KindCheck[]; clone?: CloneLabel } = {};
-    if (any) out.sameWork = checkSameWork(o.srcDir, run.dst, { kinds: { links, xattrs, sparse, owner }, manifest: o.manifest });
+    if (any) {
+      profile ??= profileSource(o.srcDir, o.manifest);
+      out.sameWork = checkSameWork(o.srcDir, run.dst, { kinds: { links, xattrs, sparse, owner }, manifest: o.manifest, profile });
+    }
     if (clone) out.clone = detectClone(o.srcDir, run.dst, { candidates: manifestCandidates(o.manifest) });
     const cl = out.clone;
     const cloneText = !cl ? "" : cl.state === "unknown" ? `clone: unknown (${cl.reason})` : `clone: ${cl.state} (${cl.state === "cloned" ? `${cl.clonedFiles} of ` : ""}${cl.sampledFiles} sampled files)`;
