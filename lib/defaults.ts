@@ -19,7 +19,44 @@ export const DEFAULTS = {
   addBytes: 1024,
   /** verify: true compares presence, size, content and symlink targets; mode and mtime only when asked. */
   verify: { enabled: true, mode: false, mtime: false, symlinks: true, allowSourceLinks: false },
+  /** verify:'s same-work levels (hard links, xattrs, sparseness, owners) and the clone label: all on. */
+  sameWork: { links: true, xattrs: true, sparse: true, owner: true, clone: true },
   successCodes: [0],
+  /**
+   * settle: before every run, after the reset and the cache treatment, outside the timed window. By default
+   * only sync(1) (`settle: sync`); `settle: true` or a mapping also waits until the disks under the workspace
+   * and the source write less than drainMibPerSec for quietSamples consecutive samples, or maxWaitMs passed.
+   * 2 MiB/s is below ext4's 5 s journal commit of a busy tree and above an idle VM's noise.
+   */
+  settle: { sync: true, wait: false, drainMibPerSec: 2, quietSamples: 3, maxWaitMs: 30_000, sampleMs: 250 },
+  /** gate: which interval decides the time gate. bootstrap is the user's written rule (ratio of mean times ≤ max_time_ratio). */
+  gate: "bootstrap" as "bootstrap" | "paired",
+  /** The paired (sign-test) interval's confidence; with it, the fewest rounds that give an interval (6 at 95 %). */
+  pairedConfidence: 0.95,
+  pairedMinRuns: 6,
+  /** {state}: a fresh empty directory per run unless `state: shared`. */
+  state: "fresh" as "fresh" | "shared",
+  /**
+   * preflight: before the first run (every check, the 1 s timer check once per invocation) and before each scenario
+   * (load, processes, memory). max_load defaults to cores × maxLoadPerCore; a later scenario's check gives the load our
+   * own runs left up to loadWaitMs to fall (polled every loadPollMs) before it fails.
+   */
+  preflight: {
+    maxLoadPerCore: 0.5,
+    forbidProcesses: ["cargo", "rustc", "cc1", "ld"] as readonly string[],
+    timerSleepMs: 1000,
+    timerMinMs: 880,
+    timerMaxMs: 1120,
+    /** Free memory every scenario needs on top of its dataset (the tools themselves, the harness). */
+    baseFreeBytes: 256 * 1048576,
+    loadWaitMs: 60_000,
+    loadPollMs: 2_000,
+  },
+  /** How many differing entries a same-work check names. */
+  sameWorkExamples: 5,
+  /** The clone check samples this many destination files evenly over the tree, plus the largest few. */
+  cloneSampleFiles: 64,
+  cloneLargestFiles: 8,
   /** Bootstrap settings for the time-ratio interval. */
   bootstrapResamples: 10_000,
   confidence: 0.95,
@@ -103,6 +140,8 @@ export const DEFAULTS = {
   labelShortColumns: 16,
   /** Lines of a failing tool's own output shown under its error line (all of it is in bench.log). */
   failureTailLines: 5,
+  /** `stats:` reads a tool's own figures from the last this many bytes of its stdout (rsync -v file lists can be long). */
+  stdoutTailBytes: 1 << 20,
   /** How often the progress line on a terminal is redrawn while a run goes on. */
   progressRedrawMs: 250,
   /** bench.log is moved to bench.log.1 (replacing it) when an invocation starts and finds it this large. */

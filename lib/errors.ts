@@ -11,6 +11,8 @@ export const EXIT = {
   locked: 5,
   /** An output (results, export, decision report, log) could not be written; what was measured went wherever still possible. */
   output: 6,
+  /** Preflight failed (a busy machine, a compiler running, a timer off, too little free memory) and --force was not given. */
+  preflight: 7,
   interrupted: 130,
 } as const;
 

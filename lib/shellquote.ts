@@ -5,8 +5,8 @@ export type ShellKind = "posix" | "cmd";
 /** How a shell tool's command string is started on Windows: /s strips the outer quotes we add, /d skips AutoRun. */
 export const CMD_SHELL = ["cmd.exe", "/d", "/s", "/c"] as const;
 
-/** {src} and {dst} in a tool's argv template. */
-export const PLACEHOLDER = /\{(src|dst)\}/g;
+/** The placeholders of a tool's argv template: {src} and {dst}, {state} (the run's state directory) and {run} (its id); all filled in one pass. */
+export const PLACEHOLDER = /\{(src|dst|state|run)\}/g;
 
 export function shellFor(platform: string): ShellKind {
   return platform === "win32" ? "cmd" : "posix";

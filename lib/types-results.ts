@@ -1,6 +1,16 @@
 // The shapes of execution results passed between stages: run records, cache treatments, statistics, verdicts.
 
+import type { RunExtras } from "./types-runs";
+
+export type { CloneLabel, DurableFlush, KindCheck, NativeStats, NativeStatsResult, RunExtras, SameWorkKind, SettleReason, SettleRecord, StatsKind } from "./types-runs";
+
 export type RunPhase = "warmup" | "measured";
+
+/** `gate:` — which interval decides the time gate. */
+export type GateMethod = "bootstrap" | "paired";
+
+/** `gate_on:` — which time a run is gated on: returned (the tool exited) or durable (its copy flushed too). */
+export type GateOn = "returned" | "durable";
 
 // ---- execution results -----------------------------------------------------
 
@@ -34,7 +44,7 @@ export interface RunMeasure {
   maxRssBytes: number | null;
 }
 
-interface RunBase {
+interface RunBase extends RunExtras {
   scenario: string;
   tool: string;
   phase: RunPhase;
@@ -76,6 +86,8 @@ export interface ToolStats {
   cpuUtilMean: number | null;
   maxRssMedianBytes: number | null;
   maxRssMaxBytes: number | null;
+  /** Durable times (returned + flush) of the runs that have one; absent or null when no run was flushed. */
+  durable?: Summary | null;
   mibPerSec: number;
   filesPerSec: number;
   warnings: string[];
@@ -92,14 +104,52 @@ export interface Interval {
   high: number;
 }
 
-export type GateVerdict = "PASS" | "FAIL" | "UNDECIDED";
+/** NO-VERDICT: the A/A control was not clean, so neither PASS nor FAIL is given (decided as UNDECIDED, exit 3). */
+export type GateVerdict = "PASS" | "FAIL" | "UNDECIDED" | "NO-VERDICT";
+
+export type PairedState = "FASTER" | "SLOWER" | "EQUIVALENT" | "UNCLEAR";
+
+/** The paired analysis as stored: per-round candidate/baseline ratios, their median, the exact sign-test interval and its state. */
+export interface PairedSummary {
+  ratios: { round: number; ratio: number }[];
+  /** Rounds left out: either side failed, or had no time of the gated kind. */
+  dropped: number[];
+  medianRatio: number | null;
+  candidateWins: number;
+  /** [x(k), x(n+1−k)] of the sorted ratios, with its exact coverage; null with too few pairs. */
+  interval: { low: number; high: number; lowRank: number; highRank: number; confidence: number } | null;
+  noInterval: string | null;
+  state: PairedState;
+}
+
+/** The A/A control's judgement: the baseline's second arm against the baseline, inside 1 ± (max_time_ratio − 1) / 2 or not. */
+export interface ControlSummary {
+  tool: string;
+  state: "CLEAN" | "NOT-CLEAN";
+  band: { low: number; high: number };
+  interval: { low: number; high: number; estimate: number | null } | null;
+  /** Which interval was judged (the gate's: "paired sign-test 97.9 %", "bootstrap 95 %"). */
+  method: string;
+  reason?: string;
+}
 
 export interface CandidateVerdict {
   candidate: string;
   baseline: string;
   verdict: GateVerdict;
+  /** The bootstrap interval of the ratio of mean times (of the gated time). */
   timeRatio: Interval | null;
   memoryRatio: number | null;
   withinNoise: boolean;
   reasons: string[];
+  /** Which interval decided (absent in older results: bootstrap). */
+  gate?: GateMethod;
+  /** Which time was gated (absent in older results: returned). */
+  gateOn?: GateOn;
+  /** The paired analysis beside the bootstrap, whichever decides. */
+  paired?: PairedSummary | null;
+  /** The scenario's A/A control, when it has one. */
+  control?: ControlSummary | null;
+  /** What the candidate's row is flagged with: different work, cloned, a paired/bootstrap disagreement. */
+  flags?: string[];
 }

@@ -1,6 +1,7 @@
 // The shapes passed between pipeline stages: resolved config, plan, runs, results.
 
-import type { RunPhase } from "./types-results";
+import type { GateMethod, GateOn, RunPhase } from "./types-results";
+import type { StatsKind } from "./types-runs";
 
 // ---- workloads -------------------------------------------------------------
 
@@ -67,6 +68,42 @@ export interface VerifySpec {
   allowSourceLinks: boolean;
 }
 
+/**
+ * The same-work levels of `verify:` (checked after a verified run; a difference flags the tool's row, it does not
+ * fail the run), and the clone label.
+ */
+export interface SameWorkSpec {
+  /** Hard-link groups kept. */
+  links: boolean;
+  /** user.* extended attributes kept. */
+  xattrs: boolean;
+  /** Holes kept (and no holes made). */
+  sparse: boolean;
+  /** Owners and groups kept. */
+  owner: boolean;
+  /** Label a destination sharing extents with its source (reflink) as cloned. */
+  clone: boolean;
+}
+
+/** `state:` — {state} is a fresh empty directory for every run (removed after it), or one directory per tool kept across runs. */
+export type StateMode = "fresh" | "shared";
+
+
+
+/** `settle:` resolved: sync(1) before every run, and the wait for quiet disks (null = no wait). */
+export interface SettleSpec {
+  sync: boolean;
+  wait: { drainMibPerSec: number; quietSamples: number; maxWaitMs: number; sampleMs: number } | null;
+}
+
+/** `preflight:` resolved. */
+export interface PreflightSpec {
+  enabled: boolean;
+  /** null: cores × DEFAULTS.preflight.maxLoadPerCore. */
+  maxLoad: number | null;
+  forbidProcesses: string[];
+}
+
 // ---- tools -----------------------------------------------------------------
 
 export interface ToolSpec {
@@ -85,6 +122,12 @@ export interface ToolSpec {
   callGraph?: CallGraph;
   /** require_clean_build: a version line without +<git sha>, or with .dirty, makes the tool unavailable. */
   requireCleanBuild?: boolean;
+  /** durable: this tool's runs are flushed (in every scenario), whatever the scenario says. */
+  durable?: boolean;
+  /** state: this tool's {state} mode, over the scenario's. */
+  state?: StateMode;
+  /** stats: its own figures, read from its stdout after each run. */
+  stats?: StatsKind;
 }
 
 /** fp: frame pointers (cheap; a binary built without them shows one-frame stacks); dwarf: unwinding from debug info. */
@@ -130,6 +173,20 @@ export interface ScenarioSpec {
   baseName: string;
   /** `memory_scaling:` — the file counts at which a diagnosis measures each tool's peak memory; absent or null = not asked. */
   memoryScaling?: MemoryScalingSpec | null;
+  /** verify:'s same-work levels; absent in configs built by hand (= none checked). */
+  sameWork?: SameWorkSpec;
+  /** Before every run: sync, and maybe wait for quiet disks. Absent in configs built by hand (= sync only). */
+  settle?: SettleSpec;
+  /** Every tool's destination flushed inside the timed window (a tool's own durable: true adds it for that tool). */
+  durable?: boolean;
+  /** Which interval decides the time gate (default bootstrap). */
+  gate?: GateMethod;
+  /** Which time is gated (default: durable when every gated tool is durable, else returned). */
+  gateOn?: GateOn;
+  /** {state} mode for this scenario's tools (a tool's own state: wins). */
+  state?: StateMode;
+  /** The baseline runs a second time as its own arm (A/A control). */
+  control?: boolean;
 }
 
 /** Distinct file counts, ascending (at least three). */
@@ -177,6 +234,8 @@ export interface ResolvedConfig {
   hosts?: Record<string, HostConfig>;
   /** run_on: the hosts a fleet run uses when --hosts does not say; absent or empty = run here. */
   runOn?: string[];
+  /** preflight: resolved; absent in configs built by hand (= on, with the defaults). */
+  preflight?: PreflightSpec;
   /** Where workspace, results_dir and keep_workspace were set; absent in configs built by hand. */
   origins?: { workspace: ValueOrigin; resultsDir: ValueOrigin; keepWorkspace: ValueOrigin };
 }
@@ -194,6 +253,19 @@ export interface PlannedRun {
   argv: string[];
   dst: string;
   cache: CachePolicy;
+  /** The tool's env with {state} and {run} filled (absent: the tool's env as configured). */
+  env?: Record<string, string>;
+  /** {run}: unique over invocations and runs ([A-Za-z0-9._-]). */
+  runId?: string;
+  /** {state}: the run's state directory, or null when the tool names no {state}. */
+  stateDir?: string | null;
+  stateMode?: StateMode;
+  /** Flush the destination inside the timed window. */
+  durable?: boolean;
+  /** Read the tool's own figures from its stdout. */
+  stats?: StatsKind;
+  /** This run is the A/A control arm (the baseline again). */
+  control?: boolean;
 }
 
 export interface ScenarioPlan {

@@ -183,7 +183,7 @@ scenarios:
   );
   const env = { ...process.env, NO_COLOR: "1" } as Record<string, string>;
   for (const k of ["RUNS", "WARMUP", "SIZE_MB", "KEEP_BENCH_DIR", "BENCH_ROOT"]) delete env[k];
-  const p = Bun.spawnSync([process.execPath, BENCH, "--config", config, "--quiet"], { env, stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawnSync([process.execPath, BENCH, "--config", config, "--quiet", "--no-preflight"], { env, stdout: "pipe", stderr: "pipe" });
   const dir = path.join(tmp, "results");
   const file = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort().pop() : undefined;
   if (!file) throw new Error(`the CLI wrote no results (exit ${p.exitCode}): ${p.stderr.toString().trim().split("\n").slice(-2).join(" ")}`);

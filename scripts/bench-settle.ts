@@ -1,19 +1,20 @@
 #!/usr/bin/env bun
-// Shows what settling before each run does: the same tools on the same trees, N runs with only `rm -rf dst`
-// before each run and N runs with `rm -rf dst; sync; wait for a quiet disk`, in one invocation, cache kept.
-// In the settled mode each run is also made durable (syncfs of dst, timed) to show returned vs durable.
+// What settling before each run does, measured through the real harness: one mirrorbench invocation whose
+// scenarios are the same pair of tools on the same cached dataset, with `settle: false` (the reset, then the
+// run), `settle: sync` (the default) and `settle: true` (sync, then wait for quiet disks; those runs are also
+// durable, so returned and durable times are both shown), in blocks A B C C B A so drift hits every mode alike.
 //
-//   bun scripts/bench-settle.ts [--runs N] [--workload large|small|both] [--drop] [--workspace DIR] [--small-files N]
+//   bun scripts/bench-settle.ts [--runs N] [--workload large|small|both] [--small-files N] [--drop] [--no-verify] [--workspace DIR]
 //
-// Prints, per workload, mode and tool: median, min, max, and the spikes (runs > 1.3 × that median), the settle
-// cost and (settled mode) the durable figures; `uptime` before and after. Always exits 0: it is a report.
+// Prints, per workload, mode and tool: median, min, max and the spikes (runs > 1.3 × that median), the settle
+// waits and (wait mode) the durable figures; `uptime` before and after. Always exits 0: it is a report.
 
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { flushDurable } from "../lib/platform/durable.ts";
-import { describeSettle, settle, SETTLE_DEFAULTS, type SettleRecord } from "../lib/platform/settle.ts";
+import { loadResults } from "../lib/results/load.ts";
+import type { RunRecord } from "../lib/types.ts";
 
 export const SPIKE_FACTOR = 1.3;
 
@@ -29,126 +30,61 @@ export function spikes(xs: readonly number[], factor = SPIKE_FACTOR): number[] {
   return xs.filter((x) => x > factor * m);
 }
 
-interface Tool {
-  name: string;
-  argv: (src: string, dst: string) => string[];
-}
+export type Mode = "none" | "sync" | "wait";
+const MODES: Record<Mode, { settle: string; extra: string; say: string }> = {
+  none: { settle: "false", extra: "", say: "reset only" },
+  sync: { settle: "sync", extra: "", say: "reset; sync (default)" },
+  wait: { settle: "true", extra: ", durable: true, gate_on: returned", say: "reset; sync; wait" },
+};
+/** A B C C B A: each mode's runs split over two blocks placed symmetrically in the invocation. */
+export const BLOCKS: Mode[] = ["none", "sync", "wait", "wait", "sync", "none"];
 
-const TOOLS: Tool[] = [
-  { name: "cp -a", argv: (s, d) => ["cp", "-a", `${s}/.`, `${d}/`] },
-  { name: "rsync -a", argv: (s, d) => ["rsync", "-a", `${s}/`, `${d}/`] },
-];
-
-type Mode = "none" | "settle";
-
-interface Sample {
-  mode: Mode;
-  tool: string;
-  returnedNs: number;
-  flushNs: number | null;
-  settle: SettleRecord | null;
-}
-
-function sh(argv: string[]): string {
-  const p = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe" });
-  if (p.exitCode !== 0) throw new Error(`${argv.join(" ")}: exit ${p.exitCode}: ${p.stderr.toString().trim()}`);
-  return p.stdout.toString();
-}
-
-/** Deterministic incompressible bytes (xorshift32), so the trees are the same from one invocation to the next. */
-function bytes(n: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  let x = seed | 1;
-  for (let i = 0; i < n; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b.writeUInt32LE(x >>> 0, Math.min(i, n - 4));
+/** The config: for each workload, one scenario per block, every one on the same dataset spec (so the same cached tree). */
+export function settleConfig(o: { ws: string; runsPerBlock: number; drop: boolean; verify: boolean; workloads: { name: string; files: string }[] }): string {
+  const lines = [
+    `workspace: ${JSON.stringify(path.join(o.ws, "bench"))}`,
+    `results_dir: ${JSON.stringify(path.join(o.ws, "results"))}`,
+    "preflight: false",
+    `defaults: { runs: ${o.runsPerBlock}, warmup: 0, cache: ${o.drop ? "drop" : "keep"}, verify: ${o.verify}, timeout: 10m }`,
+    "tools:",
+    `  cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }`,
+    `  rsync: { argv: [rsync, -a, "{src}/", "{dst}/"] }`,
+    "scenarios:",
+  ];
+  for (const w of o.workloads) {
+    BLOCKS.forEach((mode, i) => {
+      lines.push(`  - { name: ${w.name}-${mode}-${i + 1}, workload: { files: ${w.files}, seed: 7 }, tools: [cp, rsync], settle: ${MODES[mode].settle}${MODES[mode].extra} }`);
+    });
   }
-  return b;
-}
-
-function ensureTree(root: string, name: string, build: (dir: string) => void): string {
-  const dir = path.join(root, name);
-  if (fs.existsSync(path.join(dir, ".complete"))) return path.join(dir, "tree");
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(path.join(dir, "tree"), { recursive: true });
-  console.log(`generating ${name} …`);
-  build(path.join(dir, "tree"));
-  fs.writeFileSync(path.join(dir, ".complete"), "");
-  return path.join(dir, "tree");
-}
-
-function largeTree(dir: string): void {
-  // 64 files × 4 MiB = 256 MiB
-  for (let i = 0; i < 64; i++) fs.writeFileSync(path.join(dir, `f${i}`), bytes(4 << 20, 1000 + i));
-}
-
-function smallTree(files: number): (dir: string) => void {
-  return (dir) => {
-    const pool = bytes(8 << 20, 7);
-    for (let i = 0; i < files; i++) {
-      const sub = path.join(dir, `d${Math.floor(i / 1000)}`);
-      if (i % 1000 === 0) fs.mkdirSync(sub);
-      const size = 1024 + ((i * 2654435761) >>> 0) % 3072;
-      const off = ((i * 40503) >>> 0) % (pool.length - size);
-      fs.writeFileSync(path.join(sub, `f${i}`), pool.subarray(off, off + size));
-    }
-  };
-}
-
-function dropCaches(): void {
-  fs.writeFileSync("/proc/sys/vm/drop_caches", "3");
-}
-
-async function oneRun(mode: Mode, tool: Tool, src: string, dst: string, drop: boolean): Promise<Sample> {
-  fs.rmSync(dst, { recursive: true, force: true });
-  fs.mkdirSync(dst);
-  let rec: SettleRecord | null = null;
-  if (mode === "settle") {
-    rec = await settle({ path: dst, sync: true, wait: { ...SETTLE_DEFAULTS } });
-  }
-  if (drop) {
-    if (mode === "none") sh(["sync"]);
-    dropCaches();
-  }
-  const t0 = Bun.nanoseconds();
-  const p = Bun.spawn(tool.argv(src, dst), { stdout: "ignore", stderr: "inherit" });
-  const code = await p.exited;
-  const returnedNs = Bun.nanoseconds() - t0;
-  if (code !== 0) throw new Error(`${tool.name} exited ${code}`);
-  let flushNs: number | null = null;
-  if (mode === "settle") {
-    const f = flushDurable(dst);
-    flushNs = f.ok ? f.flushNs : null;
-  }
-  return { mode, tool: tool.name, returnedNs, flushNs, settle: rec };
+  return lines.join("\n") + "\n";
 }
 
 const s3 = (ns: number) => (ns / 1e9).toFixed(3);
+type Done = Extract<RunRecord, { state: "completed" }>;
 
-function report(workload: string, samples: Sample[]): void {
+function report(workload: string, runs: { mode: Mode; run: Done }[]): void {
   console.log(`\n${workload}`);
-  console.log("  mode              tool       n  median s  min s   max s   spikes>1.3×med (s)      settle median (sync+wait ms)  durable median s (syncfs s)");
-  for (const mode of ["none", "settle"] as Mode[]) {
-    for (const tool of TOOLS) {
-      const xs = samples.filter((s) => s.mode === mode && s.tool === tool.name);
+  console.log("  mode                   tool    n  median s  min s   max s   spikes>1.3×med (s)        settle median ms (sync + wait)  durable median s (flush s)");
+  for (const mode of ["none", "sync", "wait"] as Mode[]) {
+    for (const tool of ["cp", "rsync"]) {
+      const xs = runs.filter((r) => r.mode === mode && r.run.tool === tool).map((r) => r.run);
       if (!xs.length) continue;
-      const t = xs.map((s) => s.returnedNs);
+      const t = xs.map((r) => r.measure.wallNs);
       const sp = spikes(t);
-      const settleMs = xs.filter((s) => s.settle).map((s) => (s.settle!.syncMs ?? 0) + s.settle!.waitedMs);
-      const flush = xs.filter((s) => s.flushNs !== null).map((s) => s.flushNs!);
-      const durable = xs.filter((s) => s.flushNs !== null).map((s) => s.returnedNs + s.flushNs!);
+      const settle = xs.map((r) => r.settle).filter((x) => x !== undefined);
+      const settleMs = settle.map((r) => `${(r.syncMs ?? 0).toFixed(0)} + ${r.waitedMs.toFixed(0)}`);
+      const durable = xs.map((r) => r.durable?.durableNs).filter((x): x is number => typeof x === "number");
+      const flush = xs.map((r) => r.durable?.flushNs).filter((x): x is number => typeof x === "number");
+      const settleCell = settle.length ? `${medianOf(settle.map((r) => r.syncMs ?? 0)).toFixed(0)} + ${medianOf(settle.map((r) => r.waitedMs)).toFixed(0)}` : "—";
       console.log(
-        `  ${(mode === "none" ? "rm -rf only" : "rm; sync; settle").padEnd(18)}${tool.name.padEnd(10)}${String(t.length).padStart(3)}  ${s3(medianOf(t)).padStart(8)}  ${s3(Math.min(...t))}  ${s3(Math.max(...t))}  ${`${sp.length}${sp.length ? ` (${sp.map(s3).join(", ")})` : ""}`.padEnd(24)}${settleMs.length ? medianOf(settleMs).toFixed(0).padStart(8) : "       —"}                      ${durable.length ? `${s3(medianOf(durable))} (${s3(medianOf(flush))})` : "—"}`,
+        `  ${MODES[mode].say.padEnd(23)}${tool.padEnd(6)}${String(t.length).padStart(3)}  ${s3(medianOf(t)).padStart(8)}  ${s3(Math.min(...t))}  ${s3(Math.max(...t))}  ${`${sp.length}${sp.length ? ` (${sp.map(s3).join(", ")})` : ""}`.padEnd(26)}${settleCell.padEnd(32)}${durable.length ? `${s3(medianOf(durable))} (${s3(medianOf(flush))})` : "—"}`,
       );
-      console.log(`      runs (s, in order): ${t.map(s3).join(" ")}`);
+      console.log(`      runs (s, in order): ${t.map(s3).join(" ")}${settleMs.length && mode === "wait" ? `; waits (ms): ${settle.map((r) => r.waitedMs.toFixed(0)).join(" ")}` : ""}`);
     }
   }
-  const waits = samples.filter((s) => s.settle).map((s) => s.settle!);
   const reasons = new Map<string, number>();
-  for (const w of waits) reasons.set(w.reason, (reasons.get(w.reason) ?? 0) + 1);
-  if (waits.length) console.log(`  settle outcomes: ${[...reasons].map(([r, n]) => `${r} ×${n}`).join(", ")}; e.g. ${describeSettle(waits[waits.length - 1]!)}`);
+  for (const r of runs) if (r.run.settle && r.mode === "wait") reasons.set(r.run.settle.reason, (reasons.get(r.run.settle.reason) ?? 0) + 1);
+  if (reasons.size) console.log(`  wait outcomes: ${[...reasons].map(([r, n]) => `${r} ×${n}`).join(", ")}`);
 }
 
 async function main(): Promise<void> {
@@ -157,34 +93,40 @@ async function main(): Promise<void> {
       runs: { type: "string", default: "8" },
       workload: { type: "string", default: "both" },
       drop: { type: "boolean", default: false },
+      "no-verify": { type: "boolean", default: false },
       workspace: { type: "string", default: path.join(os.tmpdir(), "mb-bench-settle") },
-      "small-files": { type: "string", default: "100000" },
+      "small-files": { type: "string", default: "10000" },
     },
   });
   const runs = Number(values.runs);
   const ws = values.workspace!;
   fs.mkdirSync(ws, { recursive: true });
-  console.log(`host: ${os.hostname()} ${os.release()}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; cache: ${values.drop ? "dropped before each run" : "kept"}; ${runs} runs per tool per mode`);
-  console.log(`settle: sync, then wait for < ${SETTLE_DEFAULTS.drainMibPerSec} MiB/s written on the workspace's disk for ${SETTLE_DEFAULTS.quietSamples} samples of ${SETTLE_DEFAULTS.sampleMs} ms (max ${SETTLE_DEFAULTS.maxWaitMs / 1000} s)`);
-  console.log(`uptime before: ${sh(["uptime"]).trim()}`);
-  const workloads: [string, string][] = [];
-  if (values.workload !== "small") workloads.push(["large: 64 × 4 MiB = 256 MiB", ensureTree(ws, "large", largeTree)]);
-  if (values.workload !== "large") workloads.push([`small: ${Number(values["small-files"]).toLocaleString("en-US")} files of 1–4 KiB`, ensureTree(ws, `small-${values["small-files"]}`, smallTree(Number(values["small-files"])))]);
-  for (const [name, src] of workloads) {
-    const samples: Sample[] = [];
-    const dst = path.join(ws, "dst");
-    // Blocks in the order A B B A so a drift over the invocation hits both modes alike; tools rotate within a block.
-    const half = Math.ceil(runs / 2);
-    for (const [mode, n] of [["none", half], ["settle", half], ["settle", runs - half], ["none", runs - half]] as [Mode, number][]) {
-      for (let i = 0; i < n; i++) {
-        const order = i % 2 ? [...TOOLS].reverse() : TOOLS;
-        for (const tool of order) samples.push(await oneRun(mode, tool, src, dst, values.drop!));
-      }
+  const small = Number(values["small-files"]);
+  const workloads = [
+    ...(values.workload !== "small" ? [{ name: "large", files: "{ count: 64, size: 4MiB }", say: "large: 64 × 4 MiB = 256 MiB" }] : []),
+    ...(values.workload !== "large" ? [{ name: "small", files: `{ count: ${small}, size: 1KiB..4KiB, per_dir: 1000 }`, say: `small: ${small.toLocaleString("en-US")} files of 1–4 KiB` }] : []),
+  ];
+  const config = path.join(ws, "bench-settle.yaml");
+  fs.writeFileSync(config, settleConfig({ ws, runsPerBlock: Math.max(1, Math.ceil(runs / 2)), drop: values.drop!, verify: !values["no-verify"], workloads }));
+  console.log(`host: ${os.hostname()} ${os.release()}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; cache ${values.drop ? "dropped" : "kept"}; ${2 * Math.ceil(runs / 2)} runs per tool per mode through the real harness (${config})`);
+  console.log(`uptime before: ${Bun.spawnSync(["uptime"]).stdout.toString().trim()}`);
+  const t0 = Date.now();
+  const p = Bun.spawnSync(["bun", path.join(import.meta.dir, "bench.ts"), "--config", config, "--no-preflight", "--quiet"], { stdout: "pipe", stderr: "pipe" });
+  console.log(`mirrorbench exited ${p.exitCode} after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if (p.exitCode !== 0) console.log(p.stderr.toString().split("\n").slice(-8).join("\n"));
+  const dir = path.join(ws, "results");
+  const newest = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort().at(-1);
+  if (!newest) return void console.log("no results file");
+  const r = loadResults(path.join(dir, newest));
+  for (const w of workloads) {
+    const rows: { mode: Mode; run: Done }[] = [];
+    for (const s of r.scenarios.filter((x) => x.name.startsWith(`${w.name}-`))) {
+      const mode = s.name.split("-")[1] as Mode;
+      for (const run of s.runs) if (run.state === "completed" && run.phase === "measured") rows.push({ mode, run });
     }
-    fs.rmSync(dst, { recursive: true, force: true });
-    report(name, samples);
+    report(w.say, rows);
   }
-  console.log(`\nuptime after: ${sh(["uptime"]).trim()}`);
+  console.log(`\nuptime after: ${Bun.spawnSync(["uptime"]).stdout.toString().trim()}`);
 }
 
 if (import.meta.main) await main();

@@ -69,8 +69,8 @@ scenarios:
   fs.mkdirSync(home);
   const bare = path.join(tmp, "bare");
   fs.mkdirSync(bare);
-  compiled = run([exe, "--config", config, "--results-dir", path.join(tmp, "r-exe")], bare, { PATH: pathWithoutBun(), HOME: home });
-  script = run([process.execPath, path.join(repo, "scripts/bench.ts"), "--config", config, "--results-dir", path.join(tmp, "r-bun")], repo, { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home });
+  compiled = run([exe, "--config", config, "--results-dir", path.join(tmp, "r-exe"), "--no-preflight"], bare, { PATH: pathWithoutBun(), HOME: home });
+  script = run([process.execPath, path.join(repo, "scripts/bench.ts"), "--config", config, "--results-dir", path.join(tmp, "r-bun"), "--no-preflight"], repo, { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home });
 }, 60_000);
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

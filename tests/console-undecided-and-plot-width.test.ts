@@ -57,3 +57,10 @@ test("colour comes from styleText: no raw escape codes without colour, SGR codes
   expect(scenarioDistribution(s, { color: false, widthCols: 100 }).join("\n")).not.toContain("\x1b[");
   expect(scenarioDistribution(s, { color: true, widthCols: 100 }).join("\n")).toMatch(/\x1b\[(36|90|1|33)m/);
 });
+
+test("a control that is not clean judges every candidate of its scenario, and the Decision line names the scenario once", () => {
+  const s = base();
+  s.verdicts = [s.verdicts[0]!, { ...structuredClone(s.verdicts[0]!), candidate: "other" }];
+  for (const v of s.verdicts) Object.assign(v, { verdict: "NO-VERDICT", control: { reason: "control/baseline interval [0.9, 1.2] leaves [0.975, 1.025] at both ends" } });
+  expect(undecidedCauses([s])).toEqual(["NO-VERDICT (controls not clean): control/baseline interval [0.9, 1.2] leaves [0.975, 1.025] at both ends in small-files"]);
+});

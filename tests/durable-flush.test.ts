@@ -44,7 +44,7 @@ describe("durable flush on macOS (call sequence)", () => {
     let next = 3;
     const names = new Map<number, string>();
     return {
-      entries: () => entries,
+      entries: (_root, visit) => entries.forEach((e) => visit(e)),
       open: (p) => (names.set(next, p), calls.push(`open ${p}`), next++),
       fsync: (fd) => void calls.push(`fsync ${names.get(fd)}`),
       fullFsync: (fd) => void calls.push(`F_FULLFSYNC ${names.get(fd)}`),
@@ -52,7 +52,7 @@ describe("durable flush on macOS (call sequence)", () => {
     };
   }
 
-  test("every entry is fsync'ed deepest first, then the root gets fsync and one F_FULLFSYNC", () => {
+  test("every entry is fsync'ed as the walk finds it, then the root gets fsync and one F_FULLFSYNC", () => {
     const calls: string[] = [];
     const n = flushDarwin("/dst", fakeDarwin(calls, ["/dst/a/f", "/dst/a", "/dst/g"]));
     expect(n).toBe(4);
@@ -74,7 +74,7 @@ describe("durable flush on Windows (call sequence)", () => {
   function fakeWin(calls: string[], volume: boolean, files: string[]): Win32DurableSys {
     return {
       openVolume: (d) => (calls.push(`openVolume ${d}`), volume ? "VOL" : null),
-      files: () => files,
+      files: (_root, visit) => files.forEach((f) => visit(f)),
       openFile: (p) => (calls.push(`open ${p}`), `H:${p}`),
       flush: (h) => void calls.push(`FlushFileBuffers ${h}`),
       close: (h) => void calls.push(`CloseHandle ${h}`),
@@ -95,5 +95,59 @@ describe("durable flush on Windows (call sequence)", () => {
 
   test("a platform with no flush says so", () => {
     expect(flushDurable("/dst", { platform: "freebsd", nowNs: () => 0 })).toEqual({ ok: false, method: "none", flushNs: 0, reason: "no durable flush on freebsd" });
+  });
+});
+
+describe("durable flush through the platforms' System seams", () => {
+  test("macOS: DarwinSystem's walk, open, fsync and libSystem's fcntl(F_FULLFSYNC = 51) on the root, in that order", async () => {
+    const { fakeDarwin } = await import("./platform-fakes");
+    const { darwinPlatform } = await import("../lib/platform/darwin");
+    const log: string[] = [];
+    const sys = fakeDarwin({ log, sizes: { "/dst": 0, "/dst/a": 3, "/dst/d": 0, "/dst/d/b": 4 }, tree: { "/dst": ["/dst/a", "/dst/d", "/dst/d/b"] } });
+    const r = darwinPlatform(sys).flushDurable("/dst");
+    expect(r.ok && r.method).toBe("fsync+F_FULLFSYNC");
+    expect(r.ok && r.entries).toBe(4);
+    expect(log).toEqual([
+      "walk /dst",
+      "open /dst/a", "fsync 10", "close 10",
+      "open /dst/d", "fsync 11", "close 11",
+      "open /dst/d/b", "fsync 12", "close 12",
+      "open /dst", "fsync 13", "fcntl 13 51", "close 13",
+    ]);
+  });
+
+  test("macOS: without libSystem the flush fails with the seam's reason", async () => {
+    const { fakeDarwin } = await import("./platform-fakes");
+    const { darwinPlatform } = await import("../lib/platform/darwin");
+    const r = darwinPlatform(fakeDarwin({ log: [], libc: { why: "cannot load libSystem" } })).flushDurable("/dst");
+    expect(r).toMatchObject({ ok: false, method: "fsync+F_FULLFSYNC", reason: "cannot load libSystem" });
+  });
+
+  test("Windows: the volume handle \\\\.\\C: opened for writing through Win32System's kernel32, flushed, closed", async () => {
+    const { fakeWin32 } = await import("./platform-fakes");
+    const { win32Platform } = await import("../lib/platform/win32");
+    const log: string[] = [];
+    const r = win32Platform(fakeWin32({ log })).flushDurable("C:\\bench\\dst\\s\\blit");
+    expect(r.ok && r.method).toBe("FlushFileBuffers(volume)");
+    expect(log).toEqual([
+      "CreateFileW \\\\.\\C: access=1073741824 share=7 security=null disposition=3 flags=0x0 template=null",
+      "FlushFileBuffers 0x104",
+      "CloseHandle 0x104",
+    ]);
+  });
+
+  test("Windows: when the volume cannot be opened (no admin), every file is opened, flushed and closed", async () => {
+    const { fakeWin32, fakeKernel32 } = await import("./platform-fakes");
+    const { win32Platform } = await import("../lib/platform/win32");
+    const log: string[] = [];
+    const sys = fakeWin32({ log, kernel32: fakeKernel32(log, { locked: { "\\\\.\\C:": 5 } }), tree: { "C:\\d": ["C:\\d\\a"] } });
+    const r = win32Platform(sys).flushDurable("C:\\d");
+    expect(r.ok && r.method).toBe("FlushFileBuffers(files)");
+    expect(log.slice(1)).toEqual([
+      "walk C:\\d",
+      "CreateFileW C:\\d\\a access=1073741824 share=7 security=null disposition=3 flags=0x0 template=null",
+      "FlushFileBuffers 0x104",
+      "CloseHandle 0x104",
+    ]);
   });
 });

@@ -29,7 +29,7 @@ scenarios:
 }
 
 async function withStdin(args: string[], stdin: string, env: Record<string, string> = {}) {
-  const proc = Bun.spawn(["bun", BENCH, ...args], { cwd: ROOT, env: { ...(process.env as Record<string, string>), NO_COLOR: "1", ...env }, stdin: new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", BENCH, ...args, ...(["report", "compare"].includes(args[0] ?? "") ? [] : ["--no-preflight"])], { cwd: ROOT, env: { ...(process.env as Record<string, string>), NO_COLOR: "1", ...env }, stdin: new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { stdout, stderr, code };
 }

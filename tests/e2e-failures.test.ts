@@ -210,7 +210,7 @@ scenarios:
     ${WORKLOAD}
     tools: [ok, slow]
 `);
-  const proc = Bun.spawn(["bun", `${import.meta.dir}/../scripts/bench.ts`, "--config", config], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const proc = Bun.spawn(["bun", `${import.meta.dir}/../scripts/bench.ts`, "--config", config, "--no-preflight"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
   const logFile = path.join(dir, "ws", "bench.log");
   const t0 = Date.now();
   while (!(fs.existsSync(logFile) && fs.readFileSync(logFile, "utf8").includes("[slow] Measured run 1/2"))) {
@@ -235,7 +235,7 @@ scenarios:
     workload: { files: { count: 1, size: 3GiB } }
     tools: [cp]
 `);
-  const proc = Bun.spawn(["bun", `${import.meta.dir}/../scripts/bench.ts`, "--config", config], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const proc = Bun.spawn(["bun", `${import.meta.dir}/../scripts/bench.ts`, "--config", config, "--no-preflight"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
   const logFile = path.join(dir, "ws", "bench.log");
   const t0 = Date.now();
   while (!(fs.existsSync(logFile) && fs.readFileSync(logFile, "utf8").includes("Generating 3072 MiB synthetic payload"))) {

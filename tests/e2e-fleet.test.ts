@@ -179,7 +179,7 @@ scenarios:
     tools: [cp, slow]
 `);
     const before = pulled().length;
-    const proc = Bun.spawn(["bun", BENCH, "--config", cfg, "--hosts", "mb-a"], { env: { ...process.env, ...env(), NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["bun", BENCH, "--config", cfg, "--hosts", "mb-a", "--no-preflight"], { env: { ...process.env, ...env(), NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
     let out = "";
     const dec = new TextDecoder();
     const reader = proc.stdout.getReader();

@@ -105,7 +105,7 @@ scenarios:
 });
 
 async function startCli(dir: string, config: string, marker: string): Promise<Bun.Subprocess> {
-  const proc = Bun.spawn(["bun", BENCH, "--config", config], { stdout: "ignore", stderr: "ignore", env: { ...process.env, NO_COLOR: "1" } });
+  const proc = Bun.spawn(["bun", BENCH, "--config", config, "--no-preflight"], { stdout: "ignore", stderr: "ignore", env: { ...process.env, NO_COLOR: "1" } });
   const t0 = Date.now();
   while (survivors(marker) === "") {
     if (Date.now() - t0 > 30_000) {

@@ -31,7 +31,7 @@ scenarios:
 
 /** The command run on a 100×40 pty; everything it drew, raw. */
 async function onPty(args: string[], cols = 100, tail = ""): Promise<{ raw: string; code: number }> {
-  const cmd = `stty cols ${cols} rows 40; ${tail ? "" : "exec "}bun ${BENCH} ${args.map((a) => `'${a}'`).join(" ")} ${tail}`;
+  const cmd = `stty cols ${cols} rows 40; ${tail ? "" : "exec "}bun ${BENCH} ${[...args, "--no-preflight"].map((a) => `'${a}'`).join(" ")} ${tail}`;
   const env = { ...process.env, NO_COLOR: "1" } as Record<string, string>;
   delete env.COLUMNS;
   const proc = Bun.spawn([SCRIPT!, "-qfec", cmd, "/dev/null"], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
@@ -92,7 +92,7 @@ test.skipIf(!TMUX)("in a 60-column tmux pane the redrawn line leaves no copies b
   const { dir, config } = setup(2);
   const session = `mb-${path.basename(dir)}`;
   const done = path.join(dir, "done");
-  const cmd = `cd ${ROOT} && NO_COLOR=1 bun ${BENCH} --config ${config}; echo $? > ${done}; sleep 60`;
+  const cmd = `cd ${ROOT} && NO_COLOR=1 bun ${BENCH} --config ${config} --no-preflight; echo $? > ${done}; sleep 60`;
   Bun.spawnSync(["tmux", "new-session", "-d", "-s", session, "-x", "60", "-y", "40", cmd]);
   const capture = () => Bun.spawnSync(["tmux", "capture-pane", "-p", "-J", "-S", "-200", "-t", session]).stdout.toString();
   try {

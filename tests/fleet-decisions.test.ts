@@ -79,3 +79,9 @@ test("--hosts, else run_on:, picks the fleet; a fleet member never starts one", 
   }
   expect(hint).toBe('did you mean "nas"? hosts: nas, mac');
 });
+
+test("--force and --no-preflight are passed on to each host's run (each host runs its own preflight)", () => {
+  const io = captureIO("/work", { env: {} });
+  expect(forwardedArgs(parseCli(["--force"], io)).args).toEqual(["--force"]);
+  expect(forwardedArgs(parseCli(["--no-preflight"], io)).args).toEqual(["--no-preflight"]);
+});

@@ -40,7 +40,7 @@ test("a JSON file of another schema is refused with the schema it has", () => {
 });
 
 test("a file from a newer schema version is refused as too new", () => {
-  expect(() => loadResults(path.join(fixtures, "results-future.json"))).toThrow(/schemaVersion 99 is newer than this mirrorbench understands \(1\)/);
+  expect(() => loadResults(path.join(fixtures, "results-future.json"))).toThrow(/schemaVersion 99 is newer than this mirrorbench understands \(2\)/);
 });
 
 test("a missing file is a BenchError naming the path", () => {
@@ -95,6 +95,27 @@ test("latest in an empty folder is a clear error", () => {
 
 test("a path reference resolves against the working directory", () => {
   expect(resolveResultsRef("x/y.json", tmp, "/base")).toBe("/base/x/y.json");
+});
+
+test("a version-1 file written by mirrorbench before issue 12 loads as version 2: bootstrap on returned times, no settle, no preflight", () => {
+  const r = loadResults(path.join(fixtures, "results-v1-gated.json"));
+  expect(r.schemaVersion).toBe(2);
+  const s = r.scenarios[0]!;
+  expect(s.runOptions).toEqual({ settle: { sync: false, wait: null }, gate: "bootstrap", gateOn: "returned", durable: [], control: null });
+  const v = s.verdicts[0]!;
+  expect([v.verdict, v.gate, v.gateOn, v.paired, v.control, v.flags]).toEqual(["PASS", "bootstrap", "returned", null, null, []]);
+  const done = s.runs.filter((x) => x.state === "completed");
+  expect(done.length).toBe(6);
+  for (const run of done) expect(run.returnedNs).toBe(run.state === "completed" ? run.measure.wallNs : -1);
+  expect(r.preflight).toEqual({ off: "not recorded (written by a mirrorbench without preflight)", reports: [] });
+});
+
+test("the upgrade from version 1 leaves the file's own figures alone (times, ratios, reasons)", () => {
+  const raw = JSON.parse(fs.readFileSync(path.join(fixtures, "results-v1-gated.json"), "utf8"));
+  const r = loadResults(path.join(fixtures, "results-v1-gated.json"));
+  expect(r.scenarios[0]!.verdicts[0]!.timeRatio).toEqual(raw.scenarios[0].verdicts[0].timeRatio);
+  expect(r.scenarios[0]!.tools).toEqual(raw.scenarios[0].tools);
+  expect(r.scenarios[0]!.runs.map((x) => (x.state === "completed" ? x.measure.wallNs : null))).toEqual(raw.scenarios[0].runs.map((x: any) => x.measure?.wallNs ?? null));
 });
 
 test("history read lean keeps each earlier file's means but not its runs, and judges the same", () => {

@@ -39,11 +39,13 @@ test("a mistyped nested mean is named by its full path, with what was found", ()
 
 for (const [what, damage, field] of [
   ["a run without its measure", (r: any) => delete r.scenarios[0].runs[0].measure, "scenarios[0].runs[0].measure: expected an object, got nothing"],
-  ["a verdict word nobody writes", (r: any) => (r.scenarios[0].verdicts[0].verdict = "MAYBE"), 'scenarios[0].verdicts[0].verdict: expected one of PASS, FAIL, UNDECIDED, got "MAYBE"'],
+  ["a verdict word nobody writes", (r: any) => (r.scenarios[0].verdicts[0].verdict = "MAYBE"), 'scenarios[0].verdicts[0].verdict: expected one of PASS, FAIL, UNDECIDED, NO-VERDICT, got "MAYBE"'],
   ["a tool state nobody writes", (r: any) => (r.scenarios[0].tools[0].state = "done"), 'scenarios[0].tools[0].state: expected one of completed, failed, skipped, got "done"'],
   ["thresholds as a string", (r: any) => (r.scenarios[0].thresholds = "1.05"), 'scenarios[0].thresholds: expected an object, got "1.05"'],
   ["a scenario that is null", (r: any) => (r.scenarios[0] = null), "scenarios[0]: expected an object, got null"],
   ["a time ratio without bounds", (r: any) => (r.scenarios[0].verdicts[0].timeRatio = { estimate: 1 }), "scenarios[0].verdicts[0].timeRatio.low: expected a number, got nothing"],
+  ["a paired state nobody writes", (r: any) => (r.scenarios[0].verdicts[0].paired = { ratios: [], medianRatio: null, interval: null, state: "FAST" }), 'scenarios[0].verdicts[0].paired.state: expected one of FASTER, SLOWER, EQUIVALENT, UNCLEAR, got "FAST"'],
+  ["a durable time that is a string", (r: any) => (r.scenarios[0].runs[0].durable = { durableNs: "1", flushNs: 1, method: "syncfs", timedBy: "meter" }), 'scenarios[0].runs[0].durable.durableNs: expected a number, got "1"'],
 ] as const) {
   test(`${what} is refused, naming the field`, () => {
     const raw = good();

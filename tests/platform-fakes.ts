@@ -119,6 +119,10 @@ export function fakeDarwinLibc(log: string[], o: { pageBytes?: number; fail?: { 
       return 0;
     },
     getpagesize: () => o.pageBytes ?? 16384,
+    fcntl(fd, cmd) {
+      log.push(`fcntl ${fd} ${cmd}`);
+      return 0;
+    },
     errno: () => err,
   };
 }
@@ -140,8 +144,12 @@ export function fakeDarwin(o: { log: string[]; uid?: number; sizes?: Record<stri
     close(fd) {
       o.log.push(`close ${fd}`);
     },
+    fsync(fd) {
+      o.log.push(`fsync ${fd}`);
+    },
     realpath: (p) => o.realpath?.[p] ?? p,
     walkFiles: fakeWalker(o.log, o.tree ?? {}),
+    walkEntries: fakeWalker(o.log, o.tree ?? {}),
   };
 }
 
@@ -159,6 +167,10 @@ export function fakeKernel32(log: string[], o: { locked?: Record<string, number>
     },
     CloseHandle(h) {
       log.push(`CloseHandle 0x${h.toString(16)}`);
+      return 1;
+    },
+    FlushFileBuffers(h) {
+      log.push(`FlushFileBuffers 0x${h.toString(16)}`);
       return 1;
     },
     GetLastError: () => last,

@@ -17,3 +17,9 @@ test("an older 6-field report still parses, without a stray count", () => {
   expect(parseReport("1 2 3 4 5")).toBeNull();
   expect(parseReport("1 2 3 4 5 6 7 8")).toBeNull();
 });
+
+test("with --syncfs the report has 9 fields: durable_ns on the same clock as wall_ns, and the flush's errno", () => {
+  expect(parseReport("1500 2048 10 20 0 0 0 2600 0")!.durable).toEqual({ durableNs: 2600, flushNs: 1100, method: "syncfs", timedBy: "meter" });
+  expect(parseReport("1500 2048 10 20 0 0 0 -1 2")!.durable).toEqual({ durableNs: null, flushNs: null, method: "syncfs", timedBy: "meter", reason: "syncfs failed: ENOENT" });
+  expect(parseReport("1500 2048 10 20 0 0 0")!.durable).toBeUndefined();
+});

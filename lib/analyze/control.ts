@@ -3,12 +3,8 @@
 /** What a scenario's verdict becomes when its control is not clean (instead of PASS or FAIL). */
 export const NO_VERDICT_CONTROLS = "NO-VERDICT (controls not clean)";
 
-/** Suffix of the control arm's tool id: the baseline "rsync" runs a second time as "rsync@control" ('@' is not allowed in tool names, so it cannot collide). */
-export const CONTROL_SUFFIX = "@control";
-
-export function controlToolId(baseline: string): string {
-  return `${baseline}${CONTROL_SUFFIX}`;
-}
+// The control arm's id: the baseline "rsync" runs a second time as "rsync@control" ('@' is not allowed in tool names, so it cannot collide).
+export { CONTROL_SUFFIX, controlToolId } from "../plan/arms";
 
 export interface ControlBand {
   low: number;

@@ -1,13 +1,12 @@
 // Paired analysis: per-round candidate/baseline ratios, their median with an exact sign-test interval, and FASTER/SLOWER/EQUIVALENT/UNCLEAR.
 
-import type { GateVerdict, RunRecord } from "../types";
+import { DEFAULTS } from "../defaults";
+import type { GateVerdict, PairedState, RunRecord } from "../types";
 
-/** Defaults (move into lib/defaults.ts at wiring time). */
-export const PAIRED_DEFAULTS = {
-  /** Which interval decides a scenario's time gate; see README-wiring-12.md for why paired. */
-  gate: "paired" as "paired" | "bootstrap",
-  confidence: 0.95,
-} as const;
+export type { PairedState } from "../types";
+
+/** The confidence of the paired interval (DEFAULTS.pairedConfidence); `gate:` chooses whether it decides (DEFAULTS.gate). */
+export const PAIRED_DEFAULTS = { confidence: DEFAULTS.pairedConfidence } as const;
 
 export type Completed = Extract<RunRecord, { state: "completed" }>;
 
@@ -97,8 +96,6 @@ export function minPairsFor(confidence = 0.95): number {
   return Infinity;
 }
 
-export type PairedState = "FASTER" | "SLOWER" | "EQUIVALENT" | "UNCLEAR";
-
 /**
  * The state of a ratio interval against max_time_ratio M (e.g. 1.05), whose band [1/M, M] is "no practical difference":
  * - SLOWER:     low > M — the candidate is slower than the gate allows, at the stated confidence.
@@ -116,7 +113,7 @@ export function pairedState(interval: { low: number; high: number } | null, maxR
   return "UNCLEAR";
 }
 
-export function gateOfState(s: PairedState): GateVerdict {
+export function gateOfState(s: PairedState): Exclude<GateVerdict, "NO-VERDICT"> {
   return s === "SLOWER" ? "FAIL" : s === "UNCLEAR" ? "UNDECIDED" : "PASS";
 }
 
@@ -131,7 +128,7 @@ export interface PairedAnalysis {
   /** Why there is no interval ("5 pairs: a 95 % sign-test interval needs at least 6 (the widest, [min, max], covers 93.75 %)"). */
   noInterval: string | null;
   state: PairedState;
-  verdict: GateVerdict;
+  verdict: Exclude<GateVerdict, "NO-VERDICT">;
 }
 
 function medianOf(xs: readonly number[]): number {

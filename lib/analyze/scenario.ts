@@ -2,7 +2,8 @@
 
 import type { PreparedSource } from "../datasets/sources";
 import type { ToolTiming } from "../run/timing";
-import type { CandidateVerdict, RunRecord, ScenarioPlan, ToolResult } from "../types";
+import { DEFAULTS } from "../defaults";
+import type { CandidateVerdict, GateMethod, GateOn, RunRecord, ScenarioPlan, SettleSpec, ToolResult } from "../types";
 import { toolResults } from "./tool-stats";
 import { verdicts } from "./verdicts";
 
@@ -28,6 +29,32 @@ export interface ScenarioResult {
   runs: RunRecord[];
   timings: ToolTiming[];
   thresholds: { maxTimeRatio: number; maxMemoryRatio: number; requireSignificance: boolean };
+  /** How the runs were made and judged; absent in results written before it existed (then: sync-less, returned, bootstrap). */
+  runOptions?: RunOptionsRecord;
+  /** With --force after a failed preflight: "preflight failed: …" (every run carries it too). */
+  preflight?: string;
+}
+
+export interface RunOptionsRecord {
+  settle: SettleSpec;
+  gate: GateMethod;
+  gateOn: GateOn;
+  /** Tools (arms) whose destination was flushed inside the timed window. */
+  durable: string[];
+  /** The A/A control arm's id, or null. */
+  control: string | null;
+}
+
+export function runOptionsOf(sp: ScenarioPlan): RunOptionsRecord {
+  const s = sp.scenario;
+  const arms = new Map(sp.runs.map((r) => [r.tool, r]));
+  return {
+    settle: s.settle ?? { sync: true, wait: null },
+    gate: s.gate ?? DEFAULTS.gate,
+    gateOn: s.gateOn ?? "returned",
+    durable: [...arms.values()].filter((r) => r.durable).map((r) => r.tool),
+    control: [...arms.values()].find((r) => r.control)?.tool ?? null,
+  };
 }
 
 /** Interrupted → failed; every tool skipped → skipped; any tool failed → failed; else completed. */
@@ -69,6 +96,7 @@ export function assembleScenario(
     runs: exec.runs,
     timings: exec.timings,
     thresholds: s.thresholds,
+    runOptions: runOptionsOf(sp),
   };
 }
 

@@ -1,5 +1,6 @@
 // Per-tool figures from run records: which runs count, the statistics over them, and each tool's state in a scenario.
 
+import { controlLabel, isControlArm, toolOfArm } from "../plan/arms";
 import { plural } from "../text";
 import { COLD_TREATMENTS, type RunRecord, type ScenarioPlan, type ToolResult, type ToolStats } from "../types";
 import { median, summarize, warnings as sampleWarnings } from "./summary";
@@ -47,6 +48,9 @@ export function toolStats(runs: RunRecord[], tool: string, totals: WorkloadTotal
   const notDropped = done.filter((r) => r.cache.startsWith("not-dropped"));
   if (notDropped.length) warn.push(`cache not dropped on ${plural(notDropped.length, "run")}: ${notDropped[0]!.cache.replace(/^not-dropped: /, "")}`);
   const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const durableNs = done.map((r) => r.durable?.durableNs).filter((x): x is number => typeof x === "number");
+  const flushFailed = done.filter((r) => r.durable && r.durable.durableNs === null);
+  if (flushFailed.length) warn.push(`no durable time on ${plural(flushFailed.length, "run")}: ${flushFailed[0]!.durable!.reason ?? "the flush failed"}`);
   const sec = time.meanNs / 1e9;
   return {
     time,
@@ -55,6 +59,7 @@ export function toolStats(runs: RunRecord[], tool: string, totals: WorkloadTotal
     cpuUtilMean: utils.length === done.length ? avg(utils) : null,
     maxRssMedianBytes: rss.length === done.length ? median(rss) : null,
     maxRssMaxBytes: rss.length === done.length ? Math.max(...rss) : null,
+    ...(done.some((r) => r.durable) ? { durable: durableNs.length ? summarize(durableNs) : null } : {}),
     mibPerSec: sec > 0 ? totals.bytes / 1048576 / sec : 0,
     filesPerSec: sec > 0 ? totals.files / sec : 0,
     warnings: warn,
@@ -63,8 +68,10 @@ export function toolStats(runs: RunRecord[], tool: string, totals: WorkloadTotal
 
 export function toolResults(sp: ScenarioPlan, runs: RunRecord[], totals: WorkloadTotals, labels: Record<string, string>): ToolResult[] {
   const out: ToolResult[] = [];
-  for (const tool of sp.scenario.tools) {
-    const label = labels[tool] ?? tool;
+  // The configured tools in config order, then the A/A control arm when there is one.
+  const arms = [...sp.scenario.tools, ...sp.tools.filter((t) => isControlArm(t))];
+  for (const tool of arms) {
+    const label = isControlArm(tool) ? controlLabel(labels[toolOfArm(tool)] ?? toolOfArm(tool)) : (labels[tool] ?? tool);
     const skip = sp.skipped.find((s) => s.tool === tool);
     if (skip) {
       out.push({ state: "skipped", tool, label, reason: skip.reason });

@@ -38,6 +38,9 @@ export function usage(prog = "bun run bench"): string {
   --keep N             keep only the newest N results files of this host (config keep_results)
   --diagnose [all|off] after a NO-GO, say why: strace, perf and memory growth on every scenario whose gate
                        did not pass (all: every gated scenario); extra runs, outside the statistics (config diagnose)
+  --force              run although preflight failed (a busy machine, a compiler running, the timer off,
+                       too little memory); every result then says "preflight failed: …"
+  --no-preflight       skip the preflight checks (recorded as "preflight: off"; config preflight: false)
   -V, --version        print the version
   -h, --help           this text
 
@@ -46,10 +49,12 @@ commands:
   ${prog} compare [A [B]]      (files, latest or previous; default previous latest)
 
 exit codes: 0 GO (or no gate and all runs completed), 1 NO-GO, 2 usage or config error,
-            3 undecided (a candidate or every baseline missing, or the baseline failed),
+            3 undecided (a candidate or every baseline missing, the baseline failed, or
+              NO-VERDICT: the A/A control was not clean),
             4 regression (with --fail-on-regression), 5 workspace locked by another run,
             6 an output could not be written (results saved to the temp folder when possible;
-            the error line says where and why), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP)`;
+            the error line says where and why), 7 preflight failed (without --force),
+            130 interrupted (Ctrl-C, SIGTERM, SIGHUP)`;
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -86,6 +91,8 @@ export function parseCli(argv: string[], io: CliIO): CliOptions {
         "fail-on-regression": { type: "boolean" },
         keep: { type: "string" },
         diagnose: { type: "string" },
+        force: { type: "boolean" },
+        "no-preflight": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }),
@@ -131,6 +138,8 @@ export function parseCli(argv: string[], io: CliIO): CliOptions {
     wide: Boolean(v.wide),
     showOutput: Boolean(v["show-output"]),
     failOnRegression: Boolean(v["fail-on-regression"]),
+    force: Boolean(v.force),
+    noPreflight: Boolean(v["no-preflight"]),
     help: Boolean(v.help),
     version: Boolean(v.version),
   };
@@ -159,6 +168,10 @@ export interface CliOptions {
   /** Each tool's output on the console while it runs. */
   showOutput: boolean;
   failOnRegression: boolean;
+  /** --force: run although preflight failed (every result says so). */
+  force: boolean;
+  /** --no-preflight: skip the checks (recorded). */
+  noPreflight: boolean;
   help: boolean;
   version: boolean;
 }

@@ -14,7 +14,7 @@ export { diagnoseAfterGate } from "./diagnose";
 
 /** The gate over every scenario measured (analyze's one rule), and whether the run ended early. */
 export function decideRun(s: Session): { decision: Decision; exitCode: number; early: boolean } {
-  return { ...decide(s.results.scenarios), early: s.signals.interrupted || s.outputs.stopped !== null };
+  return { ...decide(s.results.scenarios), early: s.signals.interrupted || s.outputs.stopped !== null || s.preflightStop !== null };
 }
 
 /** This host's earlier results against this one; nothing when the run ended early. */
@@ -30,7 +30,7 @@ export function checkHistory(s: Session, early: boolean): Regression[] {
 export function recordDecision(s: Session, d: { decision: Decision; exitCode: number }, regressions: Regression[]): () => number {
   const { results, outputs, signals } = s;
   const interrupted = signals.interrupted;
-  const gateCode = interrupted ? EXIT.interrupted : exitWithRegressions(d.exitCode, regressions, s.opts.failOnRegression);
+  const gateCode = interrupted ? EXIT.interrupted : s.preflightStop ? EXIT.preflight : exitWithRegressions(d.exitCode, regressions, s.opts.failOnRegression);
   const finalCode = () => (!interrupted && (outputs.stopped !== null || outputs.failed || s.log.writeError !== null) ? EXIT.output : gateCode);
   results.decision = { decision: d.decision, exitCode: finalCode() };
   results.regressions = regressions;
@@ -41,7 +41,8 @@ export function recordDecision(s: Session, d: { decision: Decision; exitCode: nu
     results.decision.exitCode = finalCode();
     outputs.saveResults(results);
   }
-  printGate(s.log, results.scenarios, d.decision, { style: s.style, interrupted, stopped: outputs.stopped !== null });
+  if (s.preflightStop) s.log.summary(`Decision: none (${s.preflightStop})`);
+  else printGate(s.log, results.scenarios, d.decision, { style: s.style, interrupted, stopped: outputs.stopped !== null });
   for (const l of regressionLines(regressions)) prose(s.log, l, s.style);
   return finalCode;
 }

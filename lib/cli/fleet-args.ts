@@ -8,7 +8,7 @@ import type { CliOptions, Invocation } from "./args";
 import type { HostRun } from "./fleet-host";
 import type { ProbedHost } from "./hosts";
 
-export const EXIT_NAMES: Record<number, string> = { [EXIT.go]: "GO", [EXIT.noGo]: "NO-GO", [EXIT.undecided]: "undecided", [EXIT.regression]: "regression" };
+export const EXIT_NAMES: Record<number, string> = { [EXIT.go]: "GO", [EXIT.noGo]: "NO-GO", [EXIT.undecided]: "undecided", [EXIT.regression]: "regression", [EXIT.preflight]: "preflight failed" };
 
 /**
  * The fleet's exit code: the usual verdict over the hosts that completed — NO-GO (1) when any says NO-GO; else
@@ -32,7 +32,7 @@ export function forwardedArgs(opts: CliOptions): { args: string[]; env: Record<s
   if (ov.warmup !== undefined) args.push("--warmup", String(ov.warmup));
   if (ov.keepWorkspace !== undefined) args.push(ov.keepWorkspace ? "--keep-workspace" : "--remove-workspace");
   if (ov.keepResults !== undefined) args.push("--keep", String(ov.keepResults));
-  const flags: [boolean, string][] = [[opts.verifyDataset, "--verify-dataset"], [opts.quiet, "--quiet"], [opts.showOutput, "--show-output"], [opts.failOnRegression, "--fail-on-regression"]];
+  const flags: [boolean, string][] = [[opts.verifyDataset, "--verify-dataset"], [opts.quiet, "--quiet"], [opts.showOutput, "--show-output"], [opts.failOnRegression, "--fail-on-regression"], [opts.force, "--force"], [opts.noPreflight, "--no-preflight"]];
   for (const [on, flag] of flags) if (on) args.push(flag);
   const env: Record<string, string> = {};
   if (ov.sizeBytes !== undefined) env.SIZE_MB = String(Math.round(ov.sizeBytes / 1024 / 1024));

@@ -95,7 +95,7 @@ export function priorSlotsMs(resultsDir: string, hostId: string): Map<string, nu
   return out;
 }
 
-const STEP_WORDS: Record<RunStep, string> = { reset: "resetting the destination", cache: "dropping caches", tool: "running", check: "checking source and destination", verify: "verifying the copy" };
+const STEP_WORDS: Record<RunStep, string> = { reset: "resetting the destination", cache: "dropping caches", settle: "settling the disks", tool: "running", check: "checking source and destination", verify: "verifying the copy", inspect: "checking it did the same work" };
 
 const keyOf = (r: { scenario: string; tool: string }) => `${r.scenario}\0${r.tool}`;
 

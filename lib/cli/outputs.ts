@@ -213,5 +213,19 @@ export function freeLeftoverDestinations(workspace: string): number {
   if (!st.isDirectory() || !isOurs(workspace)) return 0;
   const before = fsSpace(workspace)?.freeBytes ?? 0;
   removeInside(workspaceReal(workspace), dst);
+  freeLeftoverStateDirs(workspace);
   return Math.max(0, (fsSpace(workspace)?.freeBytes ?? 0) - before);
+}
+
+/** Fresh {state} directories a killed run left in <workspace>/state (each run's is removed after it); state/shared is kept. */
+export function freeLeftoverStateDirs(workspace: string): void {
+  const root = path.join(workspaceReal(workspace), "state");
+  let names: string[];
+  try {
+    if (!fs.lstatSync(root).isDirectory()) return;
+    names = fs.readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name !== "shared") removeInside(workspaceReal(workspace), path.join(root, name));
 }

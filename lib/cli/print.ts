@@ -82,5 +82,6 @@ export const EXIT_WORDS: Record<number, string> = {
   [EXIT.undecided]: "UNDECIDED (see the Decision line for why). The exit code is the verdict, not a crash.",
   [EXIT.regression]: "a regression against this host's history (--fail-on-regression).",
   [EXIT.output]: "an output could not be written (see the error above).",
+  [EXIT.preflight]: "preflight failed before a scenario (see the error above); --force runs anyway, --no-preflight skips the checks.",
   [EXIT.interrupted]: "interrupted; what was measured is in the results file.",
 };

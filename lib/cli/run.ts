@@ -1,15 +1,13 @@
-// The run, stage by stage: claim and lock, load, plan every scenario, then per scenario prepare → execute → analyze → save → print; then decide, history, diagnosis, decision report, retention.
+// The run, stage by stage: claim and lock, load, plan every scenario, preflight, then per scenario (scenario-run.ts) preflight → prepare → execute → analyze → save → print; then decide, history, diagnosis, decision report, retention.
 
-import { assembleScenario, preparedWorkload } from "../analyze/scenario";
-import { prepareSources } from "../datasets/sources";
 import { sourcePaths } from "../paths";
 import { buildPlan } from "../plan/plan";
-import { executeScenario } from "../run/execute";
-import { localHarness } from "../run/harness";
 import type { Invocation } from "./args";
 import { checkHistory, diagnoseAfterGate, decideRun, endRun, exportToStdout, keepNewest, recordDecision, writeDecisionReport } from "./finish";
 import { keepWarnings, undecidedWarnings } from "./preflight";
-import { printScenario, prose } from "./print";
+import { preflightRun } from "./preflight-run";
+import { prose } from "./print";
+import { runScenario } from "./scenario-run";
 import { openSession } from "./session";
 import { watchRuns } from "./watch";
 
@@ -26,28 +24,18 @@ export async function runBenchmark(inv: Invocation): Promise<number> {
     // Said before the first dataset is generated: a verdict that cannot be decided, a history that cannot judge.
     for (const l of [...undecidedWarnings(plan.scenarios, config), ...keepNotes]) prose(log, l, s.style, "err");
     const labels = Object.fromEntries(Object.values(config.tools).map((t) => [t.id, t.label]));
+    // Fail closed before anything is generated: a busy machine, a compiler, a timer off, too little memory (exit 7 unless --force).
+    const preflight = preflightRun({ spec: config.preflight, force: opts.force, skip: opts.noPreflight, log });
+    results.preflight = preflight.record;
+    await preflight.first(plan.scenarios.map((sp) => sp.scenario));
     const watch = watchRuns({ log, status: s.status, plans: plan.scenarios, widthCols: s.style.widthCols, showOutput: opts.showOutput, history: { resultsDir: config.resultsDir, hostId: results.host.id } });
     let exported: string[] = [];
     for (const [i, sp] of plan.scenarios.entries()) {
-      if (signals.interrupted || outputs.stopped) break;
+      if (signals.interrupted || outputs.stopped || s.preflightStop) break;
       try {
-        watch.scenario(i);
-        // The dataset bar is drawn on stderr where the progress line is, and only then.
-        const prepared = await prepareSources(sp.scenario, s.ws.datasets, log, { verifyDataset: opts.verifyDataset, isTTY: s.status.enabled });
-        for (const sk of sp.skipped) prose(log, `note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`, s.style);
-        const harness = localHarness({ workspace: config.workspace, source: prepared.source, platform, verify: sp.scenario.verify, log });
-        const exec = await executeScenario(sp, {
-          tools: config.tools, log, executor, harness,
-          onStart: (il) => signals.running(il),
-          onEvent: (e) => watch.onEvent(e),
-        });
-        signals.running(null);
-        watch.stop();
-        const sr = assembleScenario(sp, preparedWorkload(prepared), exec, labels, signals.interrupted);
-        results.scenarios.push(sr);
-        outputs.saveResults(results);
-        exported = outputs.saveExports(results, opts.exports);
-        printScenario(sr, log, s.style, io.isTTY);
+        const done = await runScenario(s, sp, i, { watch, labels, preflight: (spec) => preflight.scenario(spec) });
+        if (done === null) break;
+        exported = done;
       } catch (e) {
         // A disk that refuses a write stops the run with one line; what was measured is still saved.
         outputs.stopOn(e);

@@ -25,6 +25,8 @@ export interface Session extends Invocation {
   color: boolean;
   /** How the console draws: colour, its width, --wide. */
   style: ConsoleStyle;
+  /** Set when a scenario's preflight failed without --force: the run stops there and exits 7. */
+  preflightStop: string | null;
   /** The progress line on stderr (drawn only on a terminal, never with --quiet). */
   status: ReturnType<typeof openConsole>["status"];
   close(): void;
@@ -68,7 +70,7 @@ export async function openSession(inv: Invocation): Promise<Session> {
     const results = resultsHeader({ startedAt, environment, invocation, meter: executor.meter, tools, config, provenance, fleet: fleetMember(io.env) });
     const outputs = new OutputWriter(resultsPath(config.resultsDir, startedAt, results.host), (l) => log.error(l));
     checkDiagnoseDir(config, outputs.file);
-    return { ...inv, ws, log, executor, signals, outputs, results, color: style.color, style, status, close };
+    return { ...inv, ws, log, executor, signals, outputs, results, color: style.color, style, status, close, preflightStop: null };
   } catch (e) {
     close();
     throw e;

@@ -4,14 +4,15 @@ import fs from "node:fs";
 import path from "node:path";
 import YAML, { LineCounter } from "yaml";
 import { BenchError } from "../errors";
-import { realMachine, type Machine } from "../platform/machine";
 import type { DiagnoseMode, ResolvedConfig, ToolSpec } from "../types";
+import type { Machine } from "./scenarios";
 import { checkShape } from "./check";
 import { resolveDiagnoseMode } from "./diagnose";
 import { resolveHosts, resolveRunOn } from "./hosts";
 import { checkNameKey, duplicateKeyError } from "./keys";
 import { resolvePlaces, type OverrideOrigins } from "./places";
 import { Reader } from "./reader";
+import { resolvePreflight } from "./run-options";
 import { resolveDefaults, resolveScenarios } from "./scenarios";
 import { knownKeys, SHAPE, type Shape } from "./shape";
 import { resolveTool } from "./tools";
@@ -56,6 +57,8 @@ export const KNOWN = {
   extras: knownKeys(mapAt(SHAPE, "scenarios", "*", "workload", "extras")),
   changes: knownKeys(mapAt(SHAPE, "scenarios", "*", "changes")),
   verify: knownKeys(mapAt(SHAPE, "defaults", "verify")),
+  settle: knownKeys(mapAt(SHAPE, "defaults", "settle")),
+  preflight: knownKeys(mapAt(SHAPE, "preflight")),
   thresholds: knownKeys(mapAt(SHAPE, "defaults", "thresholds")),
   sweep: knownKeys(mapAt(SHAPE, "scenarios", "*", "sweep")),
   host: knownKeys(mapAt(SHAPE, "hosts", "*")),
@@ -127,7 +130,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     tools[e.key] = resolveTool(r, e.key, platform, env);
   }
   const places = resolvePlaces(r, ov, env);
-  const scenarios = resolveScenarios(r, defs, Object.keys(tools), ov, places.workspace, opts.machine === undefined ? realMachine : opts.machine);
+  const scenarios = resolveScenarios(r, defs, tools, ov, places.workspace, opts.machine);
   const keepResults = ov.keepResults ?? (r.has(["keep_results"]) ? r.int(["keep_results"]) : null);
   const hosts = resolveHosts(r, env);
   return {
@@ -142,6 +145,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     diagnose: resolveDiagnoseMode(r, ov.diagnose),
     hosts,
     runOn: resolveRunOn(r, hosts),
+    preflight: resolvePreflight(r),
     origins: places.origins,
   };
 }

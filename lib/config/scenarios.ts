@@ -2,15 +2,18 @@
 
 import { DEFAULTS } from "../defaults";
 import { checkSpec } from "../layout";
-import type { Machine } from "../platform/machine";
-import type { CachePolicy, ChangeSetSpec, DatasetExtras, FileGroup, ScenarioSpec, Thresholds, VerifySpec, WorkloadKind } from "../types";
+import { realMachine, type Machine } from "../platform/machine";
+
+export type { Machine } from "../platform/machine";
+import type { CachePolicy, ChangeSetSpec, DatasetExtras, FileGroup, ScenarioSpec, Thresholds, ToolSpec, VerifySpec, WorkloadKind } from "../types";
 import { parseByteRange, parseBytes, parseDurationMs } from "../units";
 import { resolveMemoryScaling } from "./diagnose";
 import { checkWorkload } from "./limits";
 import type { Reader } from "./reader";
+import { resolveRunOptions, scenarioRunOptions, type RunOptionDefaults } from "./run-options";
 import type { Path } from "./shape";
 
-export interface ScenarioDefaults extends Thresholds {
+export interface ScenarioDefaults extends Thresholds, RunOptionDefaults {
   runs: number;
   warmup: number;
   timeoutMs: number;
@@ -57,6 +60,7 @@ export function resolveDefaults(r: Reader): ScenarioDefaults {
     cache: (r.get([...d, "cache"]) as CachePolicy | undefined) ?? DEFAULTS.cache,
     verify: resolveVerify(r, [...d, "verify"], { ...DEFAULTS.verify }),
     ...resolveThresholds(r, [...d, "thresholds"], DEFAULTS),
+    ...resolveRunOptions(r, d),
   };
 }
 
@@ -132,7 +136,10 @@ function resolveWorkload(r: Reader, p: Path, kind: WorkloadKind, ov: ScenarioOve
 }
 
 /** Every scenario of the file, sweeps expanded, each checked against what a dataset and this machine can hold. */
-export function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: string[], ov: ScenarioOverrides, workspace: string, machine: Machine | null): ScenarioSpec[] {
+export function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolSpecs: Record<string, ToolSpec>, ov: ScenarioOverrides, workspace: string, machineOpt: Machine | null | undefined): ScenarioSpec[] {
+  // undefined: this machine; null: not checked (report, compare).
+  const machine = machineOpt === undefined ? realMachine : machineOpt;
+  const toolIds = Object.keys(toolSpecs);
   if (!r.has(["scenarios"])) r.fail(["scenarios"], "must be a non-empty list", "add at least one scenario with a name, a workload and tools");
   const out: ScenarioSpec[] = [];
   const seen = new Set<string>();
@@ -166,6 +173,7 @@ export function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolIds: str
       verify: resolveVerify(r, [...p, "verify"], defs.verify),
       thresholds: resolveThresholds(r, [...p, "thresholds"], defs),
     };
+    Object.assign(base, scenarioRunOptions(r, p, defs, base, toolSpecs, ov.runs !== undefined ? "the runs override (--runs or RUNS)" : null));
     const memoryScaling = resolveMemoryScaling(r, p, base, workspace, machine);
     if (memoryScaling) base.memoryScaling = memoryScaling;
     const variants = expandSweep(r, [...p, "sweep"], base);

@@ -5,48 +5,10 @@
 
 import { DEFAULTS, REMOTE_DEFAULTS } from "../defaults";
 import { DURATION_PATTERN, EXIT_RANGE_PATTERN, SIZE_OR_RANGE_PATTERN, SIZE_PATTERN } from "../units";
+import { durable, gate, gateOn, preflight, settle, state } from "./shape-run";
+import type { Path, Shape } from "./shape-types";
 
-export type Path = (string | number)[];
-
-/** A check a value of a map must pass that involves another key of the same map (JSON Schema: if/then, oneOf, dependencies). */
-export type MapRule =
-  /** Exactly one of the keys is present; reported at the map. */
-  | { kind: "exactlyOne"; keys: [string, string]; message: string }
-  /** `key` may be present only when `when` equals `equals` (default value `whenDefault`); reported at `key`. */
-  | { kind: "onlyWhen"; key: string; when: string; equals: string; whenDefault: string; message: (whenValue: string) => string }
-  /** `key` must be present when `when` equals `equals`; reported at `when`. */
-  | { kind: "requiredWhen"; key: string; when: string; equals: string; message: string; hint: string }
-  /** `key` must be present unless one of `unless` is; reported at `key`. */
-  | { kind: "requiredUnless"; key: string; unless: string[]; message: string; hint: string }
-  /** `key` needs `needs` beside it (a path into this map); reported at `key`. */
-  | { kind: "needs"; key: string; needs: string[]; message: string; hint: string };
-
-interface Doc {
-  description?: string;
-  /** Name under `definitions` in the JSON Schema (shared shapes); inline when absent. */
-  def?: string;
-  /** The loader's own words when the value has the wrong type (default: by kind). */
-  message?: (v: unknown) => string;
-}
-
-export type Shape = Doc &
-  (
-    | { kind: "map"; what: string | ((p: Path) => string); keys: Record<string, Shape>; required?: string[]; rules?: MapRule[] }
-    | { kind: "record"; what: string; values: Shape; keyPattern?: { source: string; message: (k: string) => string } }
-    | { kind: "list"; items: Shape; minItems?: number; hint?: string }
-    | { kind: "int"; min?: number; max?: number }
-    | { kind: "number"; min?: number; why?: string }
-    | { kind: "bool" }
-    | { kind: "string"; minLength?: number; patterns?: { source: string; message: (v: string) => string; hint?: string }[] }
-    /** A list element that names something: a string, where YAML's unquoted true / null / 1 get a hint to quote them. */
-    | { kind: "name"; number?: boolean }
-    | { kind: "enum"; values: readonly string[] }
-    | { kind: "const"; value: number | boolean | string }
-    | { kind: "pattern"; source: string; number?: "integer" | "positive" }
-    | { kind: "anyOf"; options: Shape[] }
-    /** Mentions both placeholders, as a string or anywhere in a list. */
-    | { kind: "argv"; mentions: { text: string; message: string; hint: string }[] }
-  );
+export type { MapRule, Path, Shape } from "./shape-types";
 
 /** memory_scaling: the growth rule needs three counts (two points fit any line). */
 export const MIN_SCALING_COUNTS = 3;
@@ -81,6 +43,11 @@ const verify: Shape = {
         mtime: bool("compare modification times"),
         symlinks: bool("compare symlink targets"),
         allow_source_links: bool("accept a copy made of hard links to the source's files (cp -al); by default it fails the run"),
+        links: bool("same work: the destination keeps the source's hard-link groups (default true)"),
+        xattrs: bool("same work: the destination keeps the source's user.* extended attributes (default true)"),
+        sparse: bool("same work: sparse files stay sparse, full files stay full (default true)"),
+        owner: bool("same work: owners and groups are kept (default true)"),
+        clone: bool("label a destination that shares extents with its source (reflink) as cloned, never as a fast copy (default true)"),
       },
     },
   ],
@@ -102,19 +69,22 @@ const exitCode: Shape = { kind: "pattern", source: EXIT_RANGE_PATTERN, number: "
 const toolKeys = (): Record<string, Shape> => ({
   argv: {
     kind: "argv",
-    description: "argv with {src} and {dst}; one command string when shell: true",
+    description: "argv with {src} and {dst} (and {state}, {run}); one command string when shell: true",
     mentions: [
       { text: "{src}", message: "has no {src} placeholder", hint: `the tool must be told what to copy, e.g. "{src}/"` },
       { text: "{dst}", message: "has no {dst} placeholder", hint: `the tool must be told where to copy, e.g. "{dst}/"` },
     ],
   },
-  shell: bool("run argv (one string) with /bin/sh -c (cmd.exe on Windows); {src}, {dst} and ${VAR} are quoted for it"),
-  env: { kind: "record", what: "env", message: () => "must be a mapping of NAME: value", values: { kind: "anyOf", options: [{ kind: "string" }, { kind: "number" }, { kind: "bool" }], message: (v) => `must be a string, a number or true/false, got ${got(v)}` }, description: "environment variables for the tool; ${VAR:-default} expands" },
+  shell: bool("run argv (one string) with /bin/sh -c (cmd.exe on Windows); {src}, {dst}, {state}, {run} and ${VAR} are quoted for it"),
+  env: { kind: "record", what: "env", message: () => "must be a mapping of NAME: value", values: { kind: "anyOf", options: [{ kind: "string" }, { kind: "number" }, { kind: "bool" }], message: (v) => `must be a string, a number or true/false, got ${got(v)}` }, description: "environment variables for the tool; ${VAR:-default} expands, {state} and {run} are filled per run" },
   success_codes: { kind: "anyOf", options: [exitCode, { kind: "list", items: exitCode, minItems: 1, message: () => "must be a non-empty list of exit codes" }], description: 'exit codes that mean success, e.g. [0] or ["0..7"] for robocopy' },
   requires: { kind: "anyOf", options: [{ kind: "name" }, strings()], description: "commands that must be on PATH (default: argv[0])", message: listMessage },
   version: { kind: "anyOf", options: [{ kind: "const", value: false }, strings()], description: "argv that prints the version, or false for none", message: listMessage },
   call_graph: { kind: "enum", values: ["fp", "dwarf"], description: "how a diagnosis's perf record walks this tool's stacks: fp (frame pointers, default) or dwarf (for binaries built without frame pointers, e.g. a default Rust release build)" },
   require_clean_build: bool("a version line without +<git sha>, or with .dirty, makes the tool unavailable"),
+  durable,
+  state,
+  stats: { kind: "enum", values: ["rsync", "json"], description: "read the tool's own figures from its stdout after each run: rsync (--stats) or json (the last JSON object it prints, e.g. blit --json)" },
 });
 const toolVariant: Shape = { kind: "map", what: (p) => `tool "${p[1]}".${p[2]}`, def: "toolVariant", keys: toolKeys() };
 const tool: Shape = {
@@ -177,6 +147,12 @@ const scenario: Shape = {
     cache,
     verify,
     thresholds,
+    settle,
+    durable,
+    gate,
+    gate_on: gateOn,
+    state,
+    control: bool("run the baseline a second time as its own arm (A/A): when its ratio interval leaves 1 ± (max_time_ratio − 1) / 2 the verdict is NO-VERDICT (controls not clean)"),
     memory_scaling: {
       kind: "map",
       what: "memory_scaling",
@@ -231,11 +207,12 @@ export const SHAPE: Shape = {
     results_dir: { kind: "string", minLength: 1, description: "results JSON folder, relative to this file" },
     keep_results: int(1, "keep only the newest N results per host"),
     diagnose: { kind: "anyOf", description: "after the measured runs, run strace, perf and memory growth on: off (default), on-fail (every scenario whose gate did not pass; true means this), all (every gated scenario); --diagnose overrides", options: [{ kind: "enum", values: ["off", "on-fail", "all"] }, { kind: "bool" }], message: (v) => `must be one of off, on-fail, all (got ${got(v)})` },
-    defaults: { kind: "map", what: "defaults", keys: { runs: int(1), warmup: int(0), timeout: duration, cache, verify, thresholds } },
+    defaults: { kind: "map", what: "defaults", keys: { runs: int(1), warmup: int(0), timeout: duration, cache, verify, thresholds, settle, durable, gate, gate_on: gateOn, state } },
     tools: { kind: "record", what: "tools", values: tool, keyPattern: { source: NAME, message: nameMessage("tool name ") }, message: () => "must be a mapping of tool name to its definition" },
     scenarios: { kind: "list", items: scenario, minItems: 1, hint: "add at least one scenario with a name, a workload and tools", message: () => "must be a non-empty list" },
     hosts: { kind: "record", what: "hosts", values: host, keyPattern: { source: NAME, message: nameMessage("host name ") }, message: () => "must be a mapping of host name to its ssh connection", description: "machines reached over OpenSSH" },
     run_on: nameOrNames("run the config on these hosts (a fleet run; --hosts overrides)"),
+    preflight,
   },
 };
 

@@ -62,6 +62,9 @@ export function resolveTool(r: Reader, id: string, platform: string, env: Record
   const envMap: Record<string, string> = {};
   for (const [k, v] of Object.entries((r.get(at("env")) ?? {}) as object)) envMap[k] = expandEnv(String(v), env);
   const version = r.get(at("version"));
+  const durable = r.bool(at("durable"), false);
+  const state = r.get(at("state")) as ToolSpec["state"] | undefined;
+  const stats = r.get(at("stats")) as ToolSpec["stats"] | undefined;
   const callGraph = resolveCallGraph(r, at("call_graph"));
   const requireCleanBuild = r.bool(at("require_clean_build"), false);
   if (requireCleanBuild && version === false) {
@@ -81,6 +84,9 @@ export function resolveTool(r: Reader, id: string, platform: string, env: Record
     versionArgv: version === undefined ? null : version === false ? [] : r.strList(at("version")).map((a) => expandEnv(a, env)),
     ...(callGraph ? { callGraph } : {}),
     ...(requireCleanBuild ? { requireCleanBuild } : {}),
+    ...(durable ? { durable } : {}),
+    ...(state ? { state } : {}),
+    ...(stats ? { stats } : {}),
   };
 }
 

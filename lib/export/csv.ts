@@ -1,6 +1,6 @@
 // Export: hyperfine's CSV format (command,mean,stddev,median,user,system,min,max,parameter_*), seconds.
 
-import { commandOf, type ExportRow, type ExportSelection, parametersOf, rowSeconds, selectRows } from "./table.ts";
+import { commandOf, extraColumns, type ExportRow, type ExportSelection, parametersOf, rowSeconds, selectRows } from "./table.ts";
 
 // Quote only when needed, as the Rust csv crate hyperfine uses does (QuoteStyle::Necessary).
 function field(s: string): string {
@@ -25,7 +25,9 @@ export function toCsv(all: readonly ExportRow[], sel: ExportSelection = {}): str
   const rows = selectRows(all, sel);
   const params = rows.map(parametersOf);
   const names = [...new Set(params.flatMap((p) => Object.keys(p)))].sort();
-  const header = ["command", "mean", "stddev", "median", "user", "system", "min", "max", ...names.map((n) => `parameter_${n}`)];
+  // Issue 12's columns after hyperfine's and the parameters, only those some row has (returned/durable medians, settle, clone, the tool's own figures, flags).
+  const extra = extraColumns(rows);
+  const header = ["command", "mean", "stddev", "median", "user", "system", "min", "max", ...names.map((n) => `parameter_${n}`), ...extra.map((c) => c.name)];
   const lines = [header.map(field).join(",")];
   rows.forEach((row, i) => {
     const s = rowSeconds(row);
@@ -39,6 +41,7 @@ export function toCsv(all: readonly ExportRow[], sel: ExportSelection = {}): str
       num(s?.min ?? null),
       num(s?.max ?? null),
       ...names.map((n) => params[i]![n] ?? ""),
+      ...extra.map((c) => c.cell(row)),
     ];
     lines.push(cells.map(field).join(","));
   });

@@ -35,6 +35,9 @@ export function toHyperfineJson(rows: readonly ExportRow[], sel: ExportSelection
       ...(haveRss ? { memory_usage_byte: rss.map((b) => Math.round(b!)) } : {}),
       exit_codes: row.exitCodes,
       ...(Object.keys(parameters).length ? { parameters } : {}),
+      // Beside hyperfine's keys (its readers ignore others): `times` is the gated series; both series in seconds.
+      ...(row.extras?.durableNs.length ? { returned_times: row.extras.returnedNs.map((t) => t / 1e9), durable_times: row.extras.durableNs.map((t) => (t === null ? null : t / 1e9)) } : {}),
+      ...(row.extras?.toolDurationMs != null ? { tool_duration_ms: row.extras.toolDurationMs } : {}),
     }];
   });
   return `${JSON.stringify({ results }, null, 2)}\n`;

@@ -2,7 +2,7 @@
 
 import { DEFAULTS } from "../defaults.ts";
 import { bootstrapRatioCI } from "../analyze/bootstrap.ts";
-import { type ExportRow, type ExportSelection, groupByScenario, type RowSeconds, rowSeconds, selectRows } from "./table.ts";
+import { type ExportRow, type ExportSelection, extraColumns, groupByScenario, type RowSeconds, rowSeconds, selectRows } from "./table.ts";
 
 export interface MarkdownOptions extends ExportSelection {
   /**
@@ -58,18 +58,21 @@ function table(rows: ExportRow[], baseline: string | undefined): string {
   const explicitRef = baseline === undefined ? undefined : measured.find((e) => e.row.tool === baseline || e.row.label === baseline);
   const ref = explicitRef ?? measured.reduce<Entry | undefined>((best, e) => (best === undefined || e.s!.mean < best.s!.mean ? e : best), undefined);
   const relHead = ref === undefined ? "Relative" : `Relative: time ÷ \`${esc(ref.row.label)}\`${explicitRef ? " (baseline)" : " (fastest)"} [95% CI]`;
+  // After hyperfine's columns: the ones some row of this scenario has (durable and returned medians, settle, clone, the tool's own figures, flags).
+  const extra = extraColumns(rows);
+  const more = (r: ExportRow) => extra.map((c) => ` ${esc(c.cell(r))} |`).join("");
   const lines = [
-    `| Command | Mean [${unit.name}] | Min [${unit.name}] | Max [${unit.name}] | ${relHead} |`,
-    "|:---|---:|---:|---:|---:|",
+    `| Command | Mean [${unit.name}] | Min [${unit.name}] | Max [${unit.name}] | ${relHead} |${extra.map((c) => ` ${c.name} |`).join("")}`,
+    `|:---|---:|---:|---:|---:|${extra.map(() => "---|").join("")}`,
   ];
   for (const e of entries) {
     const cmd = `\`${esc(e.row.label)}\``;
     if (e.s === null || ref === undefined) {
-      lines.push(`| ${cmd} | n/a | n/a | n/a | n/a |`);
+      lines.push(`| ${cmd} | n/a | n/a | n/a | n/a |${more(e.row)}`);
       continue;
     }
     const mean = e.s.stddev === null ? fmt(e.s.mean, unit) : `${fmt(e.s.mean, unit)} ± ${fmt(e.s.stddev, unit)}`;
-    lines.push(`| ${cmd} | ${mean} | ${fmt(e.s.min, unit)} | ${fmt(e.s.max, unit)} | ${relative(e, ref)} |`);
+    lines.push(`| ${cmd} | ${mean} | ${fmt(e.s.min, unit)} | ${fmt(e.s.max, unit)} | ${relative(e, ref)} |${more(e.row)}`);
   }
   return lines.join("\n");
 }

@@ -24,6 +24,45 @@ export interface ExportRow {
   systemNs: number[];
   /** Peak RSS of each measured run; null where not measurable. */
   maxRssBytes: (number | null)[];
+  /** Issue 12's figures (absent in rows built by hand): see ExportExtras. */
+  extras?: ExportExtras;
+}
+
+/**
+ * What a row says beyond hyperfine's fields. `timesNs` is the gated series (durable when the scenario gates on
+ * durable); these keep both series, the settle waits, the clone label, the tool's own figures and the row's flags.
+ */
+export interface ExportExtras {
+  gateOn: "returned" | "durable";
+  returnedNs: number[];
+  /** null where a run was flushed but the flush failed; [] when no run was flushed. */
+  durableNs: (number | null)[];
+  /** Waited for quiet disks before each run, ms ([] when settle did not wait). */
+  settleWaitMs: number[];
+  /** "cloned" when any run was, else "copied" or "unknown"; null when not checked. */
+  clone: string | null;
+  /** Medians of the tool's own figures over the runs; null when it reports none. */
+  toolFiles: number | null;
+  toolBytes: number | null;
+  toolDurationMs: number | null;
+  flags: string[];
+}
+
+/** The extra CSV and Markdown columns, and each row's cell: only the columns some row has a value for. */
+export function extraColumns(rows: readonly ExportRow[]): { name: string; cell: (r: ExportRow) => string }[] {
+  const med = (xs: number[]) => (xs.length ? median(xs) : null);
+  const num = (x: number | null, digits?: number) => (x === null ? "" : digits === undefined ? String(x) : x.toFixed(digits));
+  const cols: { name: string; cell: (r: ExportRow) => string; has: (e: ExportExtras) => boolean }[] = [
+    { name: "returned_median_s", has: (e) => e.durableNs.length > 0, cell: (r) => num(med(r.extras?.returnedNs ?? []) === null ? null : med(r.extras!.returnedNs)! / NS_PER_S, 6) },
+    { name: "durable_median_s", has: (e) => e.durableNs.length > 0, cell: (r) => { const d = (r.extras?.durableNs ?? []).filter((x): x is number => x !== null); return num(d.length ? median(d) / NS_PER_S : null, 6); } },
+    { name: "settle_wait_ms_median", has: (e) => e.settleWaitMs.length > 0, cell: (r) => num(med(r.extras?.settleWaitMs ?? []), 0) },
+    { name: "clone", has: (e) => e.clone !== null, cell: (r) => r.extras?.clone ?? "" },
+    { name: "tool_files", has: (e) => e.toolFiles !== null, cell: (r) => num(r.extras?.toolFiles ?? null) },
+    { name: "tool_bytes", has: (e) => e.toolBytes !== null, cell: (r) => num(r.extras?.toolBytes ?? null) },
+    { name: "tool_duration_ms", has: (e) => e.toolDurationMs !== null, cell: (r) => num(r.extras?.toolDurationMs ?? null) },
+    { name: "flags", has: (e) => e.flags.length > 0, cell: (r) => (r.extras?.flags ?? []).join("; ") },
+  ];
+  return cols.filter((c) => rows.some((r) => r.extras && c.has(r.extras))).map(({ name, cell }) => ({ name, cell }));
 }
 
 const NS_PER_S = 1e9;

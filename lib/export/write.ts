@@ -5,7 +5,10 @@ import { writeAtomic, type ResultsFile } from "../results/file";
 import { toCsv } from "./csv";
 import { toHyperfineJson } from "./json";
 import { toMarkdown } from "./markdown";
-import type { ExportRow, ExportSelection } from "./table";
+import type { ExportExtras, ExportRow, ExportSelection } from "./table";
+import { median } from "../analyze/summary";
+import type { ScenarioResult } from "../analyze/scenario";
+import type { RunRecord } from "../types";
 
 export type { ExportSelection } from "./table";
 
@@ -15,6 +18,32 @@ export interface ExportTargets {
   markdown?: string;
 }
 
+type Done = Extract<RunRecord, { state: "completed" }>;
+
+function medianOrNull(xs: (number | null | undefined)[]): number | null {
+  const v = xs.filter((x): x is number => typeof x === "number");
+  return v.length ? median(v) : null;
+}
+
+/** A row's figures beyond hyperfine's: both series, settle waits, the clone label, the tool's own figures, its verdict's flags. */
+function extrasOf(s: ScenarioResult, tool: string, done: Done[], gateOn: "returned" | "durable"): ExportExtras {
+  // One cloned run is enough to say so: a clone is never a fast copy.
+  const labels = new Set(done.map((r) => r.clone?.state).filter((x) => x !== undefined));
+  const clone = labels.has("cloned") ? "cloned" : labels.has("copied") ? "copied" : labels.size ? "unknown" : null;
+  const stats = done.map((r) => (r.toolStats?.ok ? r.toolStats.stats : null));
+  return {
+    gateOn,
+    returnedNs: done.map((r) => r.measure.wallNs),
+    durableNs: done.filter((r) => r.durable).map((r) => r.durable!.durableNs),
+    settleWaitMs: done.filter((r) => r.settle && r.settle.reason !== "disabled").map((r) => r.settle!.waitedMs),
+    clone,
+    toolFiles: medianOrNull(stats.map((x) => x?.toolFilesTransferred)),
+    toolBytes: medianOrNull(stats.map((x) => x?.toolBytes)),
+    toolDurationMs: medianOrNull(stats.map((x) => x?.toolDurationMs)),
+    flags: s.verdicts.find((v) => v.candidate === tool)?.flags ?? [],
+  };
+}
+
 /** Completed measured runs only: a failed run has no time a plotting script could trust. */
 export function exportRows(results: Pick<ResultsFile, "scenarios">): ExportRow[] {
   const rows: ExportRow[] = [];
@@ -22,17 +51,20 @@ export function exportRows(results: Pick<ResultsFile, "scenarios">): ExportRow[]
     for (const t of s.tools) {
       if (t.state === "skipped") continue;
       const done = measuredRuns(s.runs, t.tool).flatMap((r) => (r.state === "completed" ? [r] : []));
+      // The gated series is what a plotting script should see; a tool never flushed keeps its returned times.
+      const gatedOn = s.runOptions?.gateOn === "durable" && done.some((r) => r.durable) ? "durable" : "returned";
       rows.push({
         scenario: s.name,
         baseName: s.baseName,
         tool: t.tool,
         label: t.label,
         parameters: s.parameters,
-        timesNs: done.map((r) => r.measure.wallNs),
+        timesNs: gatedOn === "durable" ? done.map((r) => r.durable?.durableNs).filter((x): x is number => typeof x === "number") : done.map((r) => r.measure.wallNs),
         exitCodes: done.map((r) => r.exitCode),
         userNs: done.flatMap((r) => (r.measure.userUs === null ? [] : [r.measure.userUs * 1e3])),
         systemNs: done.flatMap((r) => (r.measure.systemUs === null ? [] : [r.measure.systemUs * 1e3])),
         maxRssBytes: done.map((r) => r.measure.maxRssBytes),
+        extras: extrasOf(s, t.tool, done, gatedOn),
       });
     }
   }

@@ -1,16 +1,11 @@
-// The plan: scenarios × tools → an ordered list of runs (pure: no spawning, no file system).
+// The plan: scenarios × tools (and the A/A control arm) → an ordered list of runs with their argv, env, run ids and state directories (pure: no spawning, no file system).
 
+import { DEFAULTS } from "../defaults";
 import { workspacePaths } from "../paths";
 import { selectPlatform, type Platform } from "../platform/index";
-import { fillShell, PLACEHOLDER } from "../shellquote";
-import type { Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability, ToolSpec } from "../types";
-
-/** argv tools get the paths verbatim (no shell sees them); a shell tool's string gets them quoted for its shell. */
-export function renderArgv(tool: ToolSpec, src: string, dst: string, shell: Platform["shell"]): string[] {
-  const valueOf = (m: RegExpExecArray) => (m[1] === "src" ? src : dst);
-  if (!tool.shell) return tool.argv.map((a) => a.replace(PLACEHOLDER, (_, k: string) => (k === "src" ? src : dst)));
-  return shell.argv(fillShell(tool.argv[0]!, PLACEHOLDER, valueOf, shell.kind));
-}
+import type { Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability } from "../types";
+import { armWord, controlDst, controlLabel, controlToolId, isControlArm, toolOfArm } from "./arms";
+import { invocationId, makeRunId, placeholdersUsed, renderRun, stateDirFor } from "./run-values";
 
 /**
  * The old script's order: every tool's warmups first, then measured rounds where
@@ -35,6 +30,7 @@ export function planScenario(
   avail: Record<string, ToolAvailability>,
   srcDir: string,
   shell: Platform["shell"],
+  invocation: string = invocationId(),
 ): ScenarioPlan {
   const ws = workspacePaths(config.workspace);
   const skipped = s.tools.filter((t) => !avail[t]?.available).map((t) => ({ tool: t, reason: avail[t]?.reason ?? "unknown tool" }));
@@ -42,23 +38,38 @@ export function planScenario(
   // The user's proxy fallback: the first baseline that exists on this machine.
   const baseline = s.baseline.find((b) => avail[b]?.available) ?? null;
   const declared = s.candidates.length ? s.candidates : s.baseline.length ? s.tools.filter((t) => !s.baseline.includes(t)) : [];
-  const runs: PlannedRun[] = runOrder(tools, s.warmup, s.runs).map((o) => {
-    const tool = config.tools[o.tool]!;
-    const dst = ws.dst(s.name, o.tool);
+  // The A/A control is one more arm, interleaved like any tool; it is never a candidate.
+  const arms = s.control && baseline ? [...tools, controlToolId(baseline)] : tools;
+  const runs: PlannedRun[] = runOrder(arms, s.warmup, s.runs).map((o) => {
+    const id = toolOfArm(o.tool);
+    const tool = config.tools[id]!;
+    const control = isControlArm(o.tool);
+    const dst = control ? controlDst(ws.dst(s.name, id), id) : ws.dst(s.name, id);
+    const runId = makeRunId({ invocation, scenario: s.name, tool: armWord(o.tool), phase: o.phase, index: o.index });
+    const stateMode = tool.state ?? s.state ?? DEFAULTS.state;
+    const stateDir = placeholdersUsed(tool).state ? stateDirFor(config.workspace, stateMode, runId, armWord(o.tool)) : null;
+    const { argv, env } = renderRun(tool, { src: srcDir, dst, state: stateDir ?? "", run: runId }, shell);
     return {
       scenario: s.name,
       tool: o.tool,
-      label: tool.label,
+      label: control ? controlLabel(tool.label) : tool.label,
       phase: o.phase,
       index: o.index,
       total: o.phase === "warmup" ? s.warmup : s.runs,
       round: o.round,
-      argv: renderArgv(tool, srcDir, dst, shell),
+      argv,
       dst,
       cache: s.cache,
+      env,
+      runId,
+      stateDir,
+      stateMode,
+      durable: !!s.durable || !!tool.durable,
+      ...(tool.stats ? { stats: tool.stats } : {}),
+      ...(control ? { control: true } : {}),
     };
   });
-  return { scenario: s, baseline, candidates: declared, tools, skipped, runs };
+  return { scenario: s, baseline, candidates: declared, tools: arms, skipped, runs };
 }
 
 /** srcOf gives each scenario's source tree (known from its spec alone: paths.ts sourcePaths); shell runs `shell: true` tools. */
@@ -68,9 +79,10 @@ export function buildPlan(
   srcOf: (s: ScenarioSpec) => string,
   only?: (name: string) => boolean,
   shell: Platform["shell"] = selectPlatform().shell,
+  invocation: string = invocationId(),
 ): Plan {
   const scenarios = config.scenarios
     .filter((s) => !only || only(s.name) || only(s.baseName))
-    .map((s) => planScenario(s, config, avail, srcOf(s), shell));
+    .map((s) => planScenario(s, config, avail, srcOf(s), shell, invocation));
   return { workspace: config.workspace, scenarios };
 }

@@ -5,6 +5,18 @@ import { plural } from "../text";
 import type { ResolvedConfig, ScenarioPlan } from "../types";
 import { formatBytes } from "../units";
 
+/** "settle: sync + wait < 2 MiB/s ×3 (max 30 s); time: returned; gate: bootstrap on returned; control: rsync (A/A)". */
+export function runOptionsLine(sp: ScenarioPlan): string {
+  const s = sp.scenario;
+  const st = s.settle ?? { sync: true, wait: null };
+  const settle = !st.sync && !st.wait ? "off" : [st.sync ? "sync" : "", st.wait ? `wait < ${st.wait.drainMibPerSec} MiB/s ×${st.wait.quietSamples} (every ${st.wait.sampleMs} ms, max ${st.wait.maxWaitMs / 1000} s)` : ""].filter(Boolean).join(" + ");
+  const durable = sp.runs.filter((r) => r.durable).map((r) => r.label);
+  const time = durable.length ? `returned, and durable (+ flush of dst) for ${[...new Set(durable)].join(", ")}` : "returned";
+  const gate = s.baseline.length ? `; gate: ${s.gate ?? "bootstrap"} on ${s.gateOn ?? "returned"}` : "";
+  const control = sp.runs.find((r) => r.control);
+  return `settle: ${settle}; time: ${time}${gate}${control ? `; control: ${control.label}` : ""}`;
+}
+
 const n = (x: number) => x.toLocaleString("en-US");
 const bytesRange = (b: WorkloadBounds) => (b.minBytes === b.maxBytes ? formatBytes(b.minBytes) : `${formatBytes(b.minBytes)}..${formatBytes(b.maxBytes)}`);
 
@@ -28,9 +40,11 @@ export function planText(plans: ScenarioPlan[], config: ResolvedConfig): string 
     for (const k of Object.keys(sum) as (keyof WorkloadBounds)[]) sum[k] += b[k];
     out.push(sizeLine(b, new Set(sp.runs.map((r) => r.dst)).size));
     if (sp.baseline || s.baseline.length) out.push(`   gate: baseline ${sp.baseline ?? `(none available of ${s.baseline.join(", ")})`}; candidates ${sp.candidates.join(", ") || "-"}; max_time_ratio ${s.thresholds.maxTimeRatio}, max_memory_ratio ${s.thresholds.maxMemoryRatio}\n`);
+    out.push(`   ${runOptionsLine(sp)}\n`);
     for (const sk of sp.skipped) out.push(`   skipped ${sk.tool}: ${sk.reason}\n`);
     for (const r of sp.runs) {
-      out.push(`   ${r.phase === "warmup" ? "warmup  " : `round ${String(r.round).padStart(2)}`} ${r.label.padEnd(10)} ${r.index}/${r.total}  cache=${r.cache}  dst=${r.dst}\n             argv: ${JSON.stringify(r.argv)}\n`);
+      const extra = [r.durable ? "durable" : "", r.stateDir ? `state=${r.stateDir} (${r.stateMode})` : "", r.stats ? `stats=${r.stats}` : ""].filter(Boolean).join("  ");
+      out.push(`   ${r.phase === "warmup" ? "warmup  " : `round ${String(r.round).padStart(2)}`} ${r.label.padEnd(10)} ${r.index}/${r.total}  cache=${r.cache}  dst=${r.dst}${extra ? `  ${extra}` : ""}\n             argv: ${JSON.stringify(r.argv)}\n`);
     }
     total += sp.runs.length;
   }

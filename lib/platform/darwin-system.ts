@@ -1,6 +1,7 @@
-// What the macOS platform calls: libSystem through bun:ffi (mmap, msync, munmap, mincore, getpagesize, errno), files, commands; the real one and its interface.
+// What the macOS platform calls: libSystem through bun:ffi (mmap, msync, munmap, mincore, getpagesize, fcntl, errno), files, commands; the real one and its interface.
 import fs from "node:fs";
 import { dlopen, FFIType, read } from "bun:ffi";
+import { walk } from "../safe-fs";
 import { realCommands, walkFiles, type Commands, type FileWalker } from "./system";
 
 /**
@@ -14,6 +15,8 @@ export interface DarwinLibc {
   munmap(addr: bigint, lenBytes: number): number;
   mincore(addr: bigint, lenBytes: number, vec: Uint8Array): number;
   getpagesize(): number;
+  /** fcntl(fd, cmd) without a third argument (F_FULLFSYNC): -1 on failure. */
+  fcntl(fd: number, cmd: number): number;
   /** errno of the last failed call (libSystem's __error(), glibc's __errno_location()). */
   errno(): number;
 }
@@ -25,8 +28,11 @@ export interface DarwinSystem extends Commands {
   openRead(file: string): number;
   fileSizeBytes(fd: number): number;
   close(fd: number): void;
+  fsync(fd: number): void;
   realpath(p: string): string;
   walkFiles: FileWalker;
+  /** Every file and directory below root (not the root, no link followed), as the walk finds them. */
+  walkEntries: FileWalker;
 }
 
 export const MAP_FAILED = 2n ** 64n - 1n;
@@ -40,6 +46,8 @@ export function loadDarwinLibc(library = "/usr/lib/libSystem.B.dylib", errnoSymb
       munmap: { args: [FFIType.u64, FFIType.u64], returns: FFIType.i32 },
       mincore: { args: [FFIType.u64, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
       getpagesize: { args: [], returns: FFIType.i32 },
+      // fcntl is variadic; F_FULLFSYNC takes no third argument, so the fixed two-argument call is exact on arm64 too.
+      fcntl: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
       [errnoSymbol]: { args: [], returns: FFIType.ptr },
     });
     const s = lib.symbols as Record<string, (...a: unknown[]) => unknown>;
@@ -49,6 +57,7 @@ export function loadDarwinLibc(library = "/usr/lib/libSystem.B.dylib", errnoSymb
       munmap: (addr, len) => s.munmap!(addr, len) as number,
       mincore: (addr, len, vec) => s.mincore!(addr, len, vec) as number,
       getpagesize: () => s.getpagesize!() as number,
+      fcntl: (fd, cmd) => s.fcntl!(fd, cmd) as number,
       errno: () => {
         const p = s[errnoSymbol]!() as number | null;
         return p ? read.i32(p as never, 0) : -1;
@@ -68,6 +77,8 @@ export const realDarwinSystem: DarwinSystem = {
   openRead: (file) => fs.openSync(file, "r"),
   fileSizeBytes: (fd) => fs.fstatSync(fd).size,
   close: (fd) => fs.closeSync(fd),
+  fsync: (fd) => fs.fsyncSync(fd),
   realpath: (p) => fs.realpathSync(p),
   walkFiles,
+  walkEntries: (root, visit) => walk(root, (_rel, kind, abs) => void ((kind === "file" || kind === "dir") && visit(abs))),
 };

@@ -2,7 +2,9 @@
 import { DEFAULTS } from "../defaults";
 import { sampleEvenly } from "./libc";
 import { MAP_FAILED, realDarwinSystem, type DarwinLibc, type DarwinSystem } from "./darwin-system";
+import { darwinDurableSys, flushDurable } from "./durable";
 import { buildMeter } from "./meter";
+import { settle } from "./settle";
 import { evictStreamOrTree, killGroup, syncFs, timed } from "./system";
 import { countOf, type CacheDropResult, type DropOptions, type EvictResult, type Platform } from "./types";
 
@@ -148,6 +150,9 @@ export function darwinPlatform(sys: DarwinSystem = realDarwinSystem): Platform {
     meter: () => (meter ??= buildMeter("darwin")),
     killTree: killGroup,
     fsType: (dir) => fsTypeDarwin(sys, dir),
+    flushDurable: (dst) => flushDurable(dst, { platform: "darwin", darwin: darwinDurableSys(sys) }),
+    // sync(8) as on Linux; no /proc/diskstats to wait on, so a wait records "no device to watch".
+    settle: (req) => settle(req, { runSync: () => sys.run(["sync"], { timeoutMs: DEFAULTS.cacheCommandTimeoutMs }), resolve: () => ({ state: "none", reason: "no device to watch: /proc/diskstats is Linux's", fsType: null }) }),
     shell: { kind: "posix", argv: (command) => ["/bin/sh", "-c", command] },
   };
 }

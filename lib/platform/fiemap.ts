@@ -1,7 +1,7 @@
 // A file's extents through FS_IOC_FIEMAP (Linux, bun:ffi): shared extents mark a reflink/clone, not a copy.
 
 import fs from "node:fs";
-import { ERRNO, errnoName, loadLibcFs } from "./libc-fs";
+import { ERRNO, errnoName, loadLibc } from "./libc";
 
 /** _IOWR('f', 11, struct fiemap): the ioctl number is the same on every Linux architecture that matters here. */
 export const FS_IOC_FIEMAP = 0xc020660b;
@@ -35,7 +35,7 @@ export interface FiemapSys {
 }
 
 function realSys(): FiemapSys | string {
-  const { libc, error } = loadLibcFs();
+  const { libc, error } = loadLibc();
   if (!libc) return error ?? "libc unavailable";
   return {
     open: (p) => fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW),

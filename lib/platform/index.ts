@@ -1,7 +1,9 @@
 // The operating system behind one interface, chosen once at start and passed down (the interface is types.ts).
 import { darwinPlatform } from "./darwin";
 import { linuxPlatform } from "./linux";
+import { flushDurable } from "./durable";
 import { buildMeter } from "./meter";
+import { settle } from "./settle";
 import { killGroup, timed } from "./system";
 import { countOf, type Meter, type Platform } from "./types";
 import { win32Platform } from "./win32";
@@ -19,6 +21,8 @@ function otherPlatform(name: string): Platform {
     meter: () => (meter ??= buildMeter(name)),
     killTree: killGroup,
     fsType: () => null,
+    flushDurable: (dst) => flushDurable(dst, { platform: name }),
+    settle: (req) => settle(req),
     shell: { kind: "posix", argv: (command) => ["/bin/sh", "-c", command] },
   };
 }

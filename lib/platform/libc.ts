@@ -1,6 +1,6 @@
-// Linux's libc through bun:ffi: per-file eviction (posix_fadvise) and page-cache residency (mmap + mincore).
+// Linux's libc through bun:ffi, one loader for every call (eviction, residency, syncfs, FIEMAP, xattrs); per-file eviction (posix_fadvise) and page-cache residency (mmap + mincore).
 import { closeSync, fstatSync, openSync } from "node:fs";
-import { dlopen, FFIType } from "bun:ffi";
+import { dlopen, FFIType, read, type Pointer } from "bun:ffi";
 import { DEFAULTS } from "../defaults";
 import { countOf, type FadviseResult } from "./types";
 
@@ -11,17 +11,26 @@ const SC_PAGESIZE = 30; // Linux value of _SC_PAGESIZE
 
 // ---- libc through bun:ffi (lazy: loading fails on non-glibc systems and must not break import) ----
 
-interface Libc {
+/** Every libc call the platform code makes through bun:ffi, from one loader (eviction, residency, syncfs, FIEMAP, xattrs). */
+export interface Libc {
   mmap(addr: null, len: number, prot: number, flags: number, fd: number, off: number): number | bigint | null;
   munmap(addr: number, len: number): number;
   mincore(addr: number, len: number, vec: Uint8Array): number;
   posix_fadvise(fd: number, off: number, len: number, advice: number): number;
   sysconf(name: number): number | bigint;
+  syncfs(fd: number): number;
+  ioctl(fd: number, request: number | bigint, arg: Uint8Array): number;
+  llistxattr(path: Uint8Array, list: Uint8Array | null, size: number): number | bigint;
+  lgetxattr(path: Uint8Array, name: Uint8Array, value: Uint8Array | null, size: number): number | bigint;
+  lsetxattr(path: Uint8Array, name: Uint8Array, value: Uint8Array, size: number, flags: number): number;
+  /** The errno of the calling thread, read right after a failed call. */
+  errno(): number;
 }
 
 let libcCache: { libc: Libc | null; error: string | null } | null = null;
 
-function loadLibc(): { libc: Libc | null; error: string | null } {
+/** The libc calls, or null with the reason (not Linux, no loadable libc). Never throws. */
+export function loadLibc(): { libc: Libc | null; error: string | null } {
   if (libcCache) return libcCache;
   if (process.platform !== "linux") return (libcCache = { libc: null, error: `no libc FFI on ${process.platform}` });
   const symbols = {
@@ -30,19 +39,56 @@ function loadLibc(): { libc: Libc | null; error: string | null } {
     mincore: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
     posix_fadvise: { args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.i32], returns: FFIType.i32 },
     sysconf: { args: [FFIType.i32], returns: FFIType.i64 },
+    syncfs: { args: [FFIType.i32], returns: FFIType.i32 },
+    // ioctl is variadic; its third argument is passed in a register like a fixed one on x86-64 and aarch64 Linux.
+    ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+    llistxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+    lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+    lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+    __errno_location: { args: [], returns: FFIType.ptr },
   } as const;
   const errors: string[] = [];
   // glibc first, then musl (Alpine) names.
   for (const name of ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"]) {
     try {
-      const lib = dlopen(name, symbols);
-      return (libcCache = { libc: lib.symbols as unknown as Libc, error: null });
+      const s = dlopen(name, symbols).symbols;
+      const libc: Libc = {
+        mmap: (addr, len, prot, flags, fd, off) => s.mmap(addr, len, prot, flags, fd, off) as number | bigint | null,
+        munmap: (addr, len) => s.munmap(addr as never, len),
+        mincore: (addr, len, vec) => s.mincore(addr as never, len, vec),
+        posix_fadvise: (fd, off, len, advice) => s.posix_fadvise(fd, off, len, advice),
+        sysconf: (name) => s.sysconf(name),
+        syncfs: (fd) => s.syncfs(fd),
+        ioctl: (fd, request, arg) => s.ioctl(fd, BigInt(request), arg),
+        llistxattr: (p, list, size) => s.llistxattr(p, list, size),
+        lgetxattr: (p, n, v, size) => s.lgetxattr(p, n, v, size),
+        lsetxattr: (p, n, v, size, flags) => s.lsetxattr(p, n, v, size, flags),
+        errno: () => read.i32(s.__errno_location() as Pointer, 0),
+      };
+      return (libcCache = { libc, error: null });
     } catch (e) {
       errors.push(`${name}: ${(e as Error).message}`);
     }
   }
   return (libcCache = { libc: null, error: `cannot load libc (${errors.join("; ")})` });
 }
+
+/** A NUL-terminated C string. */
+export function cString(s: string): Uint8Array {
+  return new TextEncoder().encode(s + "\0");
+}
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM", 2: "ENOENT", 5: "EIO", 9: "EBADF", 13: "EACCES", 14: "EFAULT", 20: "ENOTDIR", 22: "EINVAL",
+  25: "ENOTTY", 28: "ENOSPC", 30: "EROFS", 34: "ERANGE", 38: "ENOSYS", 61: "ENODATA", 95: "EOPNOTSUPP",
+};
+
+/** "EOPNOTSUPP" for 95 (Linux numbering), else "errno 123". */
+export function errnoName(n: number): string {
+  return ERRNO_NAMES[n] ?? `errno ${n}`;
+}
+
+export const ERRNO = { ENOTTY: 25, ERANGE: 34, ENODATA: 61, EOPNOTSUPP: 95, EINVAL: 22 } as const;
 
 // mmap returns MAP_FAILED ((void*)-1) which bun:ffi hands back as the bigint 2^64-1, not a number.
 function mmapFailed(addr: number | bigint | null): addr is bigint | null {

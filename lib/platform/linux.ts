@@ -4,7 +4,9 @@ import { DEFAULTS } from "../defaults";
 import { findReclaimTarget, reclaimOnce, type CgroupFs, type ReclaimState, type ReclaimTarget } from "./cgroup";
 import type { CacheDropResult, DropOptions, EvictResult, Platform } from "./types";
 import { fadviseDontNeed, residentFraction } from "./libc";
+import { flushDurable } from "./durable";
 import { buildMeter } from "./meter";
+import { settle } from "./settle";
 import { killGroup, realCommands, syncFs, timed, walkFiles, type Commands, type FileWalker } from "./system";
 
 const PROC_DROP_CACHES = "/proc/sys/vm/drop_caches";
@@ -160,6 +162,8 @@ export function linuxPlatform(sys: LinuxSystem = realLinuxSystem): Platform {
     meter: () => (meter ??= buildMeter("linux")),
     killTree: killGroup,
     fsType,
+    flushDurable: (dst) => flushDurable(dst, { platform: "linux" }),
+    settle: (req) => settle(req),
     shell: { kind: "posix", argv: (command) => ["/bin/sh", "-c", command] },
   };
 }

@@ -1,7 +1,11 @@
 // Settle before a run: `sync`, then wait until the workspace's disk(s) write less than a drain rate for N samples (Linux /proc/diskstats).
 
 import fs from "node:fs";
+import type { SettleReason, SettleRecord } from "../types";
 import { resolveDevices, type DeviceResolution, type WatchedDevice } from "./blockdev";
+import type { SettleRequest } from "./types";
+
+export type { SettleReason, SettleRecord } from "../types";
 
 /** Defaults for `settle:` (move into lib/defaults.ts at wiring time; see lib/analyze/README-wiring-12.md). */
 export const SETTLE_DEFAULTS = {
@@ -61,24 +65,6 @@ export const realSettleIo: SettleIo = {
   readDiskstats: () => fs.readFileSync("/proc/diskstats", "utf8"),
 };
 
-export type SettleReason = "quiet" | "max-wait" | "disabled" | `no device to watch: ${string}` | `cannot sample: ${string}`;
-
-/** What was waited before one run: recorded per run. */
-export interface SettleRecord {
-  /** Wall time of `sync`, ms; null when sync was off. */
-  syncMs: number | null;
-  /** Why sync failed, when it did (the run still goes on). */
-  syncError?: string;
-  waitedMs: number;
-  samples: number;
-  /** Write rate over the last interval (the largest over the watched devices), MiB/s; null when nothing was sampled. */
-  lastMibPerSec: number | null;
-  peakMibPerSec: number | null;
-  reason: SettleReason;
-  /** diskstats names of the watched devices. */
-  devices: string[];
-}
-
 /** Largest write rate over the devices between two counter snapshots, MiB/s (a device that vanished counts 0). */
 export function writeRateMibPerSec(before: Map<string, DiskCounters>, after: Map<string, DiskCounters>, devices: readonly WatchedDevice[], elapsedMs: number): number {
   if (!(elapsedMs > 0)) return 0;
@@ -131,13 +117,7 @@ export async function waitForQuiet(devices: readonly WatchedDevice[], opts: Sett
   }
 }
 
-export interface SettleRequest {
-  /** The workspace (and the source, when it lives elsewhere): every device under any of them is watched. */
-  path: string | readonly string[];
-  sync: boolean;
-  /** null = do not wait for the disk (sync only). */
-  wait: SettleOptions | null;
-}
+export type { SettleRequest } from "./types";
 
 export interface SettleDeps {
   io?: SettleIo;

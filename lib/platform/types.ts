@@ -1,6 +1,23 @@
-// What every platform offers the run, one interface for linux, darwin and win32 (index.ts picks one).
+// What every platform offers the run, one interface for linux, darwin and win32 (index.ts picks one): cache, residency, meter, tree kill, fs type, durable flush, settle, shell.
 import type { ShellKind } from "../shellquote";
 import type { CacheTreatment } from "../types";
+import type { SettleRecord } from "../types";
+
+export type FlushMethod = "syncfs" | "fsync+F_FULLFSYNC" | "FlushFileBuffers(volume)" | "FlushFileBuffers(files)";
+
+/** A durable flush, timed: never thrown, a failure says why (and the run then has no durable time). */
+export type FlushResult =
+  | { ok: true; method: FlushMethod; flushNs: number; /** Files and directories flushed one by one (0 for a whole-fs flush). */ entries: number }
+  | { ok: false; method: FlushMethod | "none"; flushNs: number; reason: string };
+
+/** What to settle before a run: every disk under these paths is watched. */
+export interface SettleRequest {
+  /** The workspace (and the source, when it lives elsewhere): every device under any of them is watched. */
+  path: string | readonly string[];
+  sync: boolean;
+  /** null = do not wait for the disk (sync only). */
+  wait: { drainMibPerSec: number; quietSamples: number; maxWaitMs: number; sampleMs: number } | null;
+}
 
 /** Per-file eviction's outcome (posix_fadvise on Linux, mmap + msync on macOS, FILE_FLAG_NO_BUFFERING on Windows). */
 export interface EvictResult {
@@ -68,6 +85,14 @@ export interface Platform {
   killTree(pid: number, signal: NodeJS.Signals): void;
   /** The type of the file system that holds `dir` (ext4, xfs, apfs, tmpfs …); null when unknown. */
   fsType(dir: string): string | null;
+  /**
+   * Makes everything under `dst` durable and times it (syncfs on Linux, fsync + F_FULLFSYNC on macOS,
+   * FlushFileBuffers on Windows); never throws. The run stage calls it right after the tool returned when
+   * the meter cannot flush on its own clock (spawn.ts: mb-run --syncfs on Linux).
+   */
+  flushDurable(dst: string): FlushResult;
+  /** Before a run, outside the timed window: sync, then (when asked) wait until the workspace's disks are quiet; never throws. */
+  settle(req: SettleRequest): Promise<SettleRecord>;
   /** How a `shell: true` tool's command line is run. */
   readonly shell: { kind: ShellKind; argv(command: string): string[] };
 }

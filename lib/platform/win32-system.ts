@@ -1,4 +1,4 @@
-// What the Windows platform calls: kernel32 through bun:ffi (CreateFileW, CloseHandle, GetLastError, GetVolumePathNameW, GetVolumeInformationW), commands, the environment; the real one and its interface.
+// What the Windows platform calls: kernel32 through bun:ffi (CreateFileW, CloseHandle, FlushFileBuffers, GetLastError, GetVolumePathNameW, GetVolumeInformationW), commands, the environment; the real one and its interface.
 import { dlopen, FFIType } from "bun:ffi";
 import { realCommands, walkFiles, type Commands, type FileWalker } from "./system";
 
@@ -9,6 +9,8 @@ import { realCommands, walkFiles, type Commands, type FileWalker } from "./syste
 export interface Kernel32 {
   CreateFileW(path: Uint8Array, access: number, share: number, security: null, disposition: number, flags: number, template: null): bigint;
   CloseHandle(handle: bigint): number;
+  /** Nonzero on success. */
+  FlushFileBuffers(handle: bigint): number;
   GetLastError(): number;
   GetVolumePathNameW(path: Uint8Array, out: Uint8Array, outChars: number): number;
   GetVolumeInformationW(root: Uint8Array, name: null, nameChars: number, serial: null, maxComponent: null, fsFlags: null, fsName: Uint8Array, fsNameChars: number): number;
@@ -41,6 +43,7 @@ export function loadKernel32(library = "kernel32.dll"): Kernel32 | { why: string
     const lib = dlopen(library, {
       CreateFileW: { args: [FFIType.ptr, FFIType.u32, FFIType.u32, FFIType.ptr, FFIType.u32, FFIType.u32, FFIType.ptr], returns: FFIType.i64 },
       CloseHandle: { args: [FFIType.i64], returns: FFIType.i32 },
+      FlushFileBuffers: { args: [FFIType.i64], returns: FFIType.i32 },
       GetLastError: { args: [], returns: FFIType.u32 },
       GetVolumePathNameW: { args: [FFIType.ptr, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
       GetVolumeInformationW: { args: [FFIType.ptr, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
@@ -49,6 +52,7 @@ export function loadKernel32(library = "kernel32.dll"): Kernel32 | { why: string
     return {
       CreateFileW: (path, access, share, security, disposition, flags, template) => BigInt(s.CreateFileW(path, access, share, security, disposition, flags, template)),
       CloseHandle: (handle) => s.CloseHandle(handle),
+      FlushFileBuffers: (handle) => s.FlushFileBuffers(handle),
       GetLastError: () => s.GetLastError(),
       GetVolumePathNameW: (path, out, outChars) => s.GetVolumePathNameW(path, out, outChars),
       GetVolumeInformationW: (root, name, nameChars, serial, maxComponent, fsFlags, fsName, fsNameChars) =>

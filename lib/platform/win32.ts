@@ -1,6 +1,7 @@
 // Windows: a standby-list purge through PowerShell (admin), else each source file opened with FILE_FLAG_NO_BUFFERING; Bun's memory figure; taskkill /T; the volume's file system; cmd.exe for shell tools.
 import { DEFAULTS } from "../defaults";
 import { CMD_SHELL } from "../shellquote";
+import { flushDurable, win32DurableSys } from "./durable";
 import { win32Meter } from "./meter";
 import { evictStreamOrTree, timed } from "./system";
 import { countOf, type CacheDropResult, type DropOptions, type EvictResult, type Platform } from "./types";
@@ -166,6 +167,9 @@ export function win32Platform(sys: Win32System = realWin32System): Platform {
     meter: win32Meter,
     killTree: (pid) => killTreeWindows(sys, pid),
     fsType: (dir) => fsTypeWindows(sys, dir),
+    flushDurable: (dst) => flushDurable(dst, { platform: "win32", win32: win32DurableSys(sys) }),
+    // Windows has no sync(1) and no diskstats: nothing is waited, and the record says why.
+    settle: async (req) => ({ syncMs: null, ...(req.sync ? { syncError: "no sync on Windows (FlushFileBuffers needs a handle per volume or file)" } : {}), waitedMs: 0, samples: 0, lastMibPerSec: null, peakMibPerSec: null, reason: req.wait ? "no device to watch: /proc/diskstats is Linux's" : "disabled", devices: [] }),
     // cmd /s strips exactly the outer pair of quotes; spawn passes this string verbatim on Windows.
     shell: { kind: "cmd", argv: (command) => [...CMD_SHELL, `"${command}"`] },
   };

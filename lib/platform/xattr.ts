@@ -1,12 +1,12 @@
 // Extended attributes of an entry, without following a symlink (llistxattr / lgetxattr / lsetxattr through bun:ffi, Linux).
 
-import { cString, ERRNO, errnoName, loadLibcFs } from "./libc-fs";
+import { cString, ERRNO, errnoName, loadLibc } from "./libc";
 
 export type XattrResult = { ok: true; attrs: Map<string, Uint8Array> } | { ok: false; reason: string };
 
 /** Why xattrs cannot be read here, or null when they can. */
 export function xattrUnavailable(): string | null {
-  return loadLibcFs().error;
+  return loadLibc().error;
 }
 
 function grow(size: number): Uint8Array {
@@ -19,7 +19,7 @@ function grow(size: number): Uint8Array {
  * A file system without xattr support gives an empty map, not an error.
  */
 export function readXattrs(p: string, prefixes: readonly string[] = ["user."]): XattrResult {
-  const { libc, error } = loadLibcFs();
+  const { libc, error } = loadLibc();
   if (!libc) return { ok: false, reason: error ?? "libc unavailable" };
   const cpath = cString(p);
   // The list can grow between the size query and the read (ERANGE): retry with the new size.
@@ -64,7 +64,7 @@ export function readXattrs(p: string, prefixes: readonly string[] = ["user."]): 
 
 /** Sets one attribute on the entry itself (never a link's target); throws with the errno name. For tests and dataset extras. */
 export function writeXattr(p: string, name: string, value: Uint8Array | string): void {
-  const { libc, error } = loadLibcFs();
+  const { libc, error } = loadLibc();
   if (!libc) throw new Error(error ?? "libc unavailable");
   const v = typeof value === "string" ? new TextEncoder().encode(value) : value;
   // A zero-length Uint8Array would be passed as a null pointer; one spare byte keeps it a valid address.

@@ -10,6 +10,10 @@ import type { ResultsFile, ScenarioResult } from "../results/file";
 import type { CandidateVerdict, ToolResult, ToolStats } from "../types";
 import { formatBytes, formatDuration, formatSeconds } from "../units";
 import { type FitColumn, fitTable, type Reduction, type RowNote } from "./fit-table";
+import { cacheSummary, preflightLines, settleLine, timeLine, toolFlagLines, verdictDetailLines } from "./run-notes";
+
+export { cacheSummary } from "./run-notes";
+import { NO_VERDICT_CONTROLS } from "../analyze/control";
 import { displayWidth, padToWidth, plural, processConsoleWidth, truncateToWidth, wrapWords } from "../text";
 
 export interface Style {
@@ -34,7 +38,13 @@ export function averageLines(s: ScenarioResult): string[] {
   return out;
 }
 
+/** The ratio that decides: the bootstrap ratio of means, or (gate: paired) the median paired ratio with its sign-test interval. */
 function ratioCell(v: CandidateVerdict | undefined, withInterval = true): string {
+  if (v?.gate === "paired" && v.paired) {
+    const p = v.paired;
+    if (p.medianRatio === null) return "";
+    return !p.interval || !withInterval ? p.medianRatio.toFixed(3) : `${p.medianRatio.toFixed(3)} [${p.interval.low.toFixed(3)}–${p.interval.high.toFixed(3)}]`;
+  }
   if (!v?.timeRatio) return "";
   const r = v.timeRatio;
   return r.low === r.high || !withInterval ? r.estimate.toFixed(3) : `${r.estimate.toFixed(3)} [${r.low.toFixed(3)}–${r.high.toFixed(3)}]`;
@@ -42,8 +52,8 @@ function ratioCell(v: CandidateVerdict | undefined, withInterval = true): string
 
 function verdictCell(v: CandidateVerdict | undefined, st: Style): string {
   if (!v) return "";
-  const word = v.verdict === "PASS" ? paint(st.color, "green", "PASS") : v.verdict === "FAIL" ? paint(st.color, "red", "FAIL") : paint(st.color, "yellow", "UNDECIDED");
-  return v.withinNoise ? `${word} (within noise)` : word;
+  const word = v.verdict === "PASS" ? paint(st.color, "green", "PASS") : v.verdict === "FAIL" ? paint(st.color, "red", "FAIL") : paint(st.color, "yellow", v.verdict === "NO-VERDICT" ? NO_VERDICT_CONTROLS : "UNDECIDED");
+  return v.withinNoise && v.verdict !== "NO-VERDICT" ? `${word} (within noise)` : word;
 }
 
 /** "1.200 s … 1.300 s", or "1.200–1.300 s" when both ends share a unit. */
@@ -61,6 +71,7 @@ function rangeCell(minNs: number, maxNs: number, compact: boolean): string {
 export const REDUCTION_ORDER = [
   "CPU user/sys → CPU %",
   "drop median",
+  "drop durable",
   "drop files/s",
   "drop CPU",
   "drop MiB/s",
@@ -73,7 +84,7 @@ export const REDUCTION_ORDER = [
 ] as const;
 
 /** What the note under a narrowed table says was left out: a dropped column, or what its compact form lost ("" = nothing, only spelt shorter). */
-const HIDDEN: Record<string, string> = { median: "median", files: "files/s", cpu: "CPU", mibs: "MiB/s", range: "min … max" };
+const HIDDEN: Record<string, string> = { median: "median", durable: "durable", files: "files/s", cpu: "CPU", mibs: "MiB/s", range: "min … max" };
 const LOST: Record<string, string> = { cpu: "CPU user/sys times", range: "", ratio: "95% CI", mean: "σ", verdict: "", tool: "full labels" };
 
 
@@ -95,14 +106,18 @@ function columns(s: ScenarioResult, st: Style) {
   const label = (r: (typeof rs)[number]) => `${r.t.label}${r.t.state === "failed" ? " (FAILED runs)" : ""}`;
   const cpu = (x: ToolStats, full: boolean) =>
     x.userMsMean === null || x.systemMsMean === null ? "n/a" : `${full ? `${x.userMsMean.toFixed(0)}/${x.systemMsMean.toFixed(0)} ms ` : ""}${full ? "(" : ""}${((x.cpuUtilMean ?? 0) * 100).toFixed(0)}%${full ? ")" : ""}`;
+  // gate: paired shows the paired ratio and its exact interval (its coverage is said under the table).
+  const pairedGate = s.verdicts.some((v) => v.gate === "paired");
   const ratio = (withInterval: boolean): FitColumn => ({
-    id: "ratio", head: withInterval ? "ratio [95% CI]" : "ratio", align: "right",
+    id: "ratio", head: pairedGate ? (withInterval ? "paired ratio [CI]" : "paired ratio") : withInterval ? "ratio [95% CI]" : "ratio", align: "right",
     cells: rs.map((r) => (r.baseline ? "baseline" : ratioCell(r.v, withInterval))),
   });
   const full: FitColumn[] = [
     { id: "tool", head: "tool", align: "left", cells: rs.map(label) },
     col("mean", "mean ± σ", (x) => `${formatDuration(x.time.meanNs)} ± ${formatDuration(x.time.stddevNs)}`),
     col("median", "median", (x) => formatDuration(x.time.medianNs)),
+    // durable: true — the median time to the copy on stable storage (returned + the flush of dst).
+    ...(rs.some((r) => r.x?.durable !== undefined) ? [col("durable", "durable (median)", (x) => (x.durable ? formatDuration(x.durable.medianNs) : x.durable === null ? "failed" : ""))] : []),
     col("range", "min … max", (x) => rangeCell(x.time.minNs, x.time.maxNs, false)),
     col("mibs", "MiB/s", (x) => x.mibPerSec.toFixed(1)),
     // A one-file workload's files/s is its runs per second: not a figure about files.
@@ -114,19 +129,21 @@ function columns(s: ScenarioResult, st: Style) {
       ? [ratio(true), { id: "verdict", head: "verdict", align: "left" as const, cells: rs.map((r) => verdictCell(r.v, st)) }]
       : []),
   ];
-  const steps: Reduction[] = [
+  const all: Reduction[] = [
     { say: REDUCTION_ORDER[0], replace: [col("cpu", "CPU", (x) => cpu(x, false))] },
     { say: REDUCTION_ORDER[1], drop: "median" },
-    { say: REDUCTION_ORDER[2], drop: "files" },
-    { say: REDUCTION_ORDER[3], drop: "cpu" },
-    { say: REDUCTION_ORDER[4], drop: "mibs" },
-    { say: REDUCTION_ORDER[5], replace: [col("range", "min–max", (x) => rangeCell(x.time.minNs, x.time.maxNs, true))] },
-    { say: REDUCTION_ORDER[6], replace: [ratio(false)] },
-    { say: REDUCTION_ORDER[7], drop: "range" },
-    { say: REDUCTION_ORDER[8], replace: [col("mean", "mean", (x) => formatDuration(x.time.meanNs))] },
-    { say: REDUCTION_ORDER[9], replace: [{ id: "verdict", head: "verdict", align: "left", cells: rs.map((r) => verdictCell(r.v, st).replace("(within noise)", "(noise)")) }] },
-    { say: REDUCTION_ORDER[10], replace: [{ ...full[0]!, cells: full[0]!.cells.map((c) => truncateToWidth(c, DEFAULTS.labelShortColumns)) }] },
+    { say: REDUCTION_ORDER[2], drop: "durable" },
+    { say: REDUCTION_ORDER[3], drop: "files" },
+    { say: REDUCTION_ORDER[4], drop: "cpu" },
+    { say: REDUCTION_ORDER[5], drop: "mibs" },
+    { say: REDUCTION_ORDER[6], replace: [col("range", "min–max", (x) => rangeCell(x.time.minNs, x.time.maxNs, true))] },
+    { say: REDUCTION_ORDER[7], replace: [ratio(false)] },
+    { say: REDUCTION_ORDER[8], drop: "range" },
+    { say: REDUCTION_ORDER[9], replace: [col("mean", "mean", (x) => formatDuration(x.time.meanNs))] },
+    { say: REDUCTION_ORDER[10], replace: [{ id: "verdict", head: "verdict", align: "left", cells: rs.map((r) => verdictCell(r.v, st).replace("(within noise)", "(noise)")) }] },
+    { say: REDUCTION_ORDER[11], replace: [{ ...full[0]!, cells: full[0]!.cells.map((c) => truncateToWidth(c, DEFAULTS.labelShortColumns)) }] },
   ];
+  const steps = all.filter((r) => !("drop" in r) || r.drop !== "durable" || full.some((c) => c.id === "durable"));
   const notes: (RowNote | null)[] = rs.map((r) =>
     r.t.state === "skipped" ? { text: `skipped: ${r.t.reason}`, keep: ["tool"] } : !r.x ? { text: `failed: ${r.t.state === "failed" ? r.t.reason : ""}`, keep: ["tool", "verdict"] } : null,
   );
@@ -148,17 +165,11 @@ export function scenarioTable(s: ScenarioResult, st: Style): string {
   return scenarioTableLines(s, st).lines.join("\n");
 }
 
-/** How the cache was really treated, counted over the runs: "dropped 18/18" or "fadvise 12/18, not-dropped: … 6/18". */
-export function cacheSummary(s: ScenarioResult): string {
-  if (!s.runs.length) return s.cache;
-  const counts = new Map<string, number>();
-  for (const r of s.runs) counts.set(r.cache, (counts.get(r.cache) ?? 0) + 1);
-  return [...counts].map(([k, n]) => `${k} ${n}/${s.runs.length}`).join(", ");
-}
-
 export function scenarioHeader(s: ScenarioResult): string {
   const w = s.workload;
-  const parts = [`${w.kind}`, plural(w.files, "file"), formatBytes(w.bytes), `cache ${cacheSummary(s)}`, s.verified ? "copies verified" : "copies NOT verified"];
+  const st = s.runOptions?.settle;
+  const settle = !st ? [] : [!st.sync && !st.wait ? "no settle" : st.wait ? "settled (sync + wait)" : "settled (sync)"];
+  const parts = [`${w.kind}`, plural(w.files, "file"), formatBytes(w.bytes), `cache ${cacheSummary(s)}`, ...settle, s.verified ? "copies verified" : "copies NOT verified"];
   return `== ${s.name}: ${parts.join(", ")}`;
 }
 
@@ -190,16 +201,22 @@ export function undecidedCauses(scenarios: readonly ScenarioResult[]): string[] 
   for (const s of scenarios) {
     const label = labelsOf(s);
     for (const v of s.verdicts) {
-      if (v.verdict !== "UNDECIDED") continue;
+      if (v.verdict !== "UNDECIDED" && v.verdict !== "NO-VERDICT") continue;
       const cand = s.tools.find((t) => t.tool === v.candidate);
       const base = s.tools.find((t) => t.tool === v.baseline);
       let cause: string;
-      if (cand?.state === "skipped") cause = `candidate ${cand.label} is missing (${cand.reason})`;
+      if (v.verdict === "NO-VERDICT") cause = `${NO_VERDICT_CONTROLS}: ${v.control?.reason ?? "the A/A control failed"}`;
+      else if (v.reasons.some((r) => r.startsWith("cloned, not copied"))) cause = `${label(v.candidate)} cloned, not copied`;
+      else if (cand?.state === "completed" && base?.state === "completed") cause = `${label(v.candidate)} vs ${label(v.baseline)}: ${v.reasons[0] ?? "the interval straddles the limit"}`;
+      else if (cand?.state === "skipped") cause = `candidate ${cand.label} is missing (${cand.reason})`;
       else if (!s.baseline || !base) {
         const why = v.baseline.split("|").map((b) => s.tools.find((t) => t.tool === b)).map((t, i) => `${t?.label ?? v.baseline.split("|")[i]}: ${t?.state === "skipped" ? t.reason : "not available"}`);
         cause = `no baseline is available (${why.join("; ")})`;
       } else cause = `baseline ${label(v.baseline)} ${base.state === "skipped" ? "is missing" : "failed"}${base.state !== "completed" ? ` (${base.reason})` : ""}`;
-      by.set(cause, [...(by.get(cause) ?? []), s.name]);
+      // One control judges every candidate of its scenario: the scenario is named once per cause.
+      const names = by.get(cause) ?? [];
+      if (!names.includes(s.name)) names.push(s.name);
+      by.set(cause, names);
     }
   }
   return [...by].map(([cause, names]) => `${cause} in ${names.join(", ")}`);
@@ -219,7 +236,10 @@ export function gateLines(scenarios: ScenarioResult[], decision: Decision, st: S
     const label = labelsOf(s);
     for (const v of s.verdicts) {
       const th = s.thresholds;
-      const time = v.timeRatio ? `time ${v.timeRatio.estimate.toFixed(3)} (≤ ${th.maxTimeRatio})` : "time n/a";
+      const on = v.gateOn === "durable" ? " durable" : "";
+      const time = v.gate === "paired"
+        ? v.paired?.medianRatio != null ? `time${on} (paired median) ${v.paired.medianRatio.toFixed(3)}${v.paired.interval ? ` [${v.paired.interval.low.toFixed(3)}, ${v.paired.interval.high.toFixed(3)}]` : ""} ${v.paired.state} (≤ ${th.maxTimeRatio})` : "time n/a"
+        : v.timeRatio ? `time${on} ${v.timeRatio.estimate.toFixed(3)} (≤ ${th.maxTimeRatio})` : "time n/a";
       const mem = v.memoryRatio !== null ? `memory ${v.memoryRatio.toFixed(3)} (≤ ${th.maxMemoryRatio})` : "memory n/a";
       // A line too long for the console breaks between words, the rest indented under the scenario name.
       out.push(...wrapWords(`  ${padToWidth(verdictCell(v, st), cellCols)} ${s.name}: ${label(v.candidate)} vs ${label(v.baseline)}: ${time}, ${mem}`, widthCols, " ".repeat(cellCols + 3)));
@@ -237,7 +257,17 @@ export function scenarioLines(s: ScenarioResult, st: Style): string[] {
   const t = scenarioTableLines(s, st);
   const note = t.note ? wrapWords(`  ${t.note}`, st.widthCols ?? processConsoleWidth(), "   ") : [];
   const widthCols = st.widthCols ?? processConsoleWidth();
-  return [...averageLines(s), "", ...wrapWords(scenarioHeader(s), widthCols, "   "), ...t.lines, ...note, ...warningLines(s, t.shortened).flatMap((l) => wrapWords(l, widthCols, "    "))];
+  const options = [s.runOptions?.durable.length ? `  ${timeLine(s)}` : null, s.runOptions?.settle.wait ? `  ${settleLine(s)}` : null].filter((x): x is string => !!x);
+  const notes = [...preflightLines(s), ...toolFlagLines(s), ...verdictDetailLines(s).filter(() => s.verdicts.some((v) => v.gate === "paired" || v.control || v.paired?.interval))];
+  return [
+    ...averageLines(s),
+    "",
+    ...wrapWords(scenarioHeader(s), widthCols, "   "),
+    ...options.flatMap((l) => wrapWords(l, widthCols, "    ")),
+    ...t.lines,
+    ...note,
+    ...[...warningLines(s, t.shortened), ...notes].flatMap((l) => wrapWords(l, widthCols, "    ")),
+  ];
 }
 
 export function toolList(tools: ToolResult[]): string {

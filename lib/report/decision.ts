@@ -9,6 +9,7 @@ import { renderWhySection } from "../diagnose/why";
 import { resultsPath, writeAtomic, type Regression, type ResultsFile } from "../results/file";
 import type { CandidateVerdict } from "../types";
 import { formatBytes } from "../units";
+import { measurementSection, pairedSection } from "./decision-notes";
 
 const OK = "✓";
 const NO = "✗";
@@ -27,9 +28,9 @@ function ratioText(v: CandidateVerdict): string {
 }
 
 function timePass(v: CandidateVerdict): string {
-  if (v.verdict === "UNDECIDED") return "?";
-  if (!v.timeRatio) return NO;
-  return v.reasons.some((r) => r.startsWith("time ratio")) ? NO : OK;
+  if (v.verdict === "UNDECIDED" || v.verdict === "NO-VERDICT") return "?";
+  if (!v.timeRatio && !v.paired) return NO;
+  return v.reasons.some((r) => r.startsWith("time ratio") || r.startsWith("paired")) ? NO : OK;
 }
 
 function memPass(s: ScenarioResult, v: CandidateVerdict): string {
@@ -73,7 +74,11 @@ export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?:
   L.push("## Benchmark Results", "");
   const th = gated[0]?.thresholds;
   if (th) {
-    L.push(`A candidate passes a scenario when its mean time is at most ${th.maxTimeRatio}× the baseline's (≥ ${(100 / th.maxTimeRatio).toFixed(0)}% of its speed), its median peak memory at most ${th.maxMemoryRatio}× the baseline's, and every run completed${gated.some((s) => s.verified) ? " with a verified copy" : ""}. Ratio = candidate / baseline with its 95% bootstrap interval.`, "");
+    const paired = gated.some((s) => s.runOptions?.gate === "paired");
+    const rule = paired
+      ? `its median per-round time ratio is shown at most ${th.maxTimeRatio}× the baseline's by an exact sign-test interval (the interval's upper end ≤ ${th.maxTimeRatio}, i.e. ≥ ${(100 / th.maxTimeRatio).toFixed(0)}% of its speed at that confidence)`
+      : `its mean time is at most ${th.maxTimeRatio}× the baseline's (≥ ${(100 / th.maxTimeRatio).toFixed(0)}% of its speed)`;
+    L.push(`A candidate passes a scenario when ${rule}, its median peak memory at most ${th.maxMemoryRatio}× the baseline's, and every run completed${gated.some((s) => s.verified) ? " with a verified copy" : ""}. Ratio = candidate / baseline with its 95% bootstrap interval; the paired analysis is beside it below.`, "");
   }
   L.push("| Test | baseline (s) | candidate (s) | Ratio | Pass? |", "|------|--------------|---------------|-------|-------|");
   for (const { s, v } of rows) {
@@ -81,6 +86,8 @@ export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?:
   }
   if (!rows.length) L.push("| (no gated scenario) | | | | |");
   L.push("");
+
+  L.push(...pairedSection(gated));
 
   L.push("## Memory Usage", "");
   L.push("| Metric | baseline | candidate | Ratio | Pass? |", "|--------|----------|-----------|-------|-------|");
@@ -104,7 +111,7 @@ export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?:
 
   L.push("## Decision", "");
   const failing = rows.filter((r) => r.v.verdict === "FAIL");
-  const undecided = rows.filter((r) => r.v.verdict === "UNDECIDED");
+  const undecided = rows.filter((r) => r.v.verdict === "UNDECIDED" || r.v.verdict === "NO-VERDICT");
   if (status === "INTERRUPTED") {
     L.push("**UNDECIDED**", "", "The run was interrupted before every scenario finished; no decision was taken.");
   } else if (status === "PASS") {
@@ -155,6 +162,8 @@ export function renderDecisionReport(results: ResultsFile, opts: { resultsFile?:
   L.push("## Cache Treatment", "");
   for (const s of results.scenarios) L.push(`- ${s.name}: ${cacheTreatment(s)}`);
   L.push("");
+
+  L.push(...measurementSection(results));
 
   L.push("## Per-Scenario Runs", "");
   for (const s of results.scenarios) {

@@ -8,7 +8,7 @@ import { historySections, stamp } from "./chart-history";
 import { ratioChart } from "./chart-ratio";
 import { type StripRow, stripChart } from "./chart-strip";
 import { sweepSections } from "./chart-sweep";
-import { cacheSummary } from "./console";
+import { cacheSummary, controlLine, preflightLines, settleLine, timeLine, toolFlagLines, verdictDetail } from "./run-notes";
 import { bytesTick, byteUnit, durationTick, esc, Svg } from "./svg";
 import { whyBlocks } from "./why-html";
 import { plural } from "../text";
@@ -53,7 +53,9 @@ function verdictLine(s: ScenarioResult, v: ScenarioResult["verdicts"][number], l
   const time = t ? `time ${t.estimate.toFixed(3)}${t.low !== t.high ? ` [95% CI ${t.low.toFixed(3)}–${t.high.toFixed(3)}]` : ""} vs ≤ ${th.maxTimeRatio}${v.withinNoise ? " — <b>within noise</b> (the interval straddles the limit)" : ""}` : "time: no ratio";
   const mem = v.memoryRatio !== null ? `memory ${v.memoryRatio.toFixed(3)} vs ≤ ${th.maxMemoryRatio}` : "memory not measured";
   const why = v.reasons.length ? ` — ${esc(v.reasons.join("; "))}` : "";
-  return `<li><span class="word ${esc(v.verdict)}">${esc(v.verdict)}</span> ${esc(labels[v.candidate] ?? v.candidate)} vs ${esc(labels[v.baseline] ?? v.baseline)}: ${time}; ${mem}${why}</li>`;
+  // Paired beside bootstrap, which one decided, on which time; the A/A control when there is one.
+  const detail = v.paired || v.control ? `<br><span class="meta">${esc(verdictDetail(v, (id) => labels[id] ?? id))}${v.control ? `; ${esc(controlLine(v.control, (id) => labels[id] ?? id, v.baseline))}` : ""}</span>` : "";
+  return `<li><span class="word ${esc(v.verdict)}">${esc(v.verdict)}</span> ${esc(labels[v.candidate] ?? v.candidate)} vs ${esc(labels[v.baseline] ?? v.baseline)}: ${time}; ${mem}${why}${detail}</li>`;
 }
 
 function scenarioSection(s: ScenarioResult, colorOf: (t: string) => string, labels: Record<string, string>, why: string[] = []): (string | Svg)[] {
@@ -63,6 +65,8 @@ function scenarioSection(s: ScenarioResult, colorOf: (t: string) => string, labe
   const gated = s.verdicts.length > 0;
   const out: (string | Svg)[] = [`<section class="scenario" data-scenario="${esc(s.name)}"><h3>${esc(s.name)}</h3>`];
   out.push(`<p class="meta">${esc(w.kind)}, ${esc(plural(w.files, "file"))}, ${esc(formatBytes(w.bytes))} · cache ${esc(cacheSummary(s))} · ${s.verified ? "copies verified" : "copies NOT verified"}</p>`);
+  const how = [s.runOptions ? timeLine(s) : null, settleLine(s), ...preflightLines(s).map((l) => l.trim().replace(/^!\s*/, "")), ...toolFlagLines(s).map((l) => l.trim())].filter((x): x is string => !!x);
+  if (how.length) out.push(`<p class="meta">${how.map(esc).join("<br>")}</p>`);
   if (gated) out.push(`<ul class="verdicts">${s.verdicts.map((v) => verdictLine(s, v, labels)).join("")}</ul>`);
   const time = stripChart({
     kind: "time", scenario: s.name, rows: stripRows(s, colorOf, "time"), fmt: formatDuration, tickFmt: durationTick, axisTitle: "wall time per measured run", gateStat: "mean",
@@ -85,7 +89,7 @@ const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;background:#fff;max-width:1040px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:30px 0 8px;border-bottom:1px solid #ddd}h3{font-size:15px;margin:20px 0 4px}
 .meta{color:#555;margin:2px 0}.decision{font-weight:700;padding:2px 8px;border-radius:4px}
-.GO,.word.PASS{background:#dff5e1;color:#17631f}.NO-GO,.word.FAIL{background:#fde2e1;color:#a61b14}.UNDECIDED,.NO-GATE,.word.UNDECIDED{background:#fff4d6;color:#7a5b00}
+.GO,.word.PASS{background:#dff5e1;color:#17631f}.NO-GO,.word.FAIL{background:#fde2e1;color:#a61b14}.UNDECIDED,.NO-GATE,.word.UNDECIDED,.word.NO-VERDICT{background:#fff4d6;color:#7a5b00}
 .word{font-weight:700;padding:0 5px;border-radius:3px}ul.verdicts{margin:4px 0;padding-left:18px}
 svg.chart{display:block;margin:6px 0 12px;font-size:11px;overflow:visible}
 .grid{stroke:#eee}.axis{stroke:#888}.sep{stroke:#ddd}.unity{stroke:#555;stroke-width:1.2}.band-row{fill:#f7f7f7}

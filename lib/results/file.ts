@@ -10,12 +10,18 @@ import type { MeterMemory } from "../platform/types";
 import { ENGINE, samplingOptions } from "../run/timing";
 import type { ResolvedConfig, ToolAvailability } from "../types";
 import type { FleetMember, Provenance } from "./provenance";
+import type { PreflightReport } from "../run/preflight";
 
 export { fleetMember, toolProvenance } from "./provenance";
 
 export type { ScenarioResult };
 
-export const SCHEMA_VERSION = 1;
+/**
+ * 2: runs carry settle, durable, same-work, clone and tool-native figures; verdicts carry the gate, the gated time,
+ * the paired analysis, the A/A control and flags, and may be NO-VERDICT; scenarios carry their run options; the file
+ * carries preflight. load.ts upgrades version 1.
+ */
+export const SCHEMA_VERSION = 2;
 
 export type RegressionVerdict = "regression" | "improvement" | "ok" | "no-verdict";
 
@@ -73,6 +79,15 @@ export interface ResultsFile {
   provenance?: Provenance;
   /** Set when this run was a member of a fleet run started from another host. */
   fleet?: FleetMember;
+  /** Preflight: every report (before the first run, before each scenario) or why it was off. Absent in older files. */
+  preflight?: PreflightRecord;
+}
+
+/** What the results file keeps of preflight: every report in order, or why there was none. */
+export interface PreflightRecord {
+  /** "--no-preflight", or "preflight: false in the config"; absent when the checks ran. */
+  off?: string;
+  reports: (PreflightReport & { where: string })[];
 }
 
 /** The file's head, written before the first scenario: where, when, on what, with which engine, meter and tools. */

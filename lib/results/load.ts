@@ -7,11 +7,35 @@ import { SCHEMA_VERSION, type ResultsFile } from "./file";
 import { checkResultsShape } from "./shape";
 
 /**
- * Upgrades, one place for all of them: step k turns a schemaVersion-k document into k+1.
- * Version 1 is the first shipped shape, so there is no step yet; add `1: (raw) => {...}` when
- * SCHEMA_VERSION becomes 2 and every reader keeps working on old folders.
+ * Upgrades, one place for all of them: step k turns a schemaVersion-k document into k+1, so every reader
+ * works on old folders (history, compare, report) without branching on the version.
  */
-const UPGRADES: Record<number, (raw: any) => any> = {};
+export const UPGRADES: Record<number, (raw: any) => any> = {
+  /**
+   * 1 → 2: what a version-1 run was, said in version 2's words. Its verdicts were the bootstrap gate on returned
+   * times; its runs were not settled (no sync), not flushed, not checked for same work; a run's returned time is
+   * its wall time; no preflight ran.
+   */
+  1: (raw) => {
+    for (const s of Array.isArray(raw.scenarios) ? raw.scenarios : []) {
+      if (s === null || typeof s !== "object") continue;
+      s.runOptions ??= { settle: { sync: false, wait: null }, gate: "bootstrap", gateOn: "returned", durable: [], control: null };
+      for (const v of Array.isArray(s.verdicts) ? s.verdicts : []) {
+        if (v === null || typeof v !== "object") continue;
+        v.gate ??= "bootstrap";
+        v.gateOn ??= "returned";
+        v.paired ??= null;
+        v.control ??= null;
+        v.flags ??= [];
+      }
+      for (const r of Array.isArray(s.runs) ? s.runs : []) {
+        if (r?.measure && typeof r.measure.wallNs === "number") r.returnedNs ??= r.measure.wallNs;
+      }
+    }
+    raw.preflight ??= { off: "not recorded (written by a mirrorbench without preflight)", reports: [] };
+    return raw;
+  },
+};
 
 // Fields later added as optional are filled here so readers never branch on their absence.
 function normalize(raw: any, file: string): ResultsFile {

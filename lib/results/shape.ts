@@ -61,12 +61,28 @@ const stats = obj({
 });
 const tool = byState({ tool: str, label: str }, { completed: { stats }, failed: { reason: str, stats: nullable(stats) }, skipped: { reason: str } });
 const measure = obj({ wallNs: num, userUs: nullable(num), systemUs: nullable(num), maxRssBytes: nullable(num) });
+const durable = obj({ durableNs: nullable(num), flushNs: nullable(num), method: str, timedBy: oneOf("meter", "harness") });
+const settle = obj({ syncMs: nullable(num), waitedMs: num, samples: num, reason: str });
 const run = byState(
-  { tool: str, phase: oneOf("warmup", "measured"), index: num, round: num, cache: str, residentFraction: optional(nullable(num)) },
+  {
+    tool: str, phase: oneOf("warmup", "measured"), index: num, round: num, cache: str, residentFraction: optional(nullable(num)),
+    returnedNs: optional(num), durable: optional(durable), settle: optional(settle), clone: optional(obj({ state: oneOf("copied", "cloned", "unknown") })),
+    sameWork: optional(list(obj({ kind: str, checked: num, differing: num, examples: list(str) }))), preflight: optional(str),
+  },
   { completed: { exitCode: num, measure }, failed: { exitCode: nullable(num), measure: nullable(measure), reason: str }, skipped: { reason: str } },
 );
 const interval = obj({ estimate: num, low: num, high: num });
-const verdict = obj({ candidate: str, baseline: str, verdict: oneOf("PASS", "FAIL", "UNDECIDED"), timeRatio: nullable(interval), memoryRatio: nullable(num), withinNoise: bool, reasons: list(str) });
+const paired = obj({
+  ratios: list(obj({ round: num, ratio: num })),
+  medianRatio: nullable(num),
+  interval: nullable(obj({ low: num, high: num, confidence: num })),
+  state: oneOf("FASTER", "SLOWER", "EQUIVALENT", "UNCLEAR"),
+});
+const control = obj({ tool: str, state: oneOf("CLEAN", "NOT-CLEAN"), band: obj({ low: num, high: num }), method: str });
+const verdict = obj({
+  candidate: str, baseline: str, verdict: oneOf("PASS", "FAIL", "UNDECIDED", "NO-VERDICT"), timeRatio: nullable(interval), memoryRatio: nullable(num), withinNoise: bool, reasons: list(str),
+  gate: optional(oneOf("bootstrap", "paired")), gateOn: optional(oneOf("returned", "durable")), paired: optional(nullable(paired)), control: optional(nullable(control)), flags: optional(list(str)),
+});
 const scenario = obj({
   name: str,
   baseName: str,
@@ -81,6 +97,8 @@ const scenario = obj({
   runs: list(run),
   timings: list(obj({})),
   thresholds: obj({ maxTimeRatio: num, maxMemoryRatio: num, requireSignificance: bool }),
+  runOptions: optional(obj({ settle: obj({ sync: bool }), gate: oneOf("bootstrap", "paired"), gateOn: oneOf("returned", "durable"), durable: list(str), control: nullable(str) })),
+  preflight: optional(str),
 });
 const regression = obj({ scenario: str, tool: str, label: str, verdict: oneOf("regression", "improvement", "ok", "no-verdict"), meanNs: num, message: str });
 // A diagnosis as the Why section and the HTML report read it: each part a union keyed by state.
@@ -114,6 +132,7 @@ const resultsShape = obj({
   timedBy: optional(str),
   provenance: optional(obj({ host: str, tools: record(obj({ path: str, sha256: nullable(str), version: nullable(str) })) })),
   fleet: optional(obj({ host: str, initiator: str })),
+  preflight: optional(obj({ off: optional(str), reports: list(obj({ ok: bool, where: str, checks: list(obj({ name: str, ok: bool, measured: str, limit: str })) })) })),
 });
 
 /** Throws a BenchError naming the first field a reader would trip on, e.g. `scenarios[0].tools[1].stats.time.meanNs: expected a number, got "x"`. */

@@ -2,56 +2,93 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { walk } from "../safe-fs";
+import type { Manifest } from "../datasets/manifest";
+import { SortedWalk } from "../datasets/walk-sorted";
+import { DEFAULTS } from "../defaults";
 import { fileExtents, overlapBytes, sharedBytes, type FiemapSys } from "../platform/fiemap";
+import { lstatOrNull } from "../safe-fs";
+import type { CloneLabel } from "../types";
 
-/** Files sampled per run (evenly over the sorted list, plus the largest): FIEMAP costs one ioctl per 128 extents. */
-export const CLONE_SAMPLE_FILES = 64;
-export const CLONE_LARGEST_FILES = 8;
+/** Files sampled per run (evenly over the tree, plus the largest): FIEMAP costs one ioctl per 128 extents. */
+export const CLONE_SAMPLE_FILES = DEFAULTS.cloneSampleFiles;
+export const CLONE_LARGEST_FILES = DEFAULTS.cloneLargestFiles;
 
-export type CloneLabel =
-  | { state: "copied"; sampledFiles: number; sampledBytes: number }
-  | {
-      state: "cloned";
-      sampledFiles: number;
-      sampledBytes: number;
-      /** Sampled files with at least one extent on the source's own blocks. */
-      clonedFiles: number;
-      /** Bytes of the sampled destination files that sit on the source's own blocks. */
-      overlapBytes: number;
-      example: string;
+export type { CloneLabel } from "../types";
+
+interface Candidate {
+  rel: string;
+  sizeBytes: number;
+}
+
+/** Where the sample is drawn from: `count` (an upper bound is fine) and a fresh pass over the files each call. */
+export interface CloneCandidates {
+  count: number;
+  files(): Iterable<Candidate>;
+}
+
+/** The non-empty regular files of a tree, by a sorted walk (two passes: one to count, one to sample). */
+function fromTree(root: string): CloneCandidates {
+  function* files(): Generator<Candidate> {
+    const w = new SortedWalk(root);
+    for (let x = w.next(); x; x = w.next()) {
+      if (x.kind !== "file") continue;
+      const size = fs.lstatSync(x.abs).size;
+      if (size > 0) yield { rel: x.rel, sizeBytes: size };
     }
-  | { state: "unknown"; reason: string };
-
-function pickSample(files: { rel: string; sizeBytes: number }[], evenly: number, largest: number): { rel: string; sizeBytes: number }[] {
-  const chosen = new Map<string, { rel: string; sizeBytes: number }>();
-  for (const f of [...files].sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, largest)) chosen.set(f.rel, f);
-  const n = files.length;
-  for (let i = 0; i < Math.min(evenly, n); i++) {
-    const f = files[Math.floor((i * n) / Math.min(evenly, n))]!;
-    chosen.set(f.rel, f);
   }
+  let count = 0;
+  for (const _ of files()) count++;
+  return { count, files };
+}
+
+/** The source's files from its manifest, each inode once (a hard link's data is its first name's). */
+export function manifestCandidates(m: Manifest): CloneCandidates {
+  return {
+    count: m.fileCount,
+    *files() {
+      for (const e of m.entries()) if (e.type === "file" && !e.linkOf && e.size > 0) yield { rel: e.path, sizeBytes: e.size };
+    },
+  };
+}
+
+/** One pass: every ⌈count / evenly⌉-th non-empty file, plus the `largest` biggest, each once; at most evenly + largest held. */
+function pickSample(c: CloneCandidates, evenly: number, largest: number): Candidate[] {
+  const even: Candidate[] = [];
+  const big: Candidate[] = [];
+  const stride = Math.max(1, c.count / Math.max(1, evenly));
+  let i = 0;
+  let next = 0;
+  for (const f of c.files()) {
+    if (i++ >= next && even.length < evenly) {
+      even.push(f);
+      next += stride;
+    }
+    if (largest > 0 && (big.length < largest || f.sizeBytes > big[big.length - 1]!.sizeBytes)) {
+      let k = big.findIndex((x) => x.sizeBytes < f.sizeBytes);
+      if (k < 0) k = big.length;
+      big.splice(k, 0, f);
+      if (big.length > largest) big.pop();
+    }
+  }
+  const chosen = new Map<string, Candidate>();
+  for (const f of [...big, ...even]) chosen.set(f.rel, f);
   return [...chosen.values()];
+}
+
+function isFile(p: string): boolean {
+  return lstatOrNull(p)?.isFile() ?? false;
 }
 
 /**
  * Compares the extents of a deterministic sample of destination files with their source counterparts:
  * any destination extent on the same physical blocks as the source's means the tool cloned (FICLONE,
  * copy_file_range on a reflink file system, `cp --reflink`), so the run did not copy those bytes.
- * "unknown" when the file system has no FIEMAP (tmpfs, most network file systems).
+ * "unknown" when the file system has no FIEMAP (tmpfs, most network file systems). The sample comes from
+ * `candidates` (the CLI passes the source's manifest), else from two sorted walks of the destination.
  */
-export function detectClone(srcRoot: string, dstRoot: string, opts: { sampleFiles?: number; largestFiles?: number; sys?: FiemapSys } = {}): CloneLabel {
-  const files: { rel: string; sizeBytes: number }[] = [];
-  walk(
-    dstRoot,
-    (rel, kind, abs) => {
-      if (kind !== "file") return;
-      const size = fs.lstatSync(abs).size;
-      if (size > 0) files.push({ rel, sizeBytes: size });
-    },
-    { sorted: true },
-  );
-  const sample = pickSample(files, opts.sampleFiles ?? CLONE_SAMPLE_FILES, opts.largestFiles ?? CLONE_LARGEST_FILES);
+export function detectClone(srcRoot: string, dstRoot: string, opts: { sampleFiles?: number; largestFiles?: number; sys?: FiemapSys; candidates?: CloneCandidates } = {}): CloneLabel {
+  const candidates = opts.candidates ?? fromTree(dstRoot);
+  const sample = pickSample(candidates, opts.sampleFiles ?? CLONE_SAMPLE_FILES, opts.largestFiles ?? CLONE_LARGEST_FILES);
   let sampledBytes = 0;
   let sampledFiles = 0;
   let clonedFiles = 0;
@@ -59,9 +96,11 @@ export function detectClone(srcRoot: string, dstRoot: string, opts: { sampleFile
   let example = "";
   for (const f of sample) {
     const srcFile = path.join(srcRoot, f.rel);
-    const s = fs.existsSync(srcFile) && fs.lstatSync(srcFile).isFile() ? fileExtents(srcFile, opts.sys ?? null) : null;
+    const dstFile = path.join(dstRoot, f.rel);
+    // Both must be regular files (lstat: a link is never followed into); a missing one is verification's business.
+    const s = isFile(srcFile) && isFile(dstFile) ? fileExtents(srcFile, opts.sys ?? null) : null;
     if (!s) continue;
-    const d = fileExtents(path.join(dstRoot, f.rel), opts.sys ?? null);
+    const d = fileExtents(dstFile, opts.sys ?? null);
     if (!s.ok || !d.ok) {
       const bad = !s.ok ? s : (d as Extract<typeof d, { ok: false }>);
       if (bad.unsupported) return { state: "unknown", reason: `cannot tell clone from copy: ${bad.reason}` };
@@ -77,6 +116,6 @@ export function detectClone(srcRoot: string, dstRoot: string, opts: { sampleFile
     }
   }
   if (clonedFiles) return { state: "cloned", sampledFiles, sampledBytes, clonedFiles, overlapBytes: overlapTotal, example };
-  if (!sampledFiles) return { state: "unknown", reason: files.length ? "no sampled file could be mapped" : "no non-empty files in the destination" };
+  if (!sampledFiles) return { state: "unknown", reason: sample.length ? "no sampled file could be mapped" : "no non-empty files in the destination" };
   return { state: "copied", sampledFiles, sampledBytes };
 }

@@ -8,6 +8,9 @@ import { formatSeconds } from "../units";
 import { realClock, type Clock, type Executor } from "./executor";
 import { guardSlots, slotKey } from "./guard";
 import type { RunHarness } from "./harness";
+import { toolOfArm } from "../plan/arms";
+import { readNativeStats } from "./native-stats";
+import type { RunSteps } from "./steps";
 import { interleave, type Interleaved, type Slot, type ToolTiming } from "./timing";
 
 export interface ExecuteOptions {
@@ -15,8 +18,8 @@ export interface ExecuteOptions {
   log: Log;
   /** Runs one tool invocation and measures it (local spawn, a mock, later ssh). */
   executor: Executor;
-  /** The steps around each run (reset, cache, source check, verify); fakes in the fast test tier. */
-  harness: RunHarness;
+  /** The steps around each run (reset, cache, {state}, settle, source check, verify, same work); fakes in the fast test tier. */
+  harness: RunHarness & RunSteps;
   /** Slot times (default Bun.nanoseconds). */
   clock?: Clock;
   /** Called with the live interleaver so Ctrl-C can abort it. */
@@ -26,7 +29,7 @@ export interface ExecuteOptions {
 }
 
 /** The steps of one run in the order they happen; "reset" includes restoring an incremental base mirror. */
-export type RunStep = "reset" | "cache" | "tool" | "check" | "verify";
+export type RunStep = "reset" | "cache" | "settle" | "tool" | "check" | "verify" | "inspect";
 
 /**
  * A run's life for whoever watches (the console's progress line, the failure output under an error line).
@@ -67,15 +70,42 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
   const exec = async (slot: Slot): Promise<number> => {
     const run = byKey.get(slotKey(slot))!;
     const slotStartNs = clock.nowNs();
-    const tool = opts.tools[run.tool]!;
-    const base: Pick<RunRecord, "scenario" | "tool" | "phase" | "index" | "round" | "strayProcessesKilled"> = { scenario: s.name, tool: run.tool, phase: run.phase, index: run.index, round: run.round };
+    const tool = opts.tools[toolOfArm(run.tool)]!;
+    const base: Pick<RunRecord, "scenario" | "tool" | "phase" | "index" | "round" | "strayProcessesKilled" | "runId" | "stateDir" | "control" | "settle" | "durable" | "returnedNs"> = {
+      scenario: s.name,
+      tool: run.tool,
+      phase: run.phase,
+      index: run.index,
+      round: run.round,
+      ...(run.runId ? { runId: run.runId } : {}),
+      ...(run.stateDir !== undefined ? { stateDir: run.stateDir } : {}),
+      ...(run.control ? { control: true } : {}),
+    };
     log.line(run.phase === "warmup" ? oldLines.warmupRun(run.label, run.index, run.total, run.dst) : oldLines.measuredRun(run.label, run.index, run.total, run.dst));
 
     // Outside the timed window: an intact source, a fresh destination, then the cache policy.
     const { cache, residentFraction } = await harness.before(run, (step) => emit({ kind: "step", run, step }));
+    harness.prepareState?.(run);
+    // The last step before the clock starts: nothing harness-made is still being written when it does.
+    if (harness.settle) {
+      emit({ kind: "step", run, step: "settle" });
+      base.settle = await harness.settle(run);
+    }
     emit({ kind: "step", run, step: "tool" });
-    const out = await executor.run({ argv: run.argv, env: tool.env, logFd: log.fd, timeoutMs: s.timeoutMs });
+    const out = await (async () => {
+      try {
+        return await executor.run({ argv: run.argv, env: run.env ?? tool.env, logFd: log.fd, timeoutMs: s.timeoutMs, ...(run.durable ? { durableDir: run.dst } : {}), ...(run.stats ? { captureStdout: true } : {}) });
+      } finally {
+        harness.releaseState?.(run);
+      }
+    })();
     if (out.strayProcessesKilled !== undefined) base.strayProcessesKilled = out.strayProcessesKilled;
+    if (out.measure) base.returnedNs = out.measure.wallNs;
+    if (out.durable) {
+      base.durable = out.durable;
+      log.file(`[${run.label}] durable: ${out.durable.durableNs === null ? `no durable time (${out.durable.reason})` : `${formatSeconds(out.durable.durableNs)}s = returned + ${out.durable.method} ${formatSeconds(out.durable.flushNs!)}s (${out.durable.timedBy === "meter" ? "mb-run, same clock" : "flushed after the meter returned"})`}`);
+    }
+    const toolStats = run.stats && out.stdout !== undefined ? { toolStats: readNativeStats(run.stats, out.stdout, run.argv) } : {};
     if (out.strayProcessesKilled !== 0 && out.strayProcessesKilled !== undefined && !out.timedOut) {
       log.error(`warning: ${run.label} left ${out.strayProcessesKilled === null ? "some processes" : plural(out.strayProcessesKilled, "process", "processes")} running; killed`);
     }
@@ -85,7 +115,7 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
     if (tampered) log.error(`error: ${run.label}${tampered.startsWith("modified") ? " " : ": "}${tampered}`);
     const fail = (why: string, exitCode: number | null): number => {
       const reason = tampered && why !== tampered ? `${why}; ${tampered}` : why;
-      records.push({ ...base, state: "failed", exitCode, measure: out.measure, reason, cache, residentFraction, slotNs: clock.nowNs() - slotStartNs });
+      records.push({ ...base, ...toolStats, state: "failed", exitCode, measure: out.measure, reason, cache, residentFraction, slotNs: clock.nowNs() - slotStartNs });
       return Number.NaN;
     };
     if (out.timedOut) {
@@ -111,7 +141,13 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
       log.error(`error: ${run.label} copied wrong: ${v.summary}`);
       return fail(`copy is wrong: ${v.summary}`, out.exitCode);
     }
-    records.push({ ...base, state: "completed", exitCode: out.exitCode, measure: out.measure, verified: v ? true : null, cache, residentFraction, slotNs: clock.nowNs() - slotStartNs });
+    // Outside the timed window, on a verified copy only: the same work as the others? cloned rather than copied?
+    let inspected = {};
+    if (harness.inspect) {
+      emit({ kind: "step", run, step: "inspect" });
+      inspected = await harness.inspect(run);
+    }
+    records.push({ ...base, ...toolStats, ...inspected, state: "completed", exitCode: out.exitCode, measure: out.measure, verified: v ? true : null, cache, residentFraction, slotNs: clock.nowNs() - slotStartNs });
     if (run.phase === "measured") log.line(oldLines.measuredDone(run.label, run.index, formatSeconds(out.measure.wallNs)));
     return out.measure.wallNs;
   };

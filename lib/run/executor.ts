@@ -1,5 +1,5 @@
 // The executor seam: run one argv with its env and timeout, get back the measurement. Local (spawn.ts), mock (mock-executor.ts), later ssh.
-import type { RunMeasure } from "../types";
+import type { DurableFlush, RunMeasure } from "../types";
 import type { MeterMemory } from "../platform/types";
 
 export interface RunRequest {
@@ -10,6 +10,10 @@ export interface RunRequest {
   /** Where the tool's stdout and stderr go (the bench log's descriptor), or nowhere. */
   logFd: number | "ignore";
   timeoutMs: number;
+  /** durable: make everything under this folder durable right after the tool exits, timed on the run's clock where the meter can. */
+  durableDir?: string;
+  /** stats: keep the tool's stdout for its own figures (it still lands in the log, after the run). */
+  captureStdout?: boolean;
 }
 
 export interface RunOutcome {
@@ -23,6 +27,10 @@ export interface RunOutcome {
    * undefined = not checked (Windows, or the meter itself died).
    */
   strayProcessesKilled?: number | null;
+  /** With durableDir: how long until the copy was on stable storage, and how that was measured. */
+  durable?: DurableFlush;
+  /** With captureStdout: the end of the tool's stdout (the last DEFAULTS.stdoutTailBytes), for its own figures. */
+  stdout?: string;
 }
 
 export interface Executor {

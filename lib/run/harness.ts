@@ -8,6 +8,7 @@ import type { Log } from "../log";
 import type { Platform } from "../platform/index";
 import { describeReplaced } from "../safe-fs";
 import type { CacheTreatment, PlannedRun, VerifySpec } from "../types";
+import type { RunSteps } from "./steps";
 import { destinationNotReal, realDestination, resetDestination } from "../workspace";
 import { SourceGuard } from "./source-check";
 import { verifyCopy } from "./verify";
@@ -36,6 +37,8 @@ export interface LocalHarnessOptions {
   platform: Platform;
   verify: VerifySpec;
   log: Log;
+  /** The same-work and clone checks after a verified copy (steps.ts localInspect), timed with the other steps. */
+  inspect?: RunSteps["inspect"];
 }
 
 /** The source's files as absolute paths, streamed from its manifest (a million paths are never one array). */
@@ -60,7 +63,7 @@ function sampleFiles(source: ScenarioSource, max: number): string[] {
 }
 
 /** The real steps on this machine; the source is snapshotted now, for the scenario's first run to be checked against. */
-export function localHarness(o: LocalHarnessOptions): RunHarness {
+export function localHarness(o: LocalHarnessOptions): RunHarness & Pick<RunSteps, "inspect"> {
   const { source, log } = o;
   const guard = new SourceGuard(source, log);
   let sample: string[] | null = null;
@@ -105,9 +108,21 @@ export function localHarness(o: LocalHarnessOptions): RunHarness {
     async verify(run) {
       if (!o.verify.enabled) return null;
       const v = await timed("verify", () => verifyCopy(source.srcDir, source.manifest, run.dst, o.verify));
-      report(run.label);
+      // A verified copy goes on to the same-work checks, which end the run's line.
+      if (!v.ok || !o.inspect) report(run.label);
       return v;
     },
+    ...(o.inspect
+      ? {
+          async inspect(run: PlannedRun) {
+            try {
+              return await timed("same work", () => o.inspect!(run));
+            } finally {
+              report(run.label);
+            }
+          },
+        }
+      : {}),
     abandon: () => void closeLivePools(),
     finish: () => guard.finish(),
   };

@@ -1,84 +1,220 @@
-// Same work: did the destination keep the source's hard-link groups, xattrs, holes and owners? Counts and examples per kind, and row flags.
+// Same work: did the destination keep the source's hard-link groups, xattrs, holes and owners? One streamed merge walk of both trees; counts and examples per kind, and row flags.
 
 import fs from "node:fs";
 import path from "node:path";
-import { walk, type Kind } from "../safe-fs";
+import { DEFAULTS } from "../defaults";
+import type { Manifest } from "../datasets/manifest";
+import { cmpTreeOrder } from "../datasets/records";
+import { SortedWalk, type WalkItem } from "../datasets/walk-sorted";
 import { readXattrs, sameBytes, xattrUnavailable } from "../platform/xattr";
+import type { KindCheck, SameWorkKind } from "../types";
 
-export type SameWorkKind = "links" | "xattrs" | "sparse" | "owner";
-
-/** `verify:` keys for the same-work levels; defaults (move into lib/defaults.ts at wiring time). */
+/** `verify:` keys for the same-work levels (DEFAULTS.sameWork holds the config's defaults). */
 export const SAME_WORK_DEFAULTS: Record<SameWorkKind, boolean> = { links: true, xattrs: true, sparse: true, owner: true };
-export const SAME_WORK_MAX_EXAMPLES = 5;
+export const SAME_WORK_MAX_EXAMPLES = DEFAULTS.sameWorkExamples;
 /** A source file counts as sparse when at least this much of its size is unallocated (one 4 KiB block). */
 export const SPARSE_MIN_HOLE_BYTES = 4096;
+/** Names kept per hard-link group for its example (a group's count is always exact). */
+const GROUP_NAMES_KEPT = 8;
 
-export interface KindCheck {
-  kind: SameWorkKind;
-  /** Source items that had something to keep (link groups, entries with xattrs, sparse files, entries). */
-  checked: number;
-  /** Of those (plus destination-only differences), how many the destination does not match. */
-  differing: number;
-  examples: string[];
-  /** Set when the check could not run here (e.g. no xattr calls on this platform). */
-  unavailable?: string;
+export type { KindCheck, SameWorkKind } from "../types";
+
+/** One hard-link group (one inode with several names in its tree), seen from one side. */
+interface Group {
+  names: string[];
+  count: number;
+  /** The other side's files of these names (an inode or a group key; -1: missing there, or not a file). */
+  other: Set<number | string>;
 }
 
-interface Entry {
-  kind: Kind;
-  ino: number;
-  nlink: number;
-  uid: number;
-  gid: number;
-  sizeBytes: number;
-  allocatedBytes: number;
+const groupNames = (g: Group) => `${[...g.names].sort().join(" = ")}${g.count > g.names.length ? ` (+${g.count - g.names.length})` : ""}`;
+
+/** Per kind: the count of what the source had to keep, what differs, the first examples. */
+class Tally {
+  checked = 0;
+  differing = 0;
+  examples: string[] = [];
+  constructor(private max: number) {}
+  differ(example: () => string): void {
+    this.differing++;
+    if (this.examples.length < this.max) this.examples.push(example());
+  }
 }
 
-function scan(root: string): Map<string, Entry> {
-  const out = new Map<string, Entry>();
-  walk(root, (rel, kind, abs) => {
-    const st = fs.lstatSync(abs);
-    out.set(rel, { kind, ino: st.ino, nlink: st.nlink, uid: st.uid, gid: st.gid, sizeBytes: st.size, allocatedBytes: st.blocks * 512 });
-  }, { sorted: true }); // sorted: the examples come out in a stable order
-  return out;
+/**
+ * Hard-link groups, accumulated pair by pair. Only hard-linked files are remembered (by group key or
+ * inode, with a few names per group), as in the dataset's structure check: never an entry per plain file.
+ */
+class LinkGroups {
+  private src = new Map<number | string, Group>();
+  private dst = new Map<number, Group>();
+  private add<K>(m: Map<K, Group>, key: K, rel: string, other: number | string): void {
+    const g = m.get(key) ?? { names: [], count: 0, other: new Set<number | string>() };
+    m.set(key, g);
+    g.count++;
+    if (g.names.length < GROUP_NAMES_KEPT) g.names.push(rel);
+    g.other.add(other);
+  }
+  /** A source file (its group key, null when it has one name; its lstat on demand) and its destination counterpart, if any. */
+  pair(rel: string, group: number | string | null, src: () => fs.Stats, d: fs.Stats | null): void {
+    if (group !== null) this.add(this.src, group, rel, d?.isFile() ? d.ino : -1);
+    if (!d?.isFile() || d.nlink < 2) return;
+    // A destination file on the source's own inode (cp -al) is the source's link, not a group of the copy.
+    const s = src();
+    if (!(d.ino === s.ino && d.dev === s.dev)) this.add(this.dst, d.ino, rel, group ?? s.ino);
+  }
+  result(max: number): KindCheck {
+    const t = new Tally(max);
+    for (const g of this.src.values()) {
+      if (g.count < 2) continue;
+      t.checked++;
+      if (g.other.size === 1 && !g.other.has(-1)) continue;
+      t.differ(() => `${groupNames(g)}: ${g.other.has(-1) ? "missing in the destination" : `split into ${g.other.size} files`}`);
+    }
+    // Joined: files linked together in the destination that are separate files in the source.
+    for (const g of this.dst.values()) {
+      if (g.count < 2 || g.other.size === 1) continue;
+      t.differ(() => `${groupNames(g)}: one file in the destination, ${g.other.size} in the source`);
+    }
+    return { kind: "links", checked: t.checked, differing: t.differing, examples: t.examples };
+  }
 }
 
-function checkLinks(src: Map<string, Entry>, dst: Map<string, Entry>, max: number): KindCheck {
-  const groupsOf = (m: Map<string, Entry>) => {
-    const g = new Map<number, string[]>();
-    for (const [rel, e] of m) if (e.kind === "file" && e.nlink > 1) g.set(e.ino, [...(g.get(e.ino) ?? []), rel]);
-    return [...g.values()].filter((names) => names.length > 1).map((names) => names.sort());
+/** A source entry in tree order, with its hard-link group (and size) when the manifest names them. */
+interface SrcItem extends WalkItem {
+  group?: string | null;
+  size?: number;
+}
+
+/** The source's entries from its manifest (no listing of the source; link groups as generated). */
+function* fromManifest(srcRoot: string, m: Manifest): Generator<SrcItem> {
+  for (const e of m.entries()) yield { rel: e.path, kind: e.type, abs: path.join(srcRoot, e.path), group: e.linkOf ?? (e.linked ? e.path : null), size: e.size };
+}
+
+/**
+ * What the whole source has, taken once per scenario (its source check guarantees it stays so): its one
+ * owner when every entry has the same, whether any file has holes, whether any entry has xattrs. With it
+ * and the manifest, a run's check reads only the destination unless the source is mixed.
+ */
+export interface SourceProfile {
+  owner: { uid: number; gid: number } | null;
+  sparse: boolean;
+  xattrs: boolean;
+}
+
+export function profileSource(srcRoot: string, m: Manifest, prefixes: readonly string[] = ["user."]): SourceProfile {
+  const xattrsHere = xattrUnavailable() === null;
+  let owner: SourceProfile["owner"] | undefined;
+  let sparse = false;
+  let xattrs = false;
+  for (const e of fromManifest(srcRoot, m)) {
+    const st = fs.lstatSync(e.abs);
+    if (owner === undefined) owner = { uid: st.uid, gid: st.gid };
+    else if (owner && (owner.uid !== st.uid || owner.gid !== st.gid)) owner = null;
+    if (st.isFile() && st.size - st.blocks * 512 >= SPARSE_MIN_HOLE_BYTES) sparse = true;
+    if (xattrsHere && !xattrs) {
+      const r = readXattrs(e.abs, prefixes);
+      xattrs = !r.ok || r.attrs.size > 0;
+    }
+  }
+  return { owner: owner ?? null, sparse, xattrs };
+}
+
+function* fromWalk(root: string): Generator<SrcItem> {
+  const w = new SortedWalk(root);
+  for (let x = w.next(); x; x = w.next()) yield x;
+}
+
+export interface SameWorkOptions {
+  kinds?: Partial<Record<SameWorkKind, boolean>>;
+  /** The source's manifest: its entries and hard-link groups are read from it rather than by listing the source. */
+  manifest?: Manifest;
+  /** With the manifest: what the whole source has (profileSource), so the source is not read per entry. */
+  profile?: SourceProfile;
+  maxExamples?: number;
+  xattrPrefixes?: readonly string[];
+}
+
+/**
+ * Compares a destination with its source for the enabled kinds, in one merge of two sorted walks (tree
+ * order, one directory listing per level held). Neither walk follows a link (entries below a symlinked
+ * directory are simply absent); entries are lstat'ed once; xattrs use l*xattr, so a symlink's own
+ * attributes are compared, never its target's. Destination-only entries are verification's business.
+ */
+export function checkSameWork(srcRoot: string, dstRoot: string, opts: SameWorkOptions = {}): KindCheck[] {
+  const on = { ...SAME_WORK_DEFAULTS, ...opts.kinds };
+  const max = opts.maxExamples ?? SAME_WORK_MAX_EXAMPLES;
+  const prefixes = opts.xattrPrefixes ?? ["user."];
+  const xattrWhy = on.xattrs ? xattrUnavailable() : null;
+  const links = new LinkGroups();
+  const [xattrs, sparse, owner] = [new Tally(max), new Tally(max), new Tally(max)];
+  const needStat = on.links || on.sparse || on.owner;
+  const readX = (abs: string) => {
+    const r = readXattrs(abs, prefixes);
+    if (!r.ok) throw new Error(r.reason);
+    return r.attrs;
   };
-  const srcGroups = groupsOf(src);
-  const examples: string[] = [];
-  let differing = 0;
-  for (const names of srcGroups) {
-    const inodes = new Set(names.map((n) => (dst.get(n)?.kind === "file" ? dst.get(n)!.ino : -1)));
-    if (inodes.size === 1 && !inodes.has(-1)) continue;
-    differing++;
-    if (examples.length < max) examples.push(`${names.join(" = ")}: ${inodes.has(-1) ? "missing in the destination" : `split into ${inodes.size} files`}`);
-  }
-  // Joined: files linked together in the destination that are separate files in the source.
-  const srcTogether = new Set(srcGroups.map((g) => g.join("\0")));
-  for (const names of groupsOf(dst)) {
-    const srcInodes = new Set(names.map((n) => src.get(n)?.ino));
-    if (srcInodes.size === 1 || srcTogether.has(names.join("\0"))) continue;
-    differing++;
-    if (examples.length < max) examples.push(`${names.join(" = ")}: one file in the destination, ${srcInodes.size} in the source`);
-  }
-  return { kind: "links", checked: srcGroups.length, differing, examples };
-}
 
-function checkOwner(src: Map<string, Entry>, dst: Map<string, Entry>, max: number): KindCheck {
-  const examples: string[] = [];
-  let differing = 0;
-  for (const [rel, s] of src) {
-    const d = dst.get(rel);
-    if (!d || (d.uid === s.uid && d.gid === s.gid)) continue;
-    differing++;
-    if (examples.length < max) examples.push(`${rel}: ${d.uid}:${d.gid}, source ${s.uid}:${s.gid}`);
+  const profile = opts.manifest ? opts.profile : undefined;
+  const one = (s: SrcItem, d: WalkItem | null) => {
+    if (needStat) {
+      // The source is read only where the manifest and the profile do not already say what it has.
+      let cached: fs.Stats | null = null;
+      const src = () => (cached ??= fs.lstatSync(s.abs));
+      const ds = d ? fs.lstatSync(d.abs) : null;
+      const file = s.kind === "file";
+      if (on.links && file) links.pair(s.rel, s.group !== undefined ? s.group : src().nlink > 1 ? src().ino : null, src, ds);
+      if (on.owner) {
+        owner.checked++;
+        const o = profile?.owner ?? src();
+        if (ds && (ds.uid !== o.uid || ds.gid !== o.gid)) owner.differ(() => `${s.rel}: ${ds.uid}:${ds.gid}, source ${o.uid}:${o.gid}`);
+      }
+      if (on.sparse && file && ds?.isFile()) {
+        // A source without holes anywhere: each file counts as fully allocated (only "made sparse" can happen).
+        if (profile && !profile.sparse && s.size !== undefined) sparseOne(s.rel, s.size, s.size, ds, sparse);
+        else sparseOne(s.rel, src().size, src().blocks * 512, ds, sparse);
+      }
+    }
+    if (on.xattrs && !xattrWhy) {
+      const sx = profile && !profile.xattrs ? new Map<string, Uint8Array>() : readX(s.abs);
+      const dx = d ? readX(d.abs) : new Map<string, Uint8Array>();
+      if (sx.size) xattrs.checked++;
+      const missing = [...sx.keys()].filter((k) => !dx.has(k));
+      const changed = [...sx.keys()].filter((k) => dx.has(k) && !sameBytes(sx.get(k)!, dx.get(k)!));
+      const extra = [...dx.keys()].filter((k) => !sx.has(k));
+      if (missing.length || changed.length || extra.length) {
+        xattrs.differ(() => `${s.rel}: ${[missing.length && `missing ${missing.join(", ")}`, changed.length && `changed ${changed.join(", ")}`, extra.length && `extra ${extra.join(", ")}`].filter(Boolean).join("; ")}`);
+      }
+    }
+  };
+
+  const sw = opts.manifest ? fromManifest(srcRoot, opts.manifest) : fromWalk(srcRoot);
+  const dw = new SortedWalk(dstRoot);
+  let n = sw.next();
+  let d = dw.next();
+  while (!n.done) {
+    const s = n.value;
+    const c = !d ? -1 : cmpTreeOrder(s.rel, d.rel);
+    if (c > 0) {
+      // Only in the destination: not descended into.
+      if (d!.kind === "dir") dw.skip();
+      d = dw.next();
+      continue;
+    }
+    const match = c === 0 ? d : null;
+    one(s, match);
+    // A directory on one side and not the other: the other side's walk must not descend on its own.
+    if (match && match.kind === "dir" && s.kind !== "dir") dw.skip();
+    if (c === 0) d = dw.next();
+    n = sw.next();
   }
-  return { kind: "owner", checked: src.size, differing, examples };
+
+  const out: KindCheck[] = [];
+  if (on.links) out.push(links.result(max));
+  if (on.xattrs) out.push(xattrWhy ? { kind: "xattrs", checked: 0, differing: 0, examples: [], unavailable: xattrWhy } : { kind: "xattrs", checked: xattrs.checked, differing: xattrs.differing, examples: xattrs.examples });
+  if (on.sparse) out.push({ kind: "sparse", checked: sparse.checked, differing: sparse.differing, examples: sparse.examples });
+  if (on.owner) out.push({ kind: "owner", checked: owner.checked, differing: owner.differing, examples: owner.examples });
+  return out;
 }
 
 /**
@@ -86,78 +222,15 @@ function checkOwner(src: Map<string, Entry>, dst: Map<string, Entry>, max: numbe
  * in; a fully allocated source file whose copy lacks more than half its size was made sparse. Either is
  * different work (more or fewer bytes written).
  */
-function checkSparse(src: Map<string, Entry>, dst: Map<string, Entry>, max: number): KindCheck {
-  const examples: string[] = [];
-  let checked = 0;
-  let differing = 0;
-  for (const [rel, s] of src) {
-    const d = dst.get(rel);
-    if (s.kind !== "file" || d?.kind !== "file") continue;
-    const holes = s.sizeBytes - s.allocatedBytes;
-    if (holes >= SPARSE_MIN_HOLE_BYTES) {
-      checked++;
-      if (d.allocatedBytes - s.allocatedBytes > holes / 2) {
-        differing++;
-        if (examples.length < max) examples.push(`${rel}: holes filled (allocated ${d.allocatedBytes} of ${s.sizeBytes} bytes, source ${s.allocatedBytes})`);
-      }
-    } else if (s.sizeBytes >= SPARSE_MIN_HOLE_BYTES && s.sizeBytes - d.allocatedBytes > s.sizeBytes / 2) {
-      differing++;
-      if (examples.length < max) examples.push(`${rel}: made sparse (allocated ${d.allocatedBytes} of ${s.sizeBytes} bytes, source fully allocated)`);
-    }
+function sparseOne(rel: string, sSize: number, sAlloc: number, d: fs.Stats, t: Tally): void {
+  const dAlloc = d.blocks * 512;
+  const holes = sSize - sAlloc;
+  if (holes >= SPARSE_MIN_HOLE_BYTES) {
+    t.checked++;
+    if (dAlloc - sAlloc > holes / 2) t.differ(() => `${rel}: holes filled (allocated ${dAlloc} of ${sSize} bytes, source ${sAlloc})`);
+  } else if (sSize >= SPARSE_MIN_HOLE_BYTES && sSize - dAlloc > sSize / 2) {
+    t.differ(() => `${rel}: made sparse (allocated ${dAlloc} of ${sSize} bytes, source fully allocated)`);
   }
-  return { kind: "sparse", checked, differing, examples };
-}
-
-function checkXattrs(srcRoot: string, dstRoot: string, src: Map<string, Entry>, dst: Map<string, Entry>, max: number, prefixes: readonly string[]): KindCheck {
-  const why = xattrUnavailable();
-  if (why) return { kind: "xattrs", checked: 0, differing: 0, examples: [], unavailable: why };
-  const examples: string[] = [];
-  let checked = 0;
-  let differing = 0;
-  const read = (root: string, rel: string) => {
-    const r = readXattrs(path.join(root, rel), prefixes);
-    if (!r.ok) throw new Error(r.reason);
-    return r.attrs;
-  };
-  for (const [rel] of src) {
-    const s = read(srcRoot, rel);
-    const d = dst.has(rel) ? read(dstRoot, rel) : new Map<string, Uint8Array>();
-    if (s.size) checked++;
-    const missing = [...s.keys()].filter((k) => !d.has(k));
-    const changed = [...s.keys()].filter((k) => d.has(k) && !sameBytes(s.get(k)!, d.get(k)!));
-    const extra = [...d.keys()].filter((k) => !s.has(k));
-    if (!missing.length && !changed.length && !extra.length) continue;
-    differing++;
-    if (examples.length < max) {
-      const parts = [missing.length && `missing ${missing.join(", ")}`, changed.length && `changed ${changed.join(", ")}`, extra.length && `extra ${extra.join(", ")}`].filter(Boolean);
-      examples.push(`${rel}: ${parts.join("; ")}`);
-    }
-  }
-  return { kind: "xattrs", checked, differing, examples };
-}
-
-export interface SameWorkOptions {
-  kinds?: Partial<Record<SameWorkKind, boolean>>;
-  maxExamples?: number;
-  xattrPrefixes?: readonly string[];
-}
-
-/**
- * Compares a destination with its source for the enabled kinds. Both trees are walked without following
- * links (entries below a symlinked directory are simply absent), entries are lstat'ed once; xattrs use
- * l*xattr, so a symlink's own attributes are compared, never its target's.
- */
-export function checkSameWork(srcRoot: string, dstRoot: string, opts: SameWorkOptions = {}): KindCheck[] {
-  const on = { ...SAME_WORK_DEFAULTS, ...opts.kinds };
-  const max = opts.maxExamples ?? SAME_WORK_MAX_EXAMPLES;
-  const src = scan(srcRoot);
-  const dst = scan(dstRoot);
-  const out: KindCheck[] = [];
-  if (on.links) out.push(checkLinks(src, dst, max));
-  if (on.xattrs) out.push(checkXattrs(srcRoot, dstRoot, src, dst, max, opts.xattrPrefixes ?? ["user."]));
-  if (on.sparse) out.push(checkSparse(src, dst, max));
-  if (on.owner) out.push(checkOwner(src, dst, max));
-  return out;
 }
 
 const WHAT: Record<SameWorkKind, (c: KindCheck) => string> = {

@@ -15,14 +15,20 @@
  * is SIGKILLed after the tool exits or on a signal; a setsid escape is out of reach and the number killed
  * is not known (reported as -1).
  *
- * usage: mb-run REPORT_FILE CMD [ARGS...]
+ * usage: mb-run [--syncfs DIR] REPORT_FILE CMD [ARGS...]
  * REPORT_FILE receives one line:
- *   wall_ns maxrss_bytes utime_us stime_us exit_code term_signal strays_killed
+ *   wall_ns maxrss_bytes utime_us stime_us exit_code term_signal strays_killed [durable_ns syncfs_errno]
  * exit_code is -1 when the command was killed by a signal.
+ *
+ * --syncfs DIR (Linux): the instant the tool is reaped, syncfs(2) the file system that holds DIR (every dirty
+ * inode written back, the device cache flushed) and take the time again on the same clock: durable_ns is
+ * spawn → flushed, wall_ns spawn → reaped, so "returned" and "durable" share one clock and no gap lies
+ * between them. durable_ns is -1 and syncfs_errno the error when the flush failed (ENOSYS off Linux).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -128,9 +134,29 @@ static int kill_descendants(void) {
 }
 #endif
 
+/* syncfs(2) of the file system holding dir; 0 or the errno. */
+static int flush_fs(const char *dir) {
+#ifdef __linux__
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int rc = syncfs(fd) == 0 ? 0 : errno;
+  close(fd);
+  return rc;
+#else
+  (void)dir;
+  return ENOSYS;
+#endif
+}
+
 int main(int argc, char **argv) {
+  const char *syncfs_dir = NULL;
+  if (argc >= 3 && strcmp(argv[1], "--syncfs") == 0) {
+    syncfs_dir = argv[2];
+    argv += 2;
+    argc -= 2;
+  }
   if (argc < 3) {
-    fprintf(stderr, "usage: mb-run REPORT_FILE CMD [ARGS...]\n");
+    fprintf(stderr, "usage: mb-run [--syncfs DIR] REPORT_FILE CMD [ARGS...]\n");
     return 125;
   }
   FILE *report = fopen(argv[1], "w");
@@ -185,6 +211,12 @@ int main(int argc, char **argv) {
   }
   long long wall = now_ns() - t0;
   tool_pid = 0; /* reaped: its pid may be reused */
+  long long durable = -1;
+  int flush_errno = 0;
+  if (syncfs_dir) {
+    flush_errno = flush_fs(syncfs_dir);
+    if (flush_errno == 0) durable = now_ns() - t0;
+  }
 
 #ifdef __linux__
   int strays = kill_descendants();
@@ -202,7 +234,10 @@ int main(int argc, char **argv) {
   long long stime_us = (long long)ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  fprintf(report, "%lld %lld %lld %lld %d %d %d\n", wall, maxrss_bytes, utime_us, stime_us, code, sig, strays);
+  if (syncfs_dir)
+    fprintf(report, "%lld %lld %lld %lld %d %d %d %lld %d\n", wall, maxrss_bytes, utime_us, stime_us, code, sig, strays, durable, flush_errno);
+  else
+    fprintf(report, "%lld %lld %lld %lld %d %d %d\n", wall, maxrss_bytes, utime_us, stime_us, code, sig, strays);
   fclose(report);
   return code >= 0 ? code : 128 + sig;
 }

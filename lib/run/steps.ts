@@ -1,0 +1,84 @@
+// The steps issue 12 adds around a run, outside the timed window: the {state} directory made and removed, the settle before the spawn, the same-work and clone checks after a verified copy.
+
+import type { Manifest } from "../datasets/manifest";
+import type { Log } from "../log";
+import type { Platform } from "../platform/index";
+import { describeSettle } from "../platform/settle";
+import { describeReplaced } from "../safe-fs";
+import type { CloneLabel, KindCheck, PlannedRun, SameWorkSpec, SettleRecord, SettleSpec } from "../types";
+import { inWorkspace, workspaceReal } from "../workspace";
+import { detectClone, manifestCandidates } from "./clone-check";
+import { checkSameWork, profileSource, type SourceProfile } from "./same-work";
+import { prepareStateDir, releaseStateDir } from "./state-dirs";
+
+/**
+ * What executeScenario asks beside RunHarness; every step optional, so the fast tier's fake harness (and
+ * a future remote one) may leave any of them out: then nothing is done and nothing is recorded for it.
+ */
+export interface RunSteps {
+  /** Before the run, after the reset and the cache: a fresh (or the shared) {state} directory. */
+  prepareState?(run: PlannedRun): void;
+  /** The last step before the spawn: sync, and (when asked) wait for quiet disks. */
+  settle?(run: PlannedRun): Promise<SettleRecord>;
+  /** After the run, whatever its exit: a fresh {state} directory is removed. */
+  releaseState?(run: PlannedRun): void;
+  /** After a verified copy: did it do the same work (links, xattrs, holes, owners), was it cloned rather than copied? */
+  inspect?(run: PlannedRun): Promise<{ sameWork?: KindCheck[]; clone?: CloneLabel }>;
+}
+
+export interface LocalStepsOptions {
+  workspace: string;
+  srcDir: string;
+  platform: Platform;
+  settle: SettleSpec;
+  log: Log;
+}
+
+/** The real steps on this machine: state directories inside the workspace (never through a link), the platform's settle. */
+export function localSteps(o: LocalStepsOptions): RunSteps {
+  const stateDir = (run: PlannedRun) => (run.stateDir ? inWorkspace(o.workspace, run.stateDir) : null);
+  return {
+    prepareState(run) {
+      const dir = stateDir(run);
+      if (!dir) return;
+      for (const r of prepareStateDir(workspaceReal(o.workspace), dir, run.stateMode ?? "fresh")) o.log.error(describeReplaced(r));
+    },
+    async settle(run) {
+      const rec = await o.platform.settle({ path: [o.workspace, o.srcDir], sync: o.settle.sync, wait: o.settle.wait });
+      o.log.file(`[${run.label}] ${describeSettle(rec)}`);
+      return rec;
+    },
+    releaseState(run) {
+      const dir = stateDir(run);
+      if (!dir) return;
+      for (const r of releaseStateDir(workspaceReal(o.workspace), dir, run.stateMode ?? "fresh")) o.log.error(describeReplaced(r));
+    },
+  };
+}
+
+const describeCheck = (c: KindCheck) => (c.unavailable ? `${c.kind} not checked (${c.unavailable})` : `${c.kind} ${c.differing} differ of ${c.checked}`);
+
+/**
+ * The checks after a verified copy (the harness times them with its other steps): the same-work levels in one
+ * merge of the source's manifest with a sorted walk of the destination, the clone label from a sample drawn
+ * from the manifest. Nothing per file is held. Undefined when the scenario turned every level off.
+ */
+export function localInspect(o: { srcDir: string; manifest: Manifest; spec: SameWorkSpec; log: Log }): RunSteps["inspect"] {
+  const { links, xattrs, sparse, owner, clone } = o.spec;
+  const any = links || xattrs || sparse || owner;
+  if (!any && !clone) return undefined;
+  // Taken at the first check: the scenario's source check fails any run that changed the source, so it holds for all.
+  let profile: SourceProfile | null = null;
+  return async (run) => {
+    const out: { sameWork?: KindCheck[]; clone?: CloneLabel } = {};
+    if (any) {
+      profile ??= profileSource(o.srcDir, o.manifest);
+      out.sameWork = checkSameWork(o.srcDir, run.dst, { kinds: { links, xattrs, sparse, owner }, manifest: o.manifest, profile });
+    }
+    if (clone) out.clone = detectClone(o.srcDir, run.dst, { candidates: manifestCandidates(o.manifest) });
+    const cl = out.clone;
+    const cloneText = !cl ? "" : cl.state === "unknown" ? `clone: unknown (${cl.reason})` : `clone: ${cl.state} (${cl.state === "cloned" ? `${cl.clonedFiles} of ` : ""}${cl.sampledFiles} sampled files)`;
+    o.log.file(`[${run.label}] same work: ${[...(out.sameWork ?? []).map(describeCheck), cloneText].filter(Boolean).join("; ")}`);
+    return out;
+  };
+}
