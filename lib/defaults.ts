@@ -75,14 +75,19 @@ export const DEFAULTS = {
   /** Up to this size a group is "small files" in the old script's wording ("Generating N small files…"). */
   smallFileMaxBytes: 1024 * 1024,
   /**
-   * Memory the dataset generator holds per planned entry (plan, manifest, hashes, the manifest's JSON)
-   * = planBytesPerFile + planBytesPerPathByte × path bytes. Measured as the slope of peak RSS over
-   * ensureDataset of 20k–800k files: 1.24–1.55 KiB per file with 23-byte paths (names: short),
-   * 8.8 KiB with 604-byte paths (names: long). Config load refuses a workload whose plan exceeds RAM.
+   * Memory a run holds per entry of its source = planBytesPerFile + planBytesPerPathByte × path bytes:
+   * the lstat snapshot (~40 bytes of fingerprint + the prefix-compressed path's new bytes), 8 bytes of
+   * content hash while generating, 8 bytes per restored destination; everything else is streamed.
+   * Measured (bun run bench:scale, 1 B–1 KiB files, names: short): peak RSS 157 / 164 / 189 MiB at
+   * 100k / 300k / 1M files, a slope of 37 bytes per file over a fixed ~150 MiB (Bun, its JIT, four data
+   * threads). Was 1300 + 13 per path byte before the manifest was streamed. Config load refuses a
+   * workload whose per-entry memory exceeds RAM.
    */
-  planBytesPerFile: 1300,
-  planBytesPerPathByte: 13,
-  /** One dataset's file list is one JS array (at most 2^32 - 1 elements). */
+  planBytesPerFile: 64,
+  planBytesPerPathByte: 1,
+  /** An old (v1) JSON manifest up to this size is upgraded in place when its dataset is reused; a larger one regenerates the dataset (parsing it would need ~10x its size in memory). */
+  legacyManifestMaxBytes: 64 << 20,
+  /** One dataset's per-file slots are typed arrays indexed by file (at most 2^32 - 1 elements). */
   maxDatasetFiles: 2 ** 32 - 1,
   /** Linux PATH_MAX, including the terminating NUL. */
   pathMaxBytes: 4096,
@@ -111,10 +116,16 @@ export const DEFAULTS = {
   /** How many wrong entries a failed verification names, and how many source changes a source-check failure names. */
   verifyExamples: 5,
   sourceChangesNamed: 3,
+  /** A source check keeps at most this many changes in memory (the most telling); the rest are counted. */
+  sourceChangesKept: 10_000,
   /** Data workers (generate, hash, copy) pay off from this many files or bytes; at most this many, one per core. */
   dataWorkerMinFiles: 2000,
   dataWorkerMinBytes: 64 << 20,
   dataWorkersMax: 8,
+  /** Threads for work that waits on the disk per small file (verify, checks, restore), whatever the core count. */
+  dataWorkersIo: 4,
+  /** Streaming passes (generate, verify, restore, checks) collect garbage every this many batches, so peak memory does not grow with the tree. */
+  gcEveryBatches: 8,
   /** A lock whose content cannot be parsed for this long is a crash between create and write, not a live writer. */
   lockUnreadableStaleMs: 5_000,
   /** A lock takeover marker older than this belongs to a process that died mid-takeover. */

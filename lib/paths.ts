@@ -1,6 +1,6 @@
 // Where everything lives, known from the spec alone: the workspace's own entries, a dataset by its spec hash, each scenario's exact source tree.
 //
-// A cached dataset:  <datasetsRoot>/<specHash>/tree/…, manifest.json, complete (written last).
+// A cached dataset:  <datasetsRoot>/<specHash>/tree/…, manifest.bin (v1 caches: manifest.json), complete (written last).
 // An incremental scenario's changed tree: <datasetsRoot>/<specHash>-c<changesHash>/ (same layout);
 // its base mirror is the base dataset's tree. A resync scenario reads the base tree itself.
 import { createHash } from "node:crypto";
@@ -53,7 +53,7 @@ export function changedTreeHash(baseHash: string, c: ChangeSetSpec): string {
 
 export function datasetPaths(datasetsRoot: string, hash: string) {
   const dir = path.join(datasetsRoot, hash);
-  return { dir, tree: path.join(dir, "tree"), manifest: path.join(dir, "manifest.json"), complete: path.join(dir, "complete") };
+  return { dir, tree: path.join(dir, "tree"), manifest: path.join(dir, "manifest.bin"), complete: path.join(dir, "complete") };
 }
 
 /** The tree the tools read (srcDir) and, for incremental and resync scenarios, the mirror each destination starts as. */

@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "../lib/config/load";
-import { datasetTotals } from "../lib/datasets/tree";
+import { datasetTotals } from "../lib/datasets/totals";
 import { DEFAULTS } from "../lib/defaults";
 import { BenchError } from "../lib/errors";
 import type { Machine } from "../lib/platform/machine";
 
+const MiB = 1024 * 1024;
 const GiB = 1024 ** 3;
 const TiB = 1024 ** 4;
 /** A machine with plenty of everything unless a test says otherwise: the limits are arithmetic, not this VM's disk. */
@@ -50,18 +51,18 @@ describe("impossible workloads are config errors, by arithmetic", () => {
 
   test("a plan larger than the machine's memory is refused, with the measured cost per entry", () => {
     const text = `${head}    workload:\n      files: { count: 2000000, size: 1 }\n`;
-    const e = configError(text, machine({ memBytes: 1 * GiB }));
+    const e = configError(text, machine({ memBytes: 64 * MiB }));
     expect(e.line).toBe(lineOf(text, "count: 2000000"));
     expect(e.key).toBe("scenarios[0].workload.files.count");
     expect(e.message).toContain(`${DEFAULTS.planBytesPerFile} bytes per entry`);
-    expect(e.message).toContain("more than this machine's 1.0 GiB");
+    expect(e.message).toContain("more than this machine's 64.0 MiB");
     // The same workload fits a machine with enough memory.
     expect(() => parseConfig(text, "w.yaml", { env: {}, machine: machine({ memBytes: 64 * GiB }) })).not.toThrow();
   });
 
   test("long names raise the memory a plan needs", () => {
     const text = (names: string) => `${head}    workload:\n      files: { count: 1000000, size: 1, names: ${names} }\n`;
-    const m = machine({ memBytes: 4 * GiB });
+    const m = machine({ memBytes: 256 * MiB });
     expect(() => parseConfig(text("short"), "w.yaml", { env: {}, machine: m })).not.toThrow();
     expect(configError(text("long"), m).message).toContain("per byte of its path");
   });

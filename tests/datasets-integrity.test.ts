@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { invalidateDataset, invalidReason, structureCheck } from "../lib/datasets/check.ts";
 import { deepCheck, ensureDataset } from "../lib/datasets/store.ts";
 import type { DatasetSpec } from "../lib/types.ts";
+import { allEntries, type Manifest } from "../lib/datasets/manifest.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-dsint-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -19,9 +20,9 @@ async function fresh() {
   const root = path.join(tmp, `r${n++}`);
   return { root, ...(await ensureDataset(spec, root)) };
 }
-const firstPlain = (m: { entries: { path: string; type: string; linkOf?: string }[] }) => {
-  const linked = new Set(m.entries.flatMap((e) => (e.linkOf ? [e.linkOf, e.path] : [])));
-  return m.entries.find((e) => e.type === "file" && !linked.has(e.path))!.path;
+const firstPlain = (m: Manifest) => {
+  const linked = new Set(allEntries(m).flatMap((e) => (e.linkOf ? [e.linkOf, e.path] : [])));
+  return allEntries(m).find((e) => e.type === "file" && !linked.has(e.path))!.path;
 };
 
 test("a freshly generated dataset passes the structure check and the deep check", async () => {
@@ -41,14 +42,14 @@ test("the deep check catches what content hashes miss: an extra file, a mode, a 
   expect(structureCheck(d.dir, d.manifest)).toBe(`${f} has mode 4755, expected 644`);
   fs.chmodSync(path.join(d.dir, f), 0o644);
 
-  const s = d.manifest.entries.find((e) => e.type === "symlink")!;
+  const s = allEntries(d.manifest).find((e) => e.type === "symlink")!;
   fs.unlinkSync(path.join(d.dir, s.path));
   fs.symlinkSync("/etc/passwd", path.join(d.dir, s.path));
   expect(structureCheck(d.dir, d.manifest)).toBe(`${s.path} points to /etc/passwd, expected ${s.target}`);
   fs.unlinkSync(path.join(d.dir, s.path));
   fs.symlinkSync(s.target!, path.join(d.dir, s.path));
 
-  const h = d.manifest.entries.find((e) => e.linkOf)!;
+  const h = allEntries(d.manifest).find((e) => e.linkOf)!;
   const bytes = fs.readFileSync(path.join(d.dir, h.path));
   fs.unlinkSync(path.join(d.dir, h.path));
   fs.writeFileSync(path.join(d.dir, h.path), bytes, { mode: h.mode });

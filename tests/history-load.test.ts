@@ -117,3 +117,13 @@ test("the upgrade from version 1 leaves the file's own figures alone (times, rat
   expect(r.scenarios[0]!.tools).toEqual(raw.scenarios[0].tools);
   expect(r.scenarios[0]!.runs.map((x) => (x.state === "completed" ? x.measure.wallNs : null))).toEqual(raw.scenarios[0].runs.map((x: any) => x.measure?.wallNs ?? null));
 });
+
+test("history read lean keeps each earlier file's means but not its runs, and judges the same", () => {
+  const dir = folder("lean", [1, 2, 3].map((d) => nightly(d, 1.0 + d / 100)));
+  const full = listResults(dir);
+  const lean = listResults(dir, { lean: true });
+  expect(full.some((e) => e.results.scenarios.some((s) => s.runs.length > 0))).toBe(true);
+  expect(lean.every((e) => e.results.scenarios.every((s) => s.runs.length === 0))).toBe(true);
+  const means = (l: typeof full) => l.map((e) => e.results.scenarios.map((s) => s.tools.map((t) => (t.state === "completed" ? t.stats?.time?.meanNs : null))));
+  expect(means(lean)).toEqual(means(full));
+});

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import type { DatasetSpec, VerifySpec } from "../lib/types.ts";
 import { ensureDataset, type DatasetHandle } from "../lib/datasets/store.ts";
 import { verifyCopy } from "../lib/run/verify.ts";
+import { allEntries } from "../lib/datasets/manifest.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-verify-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -27,7 +28,7 @@ function copy(): string {
   execFileSync("cp", ["-a", ds.dir, dst]);
   return dst;
 }
-const files = () => ds.manifest.entries.filter((e) => e.type === "file" && !e.linkOf && !ds.manifest.entries.some((x) => x.linkOf === e.path));
+const files = () => allEntries(ds.manifest).filter((e) => e.type === "file" && !e.linkOf && !allEntries(ds.manifest).some((x) => x.linkOf === e.path));
 
 test("a faithful copy passes with every check on", async () => {
   const r = await verifyCopy(ds.dir, ds.manifest, copy(), ALL);
@@ -42,8 +43,8 @@ test("an empty destination fails with every entry missing", async () => {
   fs.mkdirSync(dst);
   const r = await verifyCopy(ds.dir, ds.manifest, dst, CONTENT_ONLY);
   expect(r.ok).toBe(false);
-  expect(r.missing).toBe(ds.manifest.entries.length);
-  expect(r.summary).toStartWith(`${ds.manifest.entries.length} missing: `);
+  expect(r.missing).toBe(allEntries(ds.manifest).length);
+  expect(r.summary).toStartWith(`${allEntries(ds.manifest).length} missing: `);
 });
 
 test("a deleted file is reported missing with its path", async () => {
@@ -115,7 +116,7 @@ test("an mtime within the coarse-filesystem tolerance passes", async () => {
 
 test("a symlink followed into a file or pointing elsewhere is a symlink mismatch when symlinks are checked", async () => {
   const dst = copy();
-  const links = ds.manifest.entries.filter((e) => e.type === "symlink");
+  const links = allEntries(ds.manifest).filter((e) => e.type === "symlink");
   const a = path.join(dst, links[0]!.path);
   fs.rmSync(a);
   fs.copyFileSync(path.join(ds.dir, links[0]!.path), a);

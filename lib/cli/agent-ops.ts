@@ -26,7 +26,7 @@ export interface DigestEntry {
  * (the manifests' wyhash chunks) and hard-link partner, for symlinks the target. Equal hashes on two hosts mean the
  * same tree of the same bytes; mtimes are left out (keeping them is the copy's verify step's business).
  */
-export function manifestDigest(entries: DigestEntry[]): string {
+export function manifestDigest(entries: Iterable<DigestEntry>): string {
   const h = new Bun.CryptoHasher("sha256");
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const e of sorted) {
@@ -81,7 +81,7 @@ export async function treeEntries(root: string): Promise<DigestEntry[]> {
 }
 
 export function manifestHashOf(m: Manifest): string {
-  return manifestDigest(m.entries);
+  return manifestDigest(m.entries());
 }
 
 function machineId(): string | null {

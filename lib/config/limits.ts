@@ -86,7 +86,7 @@ export function workloadProblems(w: WorkloadSpec, ctx: LimitContext): LimitProbl
   const byBytes = biggest(w, (g) => g.count * g.maxBytes);
   const smaller = "use a smaller count, or split the workload over several scenarios";
   if (b.files > DEFAULTS.maxDatasetFiles) {
-    return [{ group: byCount, field: "count", message: `${n(b.files)} files is more than one dataset can hold (${n(DEFAULTS.maxDatasetFiles)}: the generator's file list is one array)`, hint: smaller }];
+    return [{ group: byCount, field: "count", message: `${n(b.files)} files is more than one dataset can hold (${n(DEFAULTS.maxDatasetFiles)}: the generator's per-file slots are typed arrays)`, hint: smaller }];
   }
   if (!Number.isSafeInteger(b.maxBytes)) {
     return [{ group: byBytes, field: "size", message: `up to ${formatBytes(b.maxBytes)} in all is more bytes than can be counted exactly (2^53)`, hint: "use a smaller size or count" }];
@@ -98,7 +98,7 @@ export function workloadProblems(w: WorkloadSpec, ctx: LimitContext): LimitProbl
     group: byCount,
     field: "count",
     message: `planning ${n(b.entries)} entries needs about ${formatBytes(bytes)} of memory (${how}, measured), more than this machine's ${formatBytes(mem)}`,
-    hint: `the generator keeps every file's plan and manifest entry in memory; ${smaller}`,
+    hint: `a run keeps a few dozen bytes per entry in memory (the content hash while generating, the source's lstat snapshot while running); ${smaller}`,
   });
   const base = need(() => DEFAULTS.planBytesPerFile);
   if (base > mem) return [memoryProblem(base, `${DEFAULTS.planBytesPerFile} bytes per entry`)];

@@ -19,11 +19,11 @@ import { contentKey, Rng } from "../prng";
 import { removeEntry } from "../safe-fs";
 import type { ChangeSetSpec, WorkloadSpec } from "../types";
 import { invalidReason } from "./check";
-import { quickCheck, readManifest, type Manifest, type ManifestEntry } from "./manifest";
+import { cmpTreeOrder, ManifestWriter, quickCheck, type Manifest, type ManifestEntry } from "./manifest";
 import { batchBySize, poolFor } from "./pool";
 import { BaseMirror } from "./restore";
-import { buildCached, type DatasetHandle } from "./store";
-import { planDataset } from "./tree";
+import { buildCached, openManifest, type DatasetHandle } from "./store";
+import { planEntries } from "./tree";
 import { combineChunkHashes, type ContentDesc, type WritePiece } from "./content";
 
 export interface ChangeSummary {
@@ -41,34 +41,37 @@ export interface IncrementalHandle {
   changes: ChangeSummary | null;
 }
 
-/** Manifest of a changed tree carries its change summary so a cached one can be reused as is. */
-type ChangedManifest = Manifest & { changeSummary?: ChangeSummary };
 
 export const CHANGE_MTIME_MS = FIXED_MTIME_MS + 86_400_000;
 /** Keystream stream ids of changed content, far from the generator's (group index, file index). */
 const TOUCH_STREAM = 0x7f000001;
 const ADD_STREAM = 0x7f000002;
 
-/** Problems with a change set against its base (too many changes for the files available). */
-export function checkChanges(base: Manifest, c: ChangeSetSpec): string[] {
-  const n = changeCandidates(base).length;
-  const need = c.touch + c.delete + c.rename;
-  const out: string[] = [];
-  if (need > n) out.push(`changes: touch + delete + rename = ${need} but the dataset has only ${n} plain files to change`);
-  if (c.add > 0 && !base.entries.some((e) => e.type === "file")) out.push("changes.add: the dataset has no directory with files to add to");
-  return out;
+/** What a change set may pick: plain files (not hard-linked, not a symlink's target), by manifest position. */
+function changeCandidates(m: Manifest): { positions: Uint32Array; count: number; fileDirs: string[] } {
+  const targets = new Set<string>();
+  for (const e of m.entries()) if (e.type === "symlink" && e.target) targets.add(path.posix.normalize(path.posix.join(path.posix.dirname(e.path), e.target)));
+  const positions = new Uint32Array(m.fileCount);
+  const dirs = new Set<string>();
+  let count = 0;
+  let i = 0;
+  for (const e of m.entries()) {
+    const at = i++;
+    if (e.type !== "file") continue;
+    if (!e.linkOf) dirs.add(path.posix.dirname(e.path));
+    if (!e.linkOf && !e.linked && !targets.has(e.path)) positions[count++] = at;
+  }
+  return { positions, count, fileDirs: [...dirs] };
 }
 
-function changeCandidates(m: Manifest): ManifestEntry[] {
-  const linked = new Set<string>();
-  for (const e of m.entries) {
-    if (e.linkOf) {
-      linked.add(e.linkOf);
-      linked.add(e.path);
-    }
-    if (e.type === "symlink" && e.target) linked.add(path.posix.normalize(path.posix.join(path.posix.dirname(e.path), e.target)));
-  }
-  return m.entries.filter((e) => e.type === "file" && !linked.has(e.path));
+/** Problems with a change set against its base (too many changes for the files available). */
+export function checkChanges(base: Manifest, c: ChangeSetSpec): string[] {
+  const { count, fileDirs } = changeCandidates(base);
+  const need = c.touch + c.delete + c.rename;
+  const out: string[] = [];
+  if (need > count) out.push(`changes: touch + delete + rename = ${need} but the dataset has only ${count} plain files to change`);
+  if (c.add > 0 && fileDirs.length === 0) out.push("changes.add: the dataset has no directory with files to add to");
+  return out;
 }
 
 export async function prepareIncremental(
@@ -87,10 +90,9 @@ export async function prepareIncremental(
   const p = datasetPaths(datasetsRoot, hash);
   if (fs.existsSync(p.complete)) {
     try {
-      const m = readManifest(p.manifest) as ChangedManifest;
-      if (m.changeSummary && !quickCheck(p.tree, m)) {
-        return { srcDir: p.tree, srcManifest: m, baseMirrorDir: base.dir, changes: m.changeSummary };
-      }
+      const m = openManifest(p.dir);
+      const summary = m.changeSummary as ChangeSummary | undefined;
+      if (summary && !quickCheck(p.tree, m)) return { srcDir: p.tree, srcManifest: m, baseMirrorDir: base.dir, changes: summary };
     } catch {
       // fall through and rebuild
     }
@@ -99,68 +101,74 @@ export async function prepareIncremental(
     if (invalid) onRegenerate?.(`marked invalid (${invalid})`);
   }
   removeEntry(p.dir);
-  const needed = base.manifest.totalBytes + c.add * c.addBytes + base.manifest.entries.length * 4096;
-  const { manifest } = await buildCached(datasetsRoot, hash, `base ${base.manifest.specHash} + changes ${JSON.stringify(c)}`, needed, async (tree) => {
-    await new BaseMirror(base.dir).restore(tree);
-    return applyChanges(tree, base.manifest, workload, hash);
+  const needed = base.manifest.totalBytes + c.add * c.addBytes + base.manifest.entryCount * 4096;
+  const { manifest } = await buildCached(datasetsRoot, hash, `base ${base.manifest.specHash} + changes ${JSON.stringify(c)}`, needed, async (tree, manifestFile) => {
+    await new BaseMirror(base.dir, base.manifest).restore(tree);
+    return applyChanges(tree, base.manifest, workload, hash, manifestFile);
   });
-  const m = manifest as ChangedManifest;
-  return { srcDir: p.tree, srcManifest: m, baseMirrorDir: base.dir, changes: m.changeSummary ?? zeroSummary() };
+  return { srcDir: p.tree, srcManifest: manifest, baseMirrorDir: base.dir, changes: (manifest.changeSummary as ChangeSummary | undefined) ?? zeroSummary() };
 }
 
 function zeroSummary(): ChangeSummary {
   return { touched: 0, deleted: 0, added: 0, addedBytes: 0, renamed: 0, bytesChanged: 0 };
 }
 
-/** Apply the change set to `tree` (an exact copy of the base) and return its manifest. */
-export async function applyChanges(tree: string, base: Manifest, workload: WorkloadSpec, hash: string): Promise<ChangedManifest> {
+/** Apply the change set to `tree` (an exact copy of the base) and write its manifest: one pass to pick, one to write. */
+export async function applyChanges(tree: string, base: Manifest, workload: WorkloadSpec, hash: string, manifestFile: string): Promise<Manifest> {
   const c = workload.changes!;
   const seed = workload.dataset.seed;
   const rng = new Rng(seed, 0x43484e47);
-  const cand = changeCandidates(base);
+  const { positions, count, fileDirs } = changeCandidates(base);
+  const cand = positions.subarray(0, count);
   for (let i = cand.length - 1; i > 0; i--) {
     const j = rng.below(i + 1);
-    [cand[i], cand[j]] = [cand[j]!, cand[i]!];
+    const t = cand[i]!;
+    cand[i] = cand[j]!;
+    cand[j] = t;
   }
-  const touch = cand.slice(0, c.touch);
-  const del = cand.slice(c.touch, c.touch + c.delete);
-  const ren = cand.slice(c.touch + c.delete, c.touch + c.delete + c.rename);
-  const descOf = new Map<string, ContentDesc>();
-  if (touch.length) for (const f of planDataset(workload.dataset).files) descOf.set(f.path, f.desc);
+  const action = new Map<number, "touch" | "delete" | "rename">();
+  cand.subarray(0, c.touch).forEach((at) => action.set(at, "touch"));
+  cand.subarray(c.touch, c.touch + c.delete).forEach((at) => action.set(at, "delete"));
+  cand.subarray(c.touch + c.delete, c.touch + c.delete + c.rename).forEach((at) => action.set(at, "rename"));
+  const picked = new Map<number, ManifestEntry>();
+  let at = 0;
+  for (const e of base.entries()) if (action.has(at++)) picked.set(at - 1, e);
 
-  const entries = new Map<string, ManifestEntry>(base.entries.map((e) => [e.path, { ...e }]));
   const changedDirs = new Set<string>();
   const summary = zeroSummary();
   const pieces: WritePiece[] = [];
   const pieceEntries: ManifestEntry[] = [];
-
-  touch.forEach((e, k) => {
-    const d = descOf.get(e.path) ?? { content: "random", a: 0, b: 0, sizeBytes: e.size, compressRatio: 1 };
-    const desc: ContentDesc = { ...d, a: TOUCH_STREAM, b: k };
-    pieces.push({ path: path.join(tree, e.path), desc, offsetBytes: 0, lengthBytes: e.size, whole: true, mode: e.mode, mtimeMs: CHANGE_MTIME_MS });
-    const ne = entries.get(e.path)!;
-    ne.mtimeMs = CHANGE_MTIME_MS;
-    pieceEntries.push(ne);
-    summary.touched++;
-    summary.bytesChanged += e.size;
-  });
-  for (const e of del) {
-    fs.unlinkSync(path.join(tree, e.path));
-    entries.delete(e.path);
-    changedDirs.add(path.posix.dirname(e.path));
-    summary.deleted++;
-  }
-  for (const e of ren) {
+  const replaced = new Map<number, ManifestEntry>(); // touched, by base position
+  const inserts: ManifestEntry[] = []; // renamed and added, new paths
+  const touchedPaths = new Map<string, number>();
+  for (const [pos, e] of picked) if (action.get(pos) === "touch") touchedPaths.set(e.path, pos);
+  const descOf = new Map<string, ContentDesc>();
+  if (touchedPaths.size) for (const f of planEntries(workload.dataset)) if (f.kind === "file" && touchedPaths.has(f.path)) descOf.set(f.path, f.desc);
+  let k = 0;
+  for (const [pos, e] of picked) {
+    const what = action.get(pos)!;
     const dir = path.posix.dirname(e.path);
-    const to = `${dir}/renamed-${path.posix.basename(e.path)}`;
-    fs.renameSync(path.join(tree, e.path), path.join(tree, to));
-    entries.delete(e.path);
-    entries.set(to, { ...e, path: to });
-    changedDirs.add(dir);
-    summary.renamed++;
+    if (what === "touch") {
+      const d = descOf.get(e.path) ?? { content: "random", a: 0, b: 0, sizeBytes: e.size, compressRatio: 1 };
+      pieces.push({ path: path.join(tree, e.path), desc: { ...d, a: TOUCH_STREAM, b: k++ }, offsetBytes: 0, lengthBytes: e.size, whole: true, mode: e.mode, mtimeMs: CHANGE_MTIME_MS });
+      const ne = { ...e, mtimeMs: CHANGE_MTIME_MS };
+      replaced.set(pos, ne);
+      pieceEntries.push(ne);
+      summary.touched++;
+      summary.bytesChanged += e.size;
+    } else if (what === "delete") {
+      fs.unlinkSync(path.join(tree, e.path));
+      changedDirs.add(dir);
+      summary.deleted++;
+    } else {
+      const to = `${dir}/renamed-${path.posix.basename(e.path)}`;
+      fs.renameSync(path.join(tree, e.path), path.join(tree, to));
+      inserts.push({ ...e, path: to });
+      changedDirs.add(dir);
+      summary.renamed++;
+    }
   }
   // Added files go to leaf dirs of the base's files, chosen by the seed.
-  const fileDirs = [...new Set(base.entries.filter((e) => e.type === "file" && !e.linkOf).map((e) => path.posix.dirname(e.path)))];
   const addRng = new Rng(seed, 0x41444453);
   const width = String(Math.max(0, c.add - 1)).length;
   for (let k = 0; k < c.add; k++) {
@@ -169,7 +177,7 @@ export async function applyChanges(tree: string, base: Manifest, workload: Workl
     const desc: ContentDesc = { content: "random", a: ADD_STREAM, b: k, sizeBytes: c.addBytes, compressRatio: 1 };
     pieces.push({ path: path.join(tree, rel), desc, offsetBytes: 0, lengthBytes: c.addBytes, whole: true, mode: 0o644, mtimeMs: CHANGE_MTIME_MS });
     const ne: ManifestEntry = { path: rel, type: "file", size: c.addBytes, mode: 0o644, mtimeMs: CHANGE_MTIME_MS };
-    entries.set(rel, ne);
+    inserts.push(ne);
     pieceEntries.push(ne);
     changedDirs.add(dir);
     summary.added++;
@@ -197,19 +205,25 @@ export async function applyChanges(tree: string, base: Manifest, workload: Workl
       pool.close();
     }
   }
-  for (const d of changedDirs) {
-    fs.utimesSync(path.join(tree, d), CHANGE_MTIME_MS / 1000, CHANGE_MTIME_MS / 1000);
-    const de = entries.get(d);
-    if (de) de.mtimeMs = CHANGE_MTIME_MS;
+  for (const d of changedDirs) fs.utimesSync(path.join(tree, d), CHANGE_MTIME_MS / 1000, CHANGE_MTIME_MS / 1000);
+  // The base's stream with the changes merged in, in tree order.
+  inserts.sort((x, y) => cmpTreeOrder(x.path, y.path));
+  const w = new ManifestWriter(manifestFile);
+  try {
+    let next = 0;
+    let pos = 0;
+    for (const e of base.entries()) {
+      const here = pos++;
+      while (next < inserts.length && cmpTreeOrder(inserts[next]!.path, e.path) < 0) w.add(inserts[next++]!);
+      const what = action.get(here);
+      if (what === "delete" || what === "rename") continue;
+      const out = replaced.get(here) ?? e;
+      w.add(out.type === "dir" && changedDirs.has(out.path) ? { ...out, mtimeMs: CHANGE_MTIME_MS } : out);
+    }
+    while (next < inserts.length) w.add(inserts[next++]!);
+    return w.finish({ specHash: hash, hashAlgorithm: base.hashAlgorithm, changeSummary: summary });
+  } catch (e) {
+    w.abort();
+    throw e;
   }
-  const list = [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  let totalBytes = 0;
-  let fileCount = 0;
-  for (const e of list) {
-    if (e.type !== "file") continue;
-    fileCount++;
-    if (!e.linkOf) totalBytes += e.size;
-  }
-  return { version: 1, specHash: hash, fileCount, totalBytes, entries: list, hashAlgorithm: base.hashAlgorithm, changeSummary: summary };
 }
-

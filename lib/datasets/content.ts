@@ -60,10 +60,15 @@ export interface HashResult {
 
 /** Final content hash from the per-chunk hashes: the one definition used by manifest and verify. */
 export function combineChunkHashes(chunkHashes: bigint[], sizeBytes: number): string {
-  if (chunkHashes.length <= 1) return hex64(chunkHashes[0] ?? Bun.hash.wyhash(new Uint8Array(0), 0n));
+  return hex64(combinedHash(chunkHashes, sizeBytes));
+}
+
+/** combineChunkHashes as a number (what the generator keeps per file, 8 bytes). */
+export function combinedHash(chunkHashes: bigint[], sizeBytes: number): bigint {
+  if (chunkHashes.length <= 1) return BigInt(chunkHashes[0] ?? Bun.hash.wyhash(new Uint8Array(0), 0n));
   const buf = Buffer.alloc(8 * chunkHashes.length);
   chunkHashes.forEach((h, i) => buf.writeBigUInt64LE(h, i * 8));
-  return hex64(Bun.hash.wyhash(buf, BigInt(sizeBytes)));
+  return BigInt(Bun.hash.wyhash(buf, BigInt(sizeBytes)));
 }
 
 export function hex64(h: bigint | number): string {
@@ -263,12 +268,24 @@ export interface CopyItem {
   mtimeMs: number;
 }
 
-/** Copy files (dst must not exist: EXCL never writes through a link or an inode left there), then set mode and mtime; kernel copy_file_range via copyFileSync. */
-export function copyFiles(items: CopyItem[]): void {
+/** Copy files (dst must not exist: EXCL never writes through a link or an inode left there), then set mode and mtime; kernel copy_file_range via copyFileSync. Returns each copy's mark (inodeMark). */
+export function copyFiles(items: CopyItem[]): bigint[] {
+  const marks: bigint[] = [];
   for (const it of items) {
     fs.copyFileSync(it.src, it.dst, fs.constants.COPYFILE_EXCL);
     fs.chmodSync(it.dst, it.mode & 0o7777);
     const s = it.mtimeMs / 1000;
     fs.utimesSync(it.dst, s, s);
+    marks.push(inodeMark(fs.lstatSync(it.dst, { bigint: true })));
   }
+  return marks;
+}
+
+/**
+ * 64 bits that change whenever a file may have: its inode and ctime mixed (any write, chmod, utimes
+ * or rename moves ctime). 0 is never a mark, so a zeroed slot means "not known".
+ */
+export function inodeMark(st: { ino: bigint; ctimeNs: bigint }): bigint {
+  const m = (st.ino * 0x9e3779b97f4a7c15n + st.ctimeNs) & 0xffffffffffffffffn;
+  return m === 0n ? 1n : m;
 }

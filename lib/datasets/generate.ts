@@ -1,15 +1,19 @@
-// Generating a dataset: the planned tree written deterministically on the data workers, its manifest built from the hashes they return.
+// Generating a dataset: the planned tree streamed to the data workers in tree order, its manifest written by a second pass over the plan with the hashes they returned.
+//
+// Memory: 8 bytes per file (its hash, in a BigUint64Array by global file index), a bounded number
+// of write batches in flight, and the extras' links; the plan itself is regenerated per pass.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DIR_MODE, FIXED_MTIME_MS } from "../layout";
+import { DIR_MODE, EXEC_MODE, FILE_MODE, FIXED_MTIME_MS, fileName, OLD_MTIME_MS } from "../layout";
 import { contentKey } from "../prng";
 import type { DatasetSpec } from "../types";
 import { formatBytes } from "../units";
-import { buildManifest, type Manifest } from "./manifest";
-import { batchBySize, PIECE_BYTES, poolFor } from "./pool";
+import { combinedHash, hex64, needsChmod, type WritePiece } from "./content";
+import { HASH_ALGORITHM, ManifestWriter, type Manifest } from "./manifest";
+import { PIECE_BYTES, poolFor, type DataPool } from "./pool";
 import type { Progress } from "./progress";
-import { datasetTotals, planDataset } from "./tree";
-import { combineChunkHashes, needsChmod, type WritePiece } from "./content";
+import { datasetTotals } from "./totals";
+import { filePath, planDirs, planEntries, planLeaves } from "./tree";
 import type { WorkerResponse } from "./worker";
 
 export function describeSpec(spec: DatasetSpec): string {
@@ -20,93 +24,147 @@ export function describeSpec(spec: DatasetSpec): string {
   return `seed ${spec.seed}; ${gs.join("; ")}`;
 }
 
-/** Generate the planned tree into `treeDir` (which must exist and be empty); returns the manifest. */
-export async function generateTree(spec: DatasetSpec, treeDir: string, hash: string, progress?: Progress, plan = planDataset(spec)): Promise<Manifest> {
-  const totals = datasetTotals(spec);
-  progress?.start(`dataset ${hash}`, totals.files, totals.bytes);
-  for (const d of plan.dirs) {
-    fs.mkdirSync(path.join(treeDir, d));
-    if (needsChmod(DIR_MODE)) fs.chmodSync(path.join(treeDir, d), DIR_MODE);
-  }
-  const key = contentKey(spec.seed, 0x434f4e54);
-  const pool = poolFor(plan.files.length, totals.bytes);
-  const hashes: string[] = new Array(plan.files.length);
-  try {
-    const jobs: Promise<void>[] = [];
-    const smallIdx: number[] = [];
-    const fail = (r: WorkerResponse & { ok: false }): never => {
-      const e = new Error(r.message) as NodeJS.ErrnoException;
-      e.code = r.code ?? undefined;
-      e.path = r.path ?? undefined;
-      throw e;
-    };
-    plan.files.forEach((f, i) => {
-      if (f.sizeBytes <= PIECE_BYTES) {
-        smallIdx.push(i);
-        return;
-      }
-      const abs = path.join(treeDir, f.path);
-      const fd = fs.openSync(abs, "w", f.mode);
-      fs.closeSync(fd);
-      const parts: Promise<WorkerResponse>[] = [];
-      for (let off = 0; off < f.sizeBytes; off += PIECE_BYTES) {
-        const piece: WritePiece = { path: abs, desc: f.desc, offsetBytes: off, lengthBytes: Math.min(PIECE_BYTES, f.sizeBytes - off), whole: false, mode: f.mode, mtimeMs: f.mtimeMs };
-        parts.push(pool.run({ op: "write", key, pieces: [piece] }));
-      }
-      jobs.push(
-        Promise.all(parts).then((rs) => {
-          const chunks: bigint[] = [];
-          for (const r of rs) {
-            if (!r.ok) fail(r);
-            chunks.push(...(r as { hashes: bigint[][] }).hashes[0]!);
-          }
-          // Sparse: pwrite only wrote data blocks, so make sure the apparent size is right.
-          fs.truncateSync(abs, f.sizeBytes);
-          if (needsChmod(f.mode)) fs.chmodSync(abs, f.mode);
-          fs.utimesSync(abs, f.mtimeMs / 1000, f.mtimeMs / 1000);
-          hashes[i] = combineChunkHashes(chunks, f.sizeBytes);
-          progress?.tick(1, f.sizeBytes);
-        }),
-      );
-    });
-    for (const batch of batchBySize(smallIdx, (i) => plan.files[i]!.sizeBytes, 2000, 64 << 20)) {
-      const pieces: WritePiece[] = batch.map((i) => {
-        const f = plan.files[i]!;
-        return { path: path.join(treeDir, f.path), desc: f.desc, offsetBytes: 0, lengthBytes: f.sizeBytes, whole: true, mode: f.mode, mtimeMs: f.mtimeMs };
-      });
-      jobs.push(
-        pool.run({ op: "write", key, pieces }).then((r) => {
-          if (!r.ok) return fail(r);
-          let bytes = 0;
-          batch.forEach((i, k) => {
-            hashes[i] = combineChunkHashes(r.hashes![k]!, plan.files[i]!.sizeBytes);
-            bytes += plan.files[i]!.sizeBytes;
-          });
-          progress?.tick(batch.length, bytes);
-        }),
-      );
+/** Files per writeLeaf request (a leaf directory, or a slice of a bigger one). */
+const LEAF_SLICE_FILES = 2000;
+
+const fail = (r: WorkerResponse & { ok: false }): never => {
+  const e = new Error(r.message) as NodeJS.ErrnoException;
+  e.code = r.code ?? undefined;
+  e.path = r.path ?? undefined;
+  throw e;
+};
+
+/** Write jobs with a bounded number in flight; the first failure is thrown once all have settled. */
+class Jobs {
+  private live = new Set<Promise<void>>();
+  private failure: unknown = null;
+  constructor(private readonly max: number) {}
+  async add(p: Promise<void>): Promise<void> {
+    const tracked = p.catch((e) => void (this.failure ??= e)).finally(() => this.live.delete(tracked));
+    this.live.add(tracked);
+    while (this.live.size >= this.max) await Promise.race(this.live);
+    if (this.failure) {
+      await this.settle();
     }
-    // Settle everything before failing, so no worker still writes into a dir we are about to remove.
-    const settled = await Promise.allSettled(jobs);
-    const bad = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
-    if (bad) throw bad.reason;
+  }
+  async settle(): Promise<void> {
+    // Settle everything before failing, so no worker still writes into a dir about to be removed.
+    while (this.live.size) await Promise.race(this.live);
+    if (this.failure) throw this.failure;
+  }
+}
+
+/** Generate the planned tree into `treeDir` (which must exist and be empty); writes its manifest to `manifestFile`. */
+export async function generateTree(spec: DatasetSpec, treeDir: string, hash: string, manifestFile: string, progress?: Progress): Promise<Manifest> {
+  const totals = datasetTotals(spec);
+  const fileSlots = spec.groups.reduce((s, g) => s + Math.max(0, g.count), 0);
+  progress?.start(`dataset ${hash}`, totals.files, totals.bytes);
+  const key = contentKey(spec.seed, 0x434f4e54);
+  const pool = poolFor(totals.files, totals.bytes);
+  const hashes = new BigUint64Array(fileSlots);
+  const links: { path: string; file: number }[] = [];
+  const symlinks: { path: string; target: string }[] = [];
+  const jobs = new Jobs(2 * pool.size + 2);
+  try {
+    // One request per leaf directory: the worker names and fills its files (no object per file here).
+    // Every directory first (one pass over directories only), then the files: measured 3-10x less
+    // system time than creating each leaf directory just before its files while workers fill others.
+    for (const e of planDirs(spec)) {
+      const abs = path.join(treeDir, e);
+      fs.mkdirSync(abs);
+      if (needsChmod(DIR_MODE)) fs.chmodSync(abs, DIR_MODE);
+    }
+    for (const e of planLeaves(spec)) {
+      const abs = path.join(treeDir, e.path);
+      if (e.kind === "dir") continue;
+      else if (e.kind === "symlink") symlinks.push({ path: e.path, target: e.target });
+      else if (e.kind === "hardlink") links.push({ path: e.path, file: e.file });
+      else {
+        const g = spec.groups[e.gi]!;
+        // A huge leaf (per_dir: 1000000) goes out in slices, so every worker gets a share.
+        for (let lo = 0; lo < e.sizes.length; lo += LEAF_SLICE_FILES) {
+          const hi = Math.min(e.sizes.length, lo + LEAF_SLICE_FILES);
+          const sizes = e.sizes.slice(lo, hi);
+          const leaf = { dir: abs, group: g, gi: e.gi, first: e.first + lo, fileDigits: e.fileDigits, sizes, flags: e.flags ? e.flags.slice(lo, hi) : null, maxBytes: PIECE_BYTES };
+          await jobs.add(
+            pool.run({ op: "writeLeaf", key, leaf }).then((r) => {
+              if (!r.ok) return fail(r);
+              let bytes = 0;
+              let files = 0;
+              r.leafHashes!.forEach((h, k) => {
+                if (sizes[k]! > PIECE_BYTES) return;
+                hashes[e.offset + lo + k] = h;
+                bytes += sizes[k]!;
+                files++;
+              });
+              progress?.tick(files, bytes);
+            }),
+          );
+        }
+        for (let k = 0; k < e.sizes.length; k++) {
+          if (e.sizes[k]! <= PIECE_BYTES) continue;
+          const i = e.first + k;
+          const flag = e.flags ? e.flags[k]! : 0;
+          const desc = { content: g.content, a: e.gi, b: i, sizeBytes: e.sizes[k]!, compressRatio: g.compressRatio };
+          const big = { file: e.offset + k, sizeBytes: e.sizes[k]!, desc, mode: flag & 1 ? EXEC_MODE : FILE_MODE, mtimeMs: flag & 2 ? OLD_MTIME_MS : FIXED_MTIME_MS };
+          await jobs.add(writeBig(pool, key, path.join(abs, fileName(g, e.gi, i, e.fileDigits)), big, hashes, progress));
+        }
+      }
+    }
+    await jobs.settle();
   } finally {
     pool.close();
   }
-  for (const l of plan.hardlinks) {
-    fs.linkSync(path.join(treeDir, l.linkOf), path.join(treeDir, l.path));
-    progress?.tick(1, 0);
+  // Hard links and symlinks once every file exists (a link's name may sort before its target).
+  const w = new ManifestWriter(manifestFile);
+  try {
+    for (const l of links) {
+      fs.linkSync(path.join(treeDir, filePath(spec, l.file)), path.join(treeDir, l.path));
+      progress?.tick(1, 0);
+    }
+    for (const s of symlinks) {
+      const abs = path.join(treeDir, s.path);
+      fs.symlinkSync(s.target, abs);
+      fs.lutimesSync(abs, FIXED_MTIME_MS / 1000, FIXED_MTIME_MS / 1000);
+    }
+    // Second pass: the manifest in tree order, and dir mtimes (nothing is created after this, so order does not matter).
+    const t = FIXED_MTIME_MS / 1000;
+    for (const e of planEntries(spec)) {
+      if (e.kind === "dir") {
+        fs.utimesSync(path.join(treeDir, e.path), t, t);
+        w.add({ path: e.path, type: "dir", size: 0, mode: DIR_MODE, mtimeMs: FIXED_MTIME_MS });
+      } else if (e.kind === "symlink") {
+        w.add({ path: e.path, type: "symlink", size: Buffer.byteLength(e.target), mode: 0o777, mtimeMs: FIXED_MTIME_MS, target: e.target });
+      } else {
+        const entry = { path: e.path, type: "file" as const, size: e.sizeBytes, mode: e.mode, mtimeMs: e.mtimeMs, hash: hex64(hashes[e.file]!) };
+        w.add(e.linkOf ? { ...entry, linkOf: e.linkOf } : e.linked ? { ...entry, linked: true } : entry);
+      }
+    }
+    progress?.end();
+    return w.finish({ specHash: hash, hashAlgorithm: HASH_ALGORITHM });
+  } catch (err) {
+    w.abort();
+    throw err;
   }
-  for (const s of plan.symlinks) {
-    const abs = path.join(treeDir, s.path);
-    fs.symlinkSync(s.target, abs);
-    fs.lutimesSync(abs, FIXED_MTIME_MS / 1000, FIXED_MTIME_MS / 1000);
-  }
-  // Dir mtimes last, children before parents, since creating entries changes them.
-  for (let k = plan.dirs.length - 1; k >= 0; k--) {
-    fs.utimesSync(path.join(treeDir, plan.dirs[k]!), FIXED_MTIME_MS / 1000, FIXED_MTIME_MS / 1000);
-  }
-  progress?.end();
-  return buildManifest(hash, plan, hashes);
 }
 
+/** A file over PIECE_BYTES: created here, written in pieces by several workers, then sized, moded and timed. */
+async function writeBig(pool: DataPool, key: Uint8Array, abs: string, e: { file: number; sizeBytes: number; desc: WritePiece["desc"]; mode: number; mtimeMs: number }, hashes: BigUint64Array, progress?: Progress): Promise<void> {
+  fs.closeSync(fs.openSync(abs, "w", e.mode));
+  const parts: Promise<WorkerResponse>[] = [];
+  for (let off = 0; off < e.sizeBytes; off += PIECE_BYTES) {
+    const piece: WritePiece = { path: abs, desc: e.desc, offsetBytes: off, lengthBytes: Math.min(PIECE_BYTES, e.sizeBytes - off), whole: false, mode: e.mode, mtimeMs: e.mtimeMs };
+    parts.push(pool.run({ op: "write", key, pieces: [piece] }));
+  }
+  const chunks: bigint[] = [];
+  for (const r of await Promise.all(parts)) {
+    if (!r.ok) fail(r);
+    chunks.push(...(r as { hashes: bigint[][] }).hashes[0]!);
+  }
+  // Sparse: pwrite only wrote data blocks, so make sure the apparent size is right.
+  fs.truncateSync(abs, e.sizeBytes);
+  if (needsChmod(e.mode)) fs.chmodSync(abs, e.mode);
+  fs.utimesSync(abs, e.mtimeMs / 1000, e.mtimeMs / 1000);
+  hashes[e.file] = combinedHash(chunks, e.sizeBytes);
+  progress?.tick(1, e.sizeBytes);
+}

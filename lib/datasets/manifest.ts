@@ -1,13 +1,17 @@
-// A dataset's manifest: every entry of the tree (type, size, mode, mtime, content hash, link), read back and checked quickly.
+// A dataset's manifest: every entry of the tree (type, size, mode, mtime, content hash, link) as a packed record file in tree order, streamed back one pass at a time and checked.
 //
 // fileCount counts every regular-file name (hard-link names too); totalBytes counts the bytes of
 // distinct files (a hard link adds no data). datasetTotals returns the same two numbers.
 // Content hash: wyhash64 (Bun.hash.wyhash) of each 1 MiB chunk seeded with the chunk index, then
 // for files over 1 MiB a wyhash of the chunk hashes seeded with the size (see content.ts).
+// Hard links: the first name of an inode in tree order carries `linked`, the others `linkOf` = it.
+// Format history: v1 was one JSON object with an `entries` array (manifest.json); v2 is manifest.bin
+// (records.ts). A cached dataset with a v1 manifest is upgraded in place (upgrade.ts) or regenerated.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DIR_MODE, FIXED_MTIME_MS } from "../layout";
-import type { DatasetPlan } from "./tree";
+import { checkRecords, readRecords, RecordFileError, RecordWriter, type RecordHead } from "./records";
+
+export { cmpTreeOrder } from "./records";
 
 export interface ManifestEntry {
   path: string; // posix, relative
@@ -18,66 +22,135 @@ export interface ManifestEntry {
   hash?: string;
   target?: string;
   linkOf?: string;
+  /** The first name (in tree order) of an inode that has more names. */
+  linked?: true;
 }
-export interface Manifest {
-  version: 1;
+
+/** What a manifest says of the whole tree (the record file's meta). */
+export interface ManifestMeta {
+  version: 2;
   specHash: string;
   fileCount: number;
   totalBytes: number;
-  entries: ManifestEntry[];
+  entryCount: number;
   /** How `hash` was computed, so a reader never compares hashes of different kinds. */
-  hashAlgorithm?: string;
+  hashAlgorithm: string;
+  /** A changed (incremental) tree's change summary, so a cached one is reused as is. */
+  changeSummary?: unknown;
+}
+
+/** A manifest on disk: its meta, and its entries streamed in tree order (each call a new pass). */
+export interface Manifest extends ManifestMeta {
+  file: string;
+  entries(): Generator<ManifestEntry>;
 }
 
 export const HASH_ALGORITHM = "wyhash64-1MiB-chunks-v1";
+const TYPES = ["dir", "file", "symlink"] as const;
+const F_HASH = 1;
+const F_TARGET = 2;
+const F_LINKOF = 4;
+const F_LINKED = 8;
 
-export function buildManifest(hash: string, plan: DatasetPlan, hashes: string[]): Manifest {
-  const entries: ManifestEntry[] = [];
-  let totalBytes = 0;
-  const byPath = new Map<string, ManifestEntry>();
-  for (const d of plan.dirs) entries.push({ path: d, type: "dir", size: 0, mode: DIR_MODE, mtimeMs: FIXED_MTIME_MS });
-  plan.files.forEach((f, i) => {
-    const e: ManifestEntry = { path: f.path, type: "file", size: f.sizeBytes, mode: f.mode, mtimeMs: f.mtimeMs, hash: hashes[i] };
-    entries.push(e);
-    byPath.set(f.path, e);
-    totalBytes += f.sizeBytes;
-  });
-  for (const l of plan.hardlinks) {
-    const t = byPath.get(l.linkOf)!;
-    entries.push({ ...t, path: l.path, linkOf: l.linkOf });
+function encode(e: ManifestEntry, out: Buffer): number {
+  let flags = 0;
+  if (e.hash) flags |= F_HASH;
+  if (e.target !== undefined) flags |= F_TARGET;
+  if (e.linkOf) flags |= F_LINKOF;
+  if (e.linked) flags |= F_LINKED;
+  out.writeUInt8(TYPES.indexOf(e.type), 0);
+  out.writeUInt8(flags, 1);
+  out.writeUInt16LE(e.mode & 0xffff, 2);
+  out.writeDoubleLE(e.size, 4);
+  out.writeDoubleLE(e.mtimeMs, 12);
+  let n = 20;
+  if (e.hash) n += out.write(e.hash.padStart(16, "0").slice(0, 16), n, "latin1");
+  for (const s of [flags & F_TARGET ? e.target! : null, flags & F_LINKOF ? e.linkOf! : null]) {
+    if (s === null) continue;
+    const len = out.write(s, n + 2, "utf8");
+    out.writeUInt16LE(len, n);
+    n += 2 + len;
   }
-  for (const s of plan.symlinks) {
-    entries.push({ path: s.path, type: "symlink", size: Buffer.byteLength(s.target), mode: 0o777, mtimeMs: FIXED_MTIME_MS, target: s.target });
-  }
-  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  fixLinkOf(entries);
-  return { version: 1, specHash: hash, fileCount: plan.files.length + plan.hardlinks.length, totalBytes, entries, hashAlgorithm: HASH_ALGORITHM };
+  return n;
 }
 
-/** linkOf must name the first entry (in manifest order) of the inode, whatever name was created first. */
-export function fixLinkOf(entries: ManifestEntry[]): void {
-  const groups = new Map<string, ManifestEntry[]>();
-  for (const e of entries) {
-    if (e.type !== "file") continue;
-    const root = e.linkOf ?? e.path;
-    if (e.linkOf || groups.has(root)) {
-      const g = groups.get(root) ?? [];
-      g.push(e);
-      groups.set(root, g);
-    } else groups.set(root, [e]);
+function decode(p: string, b: Buffer, file: string): ManifestEntry {
+  if (b.length < 20) throw new RecordFileError(file, `damaged entry ${p}`);
+  const type = TYPES[b.readUInt8(0)];
+  if (!type) throw new RecordFileError(file, `damaged entry ${p} (type)`);
+  const flags = b.readUInt8(1);
+  const e: ManifestEntry = { path: p, type, size: b.readDoubleLE(4), mode: b.readUInt16LE(2), mtimeMs: b.readDoubleLE(12) };
+  let n = 20;
+  if (flags & F_HASH) {
+    e.hash = b.toString("latin1", n, n + 16);
+    n += 16;
   }
-  for (const [, g] of groups) {
-    if (g.length < 2) continue;
-    const first = g[0]!.path;
-    g[0]!.linkOf = undefined;
-    delete g[0]!.linkOf;
-    for (const e of g.slice(1)) e.linkOf = first;
+  const str = (): string => {
+    const len = b.readUInt16LE(n);
+    const s = b.toString("utf8", n + 2, n + 2 + len);
+    n += 2 + len;
+    return s;
+  };
+  if (flags & F_TARGET) e.target = str();
+  if (flags & F_LINKOF) e.linkOf = str();
+  if (flags & F_LINKED) e.linked = true;
+  if (n !== b.length) throw new RecordFileError(file, `damaged entry ${p} (length)`);
+  return e;
+}
+
+/** Writes a manifest entry by entry in tree order (throws on disorder); `finish` makes it whole. */
+export class ManifestWriter {
+  private w: RecordWriter;
+  private buf = Buffer.allocUnsafe(20 + 16 + 4 + 2 * 3 * 4096);
+  fileCount = 0;
+  totalBytes = 0;
+  constructor(readonly file: string) {
+    this.w = new RecordWriter(file);
+  }
+  add(e: ManifestEntry): void {
+    this.w.add(e.path, this.buf.subarray(0, encode(e, this.buf)));
+    if (e.type !== "file") return;
+    this.fileCount++;
+    if (!e.linkOf) this.totalBytes += e.size;
+  }
+  finish(meta: Omit<ManifestMeta, "version" | "fileCount" | "totalBytes" | "entryCount">): Manifest {
+    const m: ManifestMeta = { version: 2, ...meta, fileCount: this.fileCount, totalBytes: this.totalBytes, entryCount: this.w.count };
+    this.w.finish(m);
+    return handle(this.file, m);
+  }
+  abort(): void {
+    this.w.abort();
   }
 }
 
-/** Quick check: every entry exists with the right type, size and mtime (1 ms); no extras looked for. */
+function handle(file: string, meta: ManifestMeta, head?: RecordHead): Manifest {
+  return {
+    ...meta,
+    file,
+    *entries() {
+      for (const r of readRecords(file, head)) yield decode(r.path, r.payload, file);
+    },
+  };
+}
+
+/** Opens a v2 manifest after a whole checksum pass: a truncated or damaged file throws RecordFileError, never reads short. */
+export function readManifest(file: string): Manifest {
+  const head = checkRecords(file);
+  const m = head.meta as ManifestMeta;
+  if (!m || m.version !== 2 || typeof m.specHash !== "string" || m.entryCount !== head.count || typeof m.fileCount !== "number" || typeof m.totalBytes !== "number") {
+    throw new RecordFileError(file, "not a mirrorbench manifest v2");
+  }
+  return handle(file, m, head);
+}
+
+/** Every entry, in memory: for tests and small tools only, never on a dataset's hot path. */
+export function allEntries(m: Manifest): ManifestEntry[] {
+  return [...m.entries()];
+}
+
+/** Quick check: every entry exists with the right type, size and mtime (1 ms); no extras looked for. One lstat per entry, streamed. */
 export function quickCheck(treeDir: string, manifest: Manifest): string | null {
-  for (const e of manifest.entries) {
+  for (const e of manifest.entries()) {
     let st: fs.Stats;
     try {
       st = fs.lstatSync(path.join(treeDir, e.path));
@@ -93,10 +166,4 @@ export function quickCheck(treeDir: string, manifest: Manifest): string | null {
     } else if (!st.isSymbolicLink()) return `${e.path} is not a symlink`;
   }
   return null;
-}
-
-export function readManifest(file: string): Manifest {
-  const m = JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
-  if (m.version !== 1 || !Array.isArray(m.entries)) throw new Error(`${file}: not a mirrorbench manifest v1`);
-  return m;
 }

@@ -11,10 +11,13 @@ import type { DatasetSpec } from "../types";
 import { formatBytes } from "../units";
 import { invalidReason, structureCheck } from "./check";
 import { describeSpec, generateTree } from "./generate";
-import { quickCheck, readManifest, type Manifest } from "./manifest";
-import { hashFiles, poolFor } from "./pool";
+import { quickCheck, readManifest, type Manifest, type ManifestEntry } from "./manifest";
+import { HashStream, poolFor } from "./pool";
 import type { Progress } from "./progress";
-import { diskBytesNeeded, planDataset } from "./tree";
+import { diskBytesNeeded } from "./totals";
+import { openManifest } from "./upgrade";
+
+export { openManifest };
 
 export interface DatasetHandle {
   dir: string;
@@ -36,22 +39,31 @@ export class DatasetSpaceError extends Error {
   }
 }
 
-/** Full check: the tree's structure (extras, types, modes, links) and every file's content hash against the manifest. */
+/** Full check: the tree's structure (extras, types, modes, links) and every file's content hash against the manifest, streamed. */
 export async function deepCheck(treeDir: string, manifest: Manifest, progress?: Progress): Promise<string | null> {
   const wrong = structureCheck(treeDir, manifest);
   if (wrong) return wrong;
-  const files = manifest.entries.filter((e) => e.type === "file" && !e.linkOf);
-  const pool = poolFor(files.length, manifest.totalBytes);
+  const pool = poolFor(manifest.fileCount, manifest.totalBytes, "io");
+  let problem: string | null = null;
   try {
-    progress?.start(`checking dataset ${manifest.specHash}`, files.length, manifest.totalBytes);
-    const rs = await hashFiles(pool, files.map((e) => ({ path: path.join(treeDir, e.path), sizeHint: e.size })), (f, b) => progress?.tick(f, b));
-    progress?.end();
-    for (let i = 0; i < files.length; i++) {
-      const r = rs[i]!;
-      if (r.error) return `${files[i]!.path}: ${r.error}`;
-      if (r.hash !== files[i]!.hash) return `${files[i]!.path} content differs from the manifest`;
+    progress?.start(`checking dataset ${manifest.specHash}`, manifest.fileCount, manifest.totalBytes);
+    const hashes = new HashStream<ManifestEntry>(pool, (es, rs) => {
+      let bytes = 0;
+      es.forEach((e, i) => {
+        bytes += e.size;
+        if (problem) return;
+        if (rs[i]!.error) problem = `${e.path}: ${rs[i]!.error}`;
+        else if (rs[i]!.hash !== e.hash) problem = `${e.path} content differs from the manifest`;
+      });
+      progress?.tick(es.length, bytes);
+    });
+    for (const e of manifest.entries()) {
+      if (problem) break;
+      if (e.type === "file" && !e.linkOf) await hashes.add(e, path.join(treeDir, e.path), e.size);
     }
-    return null;
+    await hashes.finish();
+    progress?.end();
+    return problem;
   } finally {
     pool.close();
   }
@@ -91,7 +103,7 @@ export async function buildCached(
   hash: string,
   label: string,
   neededBytes: number,
-  build: (treeDir: string) => Promise<Manifest>,
+  build: (treeDir: string, manifestFile: string) => Promise<Manifest>,
 ): Promise<{ dir: string; manifest: Manifest }> {
   const p = datasetPaths(datasetsRoot, hash);
   fs.mkdirSync(datasetsRoot, { recursive: true });
@@ -111,8 +123,7 @@ export async function buildCached(
   try {
     const tree = path.join(tmp, "tree");
     fs.mkdirSync(tree);
-    const manifest = await build(tree);
-    writeFileDurable(path.join(tmp, "manifest.json"), JSON.stringify(manifest));
+    await build(tree, path.join(tmp, "manifest.bin"));
     try {
       fs.renameSync(tmp, p.dir);
     } catch (e) {
@@ -120,12 +131,12 @@ export async function buildCached(
       if ((code === "ENOTEMPTY" || code === "EEXIST") && fs.existsSync(p.complete)) {
         // Someone else finished the same dataset first; theirs is as good as ours.
         removeEntry(tmp);
-        return { dir: p.tree, manifest: readManifest(p.manifest) };
+        return { dir: p.tree, manifest: openManifest(p.dir) };
       }
       throw e;
     }
     writeFileDurable(p.complete, new Date().toISOString() + "\n");
-    return { dir: p.tree, manifest };
+    return { dir: p.tree, manifest: readManifest(p.manifest) };
   } catch (e) {
     removeEntry(tmp);
     if ((e as NodeJS.ErrnoException).code === "ENOSPC") throw spaceError(" (ran out of space while writing)");
@@ -144,7 +155,7 @@ export async function ensureDataset(
   removeStaleTemps(datasetsRoot, hash);
   if (fs.existsSync(p.complete)) {
     try {
-      const manifest = readManifest(p.manifest);
+      const manifest = openManifest(p.dir);
       const quick = quickCheck(p.tree, manifest);
       const deep = !quick && opts.verifyDataset ? await deepCheck(p.tree, manifest, opts.progress) : null;
       if (!quick && !deep) return { dir: p.tree, manifest, reused: true, generateMs: performance.now() - t0 };
@@ -158,9 +169,8 @@ export async function ensureDataset(
   }
   // Incomplete, damaged or stale: it is ours, so start over.
   removeEntry(p.dir);
-  const plan = planDataset(spec);
-  const { dir, manifest } = await buildCached(datasetsRoot, hash, `spec ${describeSpec(spec)}`, diskBytesNeeded(plan), (tree) =>
-    generateTree(spec, tree, hash, opts.progress, plan),
+  const { dir, manifest } = await buildCached(datasetsRoot, hash, `spec ${describeSpec(spec)}`, diskBytesNeeded(spec), (tree, manifestFile) =>
+    generateTree(spec, tree, hash, manifestFile, opts.progress),
   );
   return { dir, manifest, reused: false, generateMs: performance.now() - t0 };
 }

@@ -1,38 +1,43 @@
 // The data worker: one build entry (package.json's build script names it) that answers the pool's write / hash / copy requests with content.ts.
 import { copyFiles, DataContext, type CopyItem, type HashPiece, type HashResult, type WritePiece } from "./content";
+import { writeLeaf, type LeafWork } from "./leaf";
 
 export type WorkerRequest =
   | { mirrorbenchData: true; id: number; op: "write"; key: Uint8Array; pieces: WritePiece[] }
+  | { mirrorbenchData: true; id: number; op: "writeLeaf"; key: Uint8Array; leaf: LeafWork }
   | { mirrorbenchData: true; id: number; op: "hash"; pieces: HashPiece[] }
   | { mirrorbenchData: true; id: number; op: "copy"; items: CopyItem[] };
 
 export type WorkerResponse =
-  | { id: number; ok: true; hashes?: bigint[][]; results?: HashResult[] }
+  | { id: number; ok: true; hashes?: bigint[][]; results?: HashResult[]; marks?: bigint[]; leafHashes?: BigUint64Array }
   | { id: number; ok: false; code: string | null; message: string; path: string | null };
 
 let ctx: DataContext | null = null;
 let ctxKeyHex = "";
 
+function keyed(key: Uint8Array): DataContext {
+  const keyHex = Buffer.from(key).toString("hex");
+  if (!ctx || ctxKeyHex !== keyHex) {
+    ctx = new DataContext(Buffer.from(key));
+    ctxKeyHex = keyHex;
+  }
+  return ctx;
+}
+
 /** Run a request in this thread; shared by the inline path and the Worker. */
 export function handleRequest(req: WorkerRequest): WorkerResponse {
   try {
     switch (req.op) {
-      case "write": {
-        const keyHex = Buffer.from(req.key).toString("hex");
-        if (!ctx || ctxKeyHex !== keyHex) {
-          ctx = new DataContext(Buffer.from(req.key));
-          ctxKeyHex = keyHex;
-        }
-        const c = ctx;
-        return { id: req.id, ok: true, hashes: req.pieces.map((p) => c.write(p)) };
-      }
+      case "write":
+        return { id: req.id, ok: true, hashes: req.pieces.map((p) => keyed(req.key).write(p)) };
+      case "writeLeaf":
+        return { id: req.id, ok: true, leafHashes: writeLeaf(keyed(req.key), req.leaf) };
       case "hash": {
         const c = ctx ?? (ctx = new DataContext(Buffer.alloc(16)));
         return { id: req.id, ok: true, results: req.pieces.map((p) => c.hash(p)) };
       }
       case "copy":
-        copyFiles(req.items);
-        return { id: req.id, ok: true };
+        return { id: req.id, ok: true, marks: copyFiles(req.items) };
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -41,11 +46,15 @@ export function handleRequest(req: WorkerRequest): WorkerResponse {
 }
 
 declare const self: Worker;
+let handled = 0;
 if (!Bun.isMainThread) {
   // Only answer our own messages, so importing this module from another worker is harmless.
   self.addEventListener("message", (ev: MessageEvent) => {
     const req = ev.data as WorkerRequest;
     if (!req || req.mirrorbenchData !== true) return;
     self.postMessage(handleRequest(req));
+    // Hashing and copying a batch leaves garbage (paths, results); collect now and then so the worker's
+    // heap stays flat. Not while writing: there the collector's page churn cost more system time than it saved.
+    if (req.op !== "write" && req.op !== "writeLeaf" && ++handled % 4 === 0) Bun.gc(true);
   });
 }

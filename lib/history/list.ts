@@ -20,7 +20,7 @@ export interface StoredResults {
  * folder is shared with other things. With hostId, files whose name says another host are not
  * even opened, and the content's host.id decides for the rest (names can be renamed, content not).
  */
-export function listResults(dir: string, opts: { hostId?: string } = {}): StoredResults[] {
+export function listResults(dir: string, opts: { hostId?: string; lean?: boolean } = {}): StoredResults[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -38,12 +38,25 @@ export function listResults(dir: string, opts: { hostId?: string } = {}): Stored
       if (!fs.statSync(file).isFile()) continue;
       const results = loadResults(file);
       if (opts.hostId && results.host.id !== opts.hostId) continue;
-      out.push({ file, results });
+      out.push({ file, results: opts.lean ? lean(results) : results });
     } catch {
       /* not ours or unreadable: history simply does not include it */
     }
   }
   return out.sort((a, b) => cmp(a.results.startedAt, b.results.startedAt) || cmp(path.basename(a.file), path.basename(b.file)));
+}
+
+/**
+ * What history needs of an earlier results file: its head and each tool's statistics. The runs (every
+ * sample, a thousand records for a long nightly) are dropped once parsed wherever every completed tool
+ * has its mean, so a long history holds means, not runs; a file without stats keeps its runs.
+ */
+function lean(r: ResultsFile): ResultsFile {
+  const scenarios = r.scenarios.map((s) => {
+    const meansKnown = s.tools.every((t) => t.state !== "completed" || t.stats?.time?.meanNs !== undefined);
+    return meansKnown ? { ...s, runs: [] } : s;
+  });
+  return { ...r, scenarios };
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -130,7 +130,7 @@ function describe(r: Regression, o: Required<RegressionOptions>): string {
  * `resultsDir` (the current file itself, already written there, is never its own history).
  */
 export function checkRegressions(current: ResultsFile, resultsDir: string, opts: RegressionOptions = {}): Regression[] {
-  const history = listResults(resultsDir, { hostId: current.host.id })
+  const history = listResults(resultsDir, { hostId: current.host.id, lean: true })
     .map((e) => e.results)
     .filter((r) => r.startedAt !== current.startedAt);
   return regressionChecks(current, history, opts);

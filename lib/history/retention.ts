@@ -27,7 +27,7 @@ export function applyRetention(resultsDir: string, hostId: string, keep: number)
   if (!Number.isInteger(keep) || keep < 1) {
     throw new BenchError(`keep_results must be a whole number ≥ 1, got ${keep}`, { key: "keep_results", hint: "omit it to keep every result" });
   }
-  const mine = listResults(resultsDir, { hostId }).filter((e) => e.results.host.id === hostId);
+  const mine = listResults(resultsDir, { hostId, lean: true }).filter((e) => e.results.host.id === hostId);
   const doomed = mine.slice(0, Math.max(0, mine.length - keep));
   const deleted: string[] = [];
   for (const e of doomed) {

@@ -1,5 +1,6 @@
 // The dry run's text: every scenario's gate and runs (argv, destination, cache policy), from the plan alone.
 
+import { workloadBounds, type WorkloadBounds } from "../config/limits";
 import { plural } from "../text";
 import type { ResolvedConfig, ScenarioPlan } from "../types";
 import { formatBytes } from "../units";
@@ -16,16 +17,28 @@ export function runOptionsLine(sp: ScenarioPlan): string {
   return `settle: ${settle}; time: ${time}${gate}${control ? `; control: ${control.label}` : ""}`;
 }
 
+const n = (x: number) => x.toLocaleString("en-US");
+const bytesRange = (b: WorkloadBounds) => (b.minBytes === b.maxBytes ? formatBytes(b.minBytes) : `${formatBytes(b.minBytes)}..${formatBytes(b.maxBytes)}`);
+
+/** A workload's size by arithmetic on the spec (counts × sizes): what it needs before anything is generated. */
+function sizeLine(b: WorkloadBounds, copies: number): string {
+  return `   source: ${n(b.files)} files, ${n(b.entries)} entries, ${bytesRange(b)}; on disk at least ${formatBytes(b.minDiskBytes)} and ${n(b.inodes)} inodes, each of ${copies} destination(s) as much again\n`;
+}
+
 /** What --dry-run prints: nothing is generated or spawned to write it. */
 export function planText(plans: ScenarioPlan[], config: ResolvedConfig): string {
   const out: string[] = [];
   out.push(`Plan for ${config.file}\nWorkspace: ${config.workspace} (will be ${config.keepWorkspace ? "preserved" : "removed"} on exit)\n`);
   let total = 0;
+  const sum: WorkloadBounds = { files: 0, entries: 0, inodes: 0, minBytes: 0, maxBytes: 0, minDiskBytes: 0 };
   for (const sp of plans) {
     const s = sp.scenario;
     const d = s.workload.dataset;
     const groups = d.groups.map((g) => `${g.count} × ${g.minBytes === g.maxBytes ? formatBytes(g.minBytes) : `${formatBytes(g.minBytes)}..${formatBytes(g.maxBytes)}`} (${g.content})`).join(" + ");
     out.push(`\n== ${s.name}  [${s.workload.kind}; ${groups}; seed ${d.seed}; cache ${s.cache}; verify ${s.verify.enabled ? "on" : "off"}; timeout ${s.timeoutMs / 1000}s]\n`);
+    const b = workloadBounds(s.workload);
+    for (const k of Object.keys(sum) as (keyof WorkloadBounds)[]) sum[k] += b[k];
+    out.push(sizeLine(b, new Set(sp.runs.map((r) => r.dst)).size));
     if (sp.baseline || s.baseline.length) out.push(`   gate: baseline ${sp.baseline ?? `(none available of ${s.baseline.join(", ")})`}; candidates ${sp.candidates.join(", ") || "-"}; max_time_ratio ${s.thresholds.maxTimeRatio}, max_memory_ratio ${s.thresholds.maxMemoryRatio}\n`);
     out.push(`   ${runOptionsLine(sp)}\n`);
     for (const sk of sp.skipped) out.push(`   skipped ${sk.tool}: ${sk.reason}\n`);
@@ -35,6 +48,6 @@ export function planText(plans: ScenarioPlan[], config: ResolvedConfig): string 
     }
     total += sp.runs.length;
   }
-  out.push(`\n${plural(plans.length, "scenario")}, ${plural(total, "run")}. Nothing was generated or spawned.\n`);
+  out.push(`\n${plural(plans.length, "scenario")}, ${plural(total, "run")}; sources ${n(sum.files)} files, ${bytesRange(sum)} (counted from the spec, not listed). Nothing was generated or spawned.\n`);
   return out.join("");
 }

@@ -2,6 +2,7 @@
 
 import path from "node:path";
 import { closeLivePools } from "../datasets/pool";
+import { DEFAULTS } from "../defaults";
 import type { ScenarioSource } from "../datasets/sources";
 import type { Log } from "../log";
 import type { Platform } from "../platform/index";
@@ -37,31 +38,75 @@ export interface LocalHarnessOptions {
   log: Log;
 }
 
+/** The source's files as absolute paths, streamed from its manifest (a million paths are never one array). */
+function* sourceFiles(source: ScenarioSource): Generator<string> {
+  for (const e of source.manifest.entries()) if (e.type === "file") yield path.join(source.srcDir, e.path);
+}
+
+/** At most `max` source files spread evenly through the manifest, for the residency probe. */
+function sampleFiles(source: ScenarioSource, max: number): string[] {
+  const n = source.manifest.fileCount;
+  const out: string[] = [];
+  let i = 0;
+  let next = 0;
+  for (const f of sourceFiles(source)) {
+    if (out.length >= max) break;
+    if (i++ === Math.floor(next)) {
+      out.push(f);
+      next += Math.max(1, n / max);
+    }
+  }
+  return out;
+}
+
 /** The real steps on this machine; the source is snapshotted now, for the scenario's first run to be checked against. */
 export function localHarness(o: LocalHarnessOptions): RunHarness {
   const { source, log } = o;
-  const srcFiles = source.manifest.entries.filter((e) => e.type === "file").map((e) => path.join(source.srcDir, e.path));
   const guard = new SourceGuard(source, log);
+  let sample: string[] | null = null;
+  // Each step's time, per run, in the log: what the harness costs around the tool (bench:scale reads it).
+  const steps = new Map<string, number>();
+  const timed = async <T>(step: string, fn: () => T | Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      steps.set(step, (steps.get(step) ?? 0) + performance.now() - t0);
+    }
+  };
+  const report = (label: string) => {
+    log.file(`[${label}] harness: ${[...steps].map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(", ")}`);
+    steps.clear();
+  };
   return {
     async before(run, step) {
+      steps.clear();
       step?.("reset");
-      await guard.beforeReset();
-      const replaced = source.restore ? realDestination(o.workspace, run.dst) : resetDestination(o.workspace, run.dst, source.srcDir);
+      await timed("rebuild", () => guard.beforeReset());
+      const replaced = await timed("reset", () => (source.restore ? realDestination(o.workspace, run.dst) : resetDestination(o.workspace, run.dst, source.srcDir)));
       for (const r of replaced) log.error(describeReplaced(r));
-      if (source.restore) await source.restore(run.dst);
-      guard.afterReset();
+      if (source.restore) await timed("restore", () => source.restore!(run.dst));
+      await timed("source check", () => guard.afterReset());
       if (run.cache !== "drop") return { cache: "kept", residentFraction: null };
       step?.("cache");
-      const d = await o.platform.dropCaches(source.srcDir, srcFiles);
+      const d = await timed("cache", () => o.platform.dropCaches(source.srcDir, sourceFiles(source)));
       if (d.detail) log.file(`[${run.label}] cache: ${d.treatment} (${d.detail})`);
-      return { cache: d.treatment, residentFraction: o.platform.residentFraction(srcFiles) };
+      sample ??= sampleFiles(source, DEFAULTS.residencySampleFiles);
+      return { cache: d.treatment, residentFraction: o.platform.residentFraction(sample) };
     },
     after(run) {
+      const t0 = performance.now();
       const notReal = destinationNotReal(o.workspace, run.dst);
-      return { notReal, tampered: guard.afterRun(run.label, notReal ? null : run.dst, o.verify.allowSourceLinks) };
+      const tampered = guard.afterRun(run.label, notReal ? null : run.dst, o.verify.allowSourceLinks);
+      steps.set("source check", (steps.get("source check") ?? 0) + performance.now() - t0);
+      if (!o.verify.enabled || notReal || tampered) report(run.label);
+      return { notReal, tampered };
     },
     async verify(run) {
-      return o.verify.enabled ? verifyCopy(source.srcDir, source.manifest, run.dst, o.verify) : null;
+      if (!o.verify.enabled) return null;
+      const v = await timed("verify", () => verifyCopy(source.srcDir, source.manifest, run.dst, o.verify));
+      report(run.label);
+      return v;
     },
     abandon: () => void closeLivePools(),
     finish: () => guard.finish(),

@@ -2,9 +2,12 @@
 //
 // Decisions (where the issue was silent):
 // - One snapshot per scenario, one re-walk per run, outside the timed window; the root is entry "".
-//   Per entry one string "kind|size|mtimeNs|ctimeNs|dev|ino|nlink|mode|target", in a sorted walk's
-//   order: when nothing was added or removed both walks list the same paths at the same index, so
-//   the common case is two string compares per entry and no Map at all.
+//   The snapshot is packed records in memory (datasets/records.ts; in memory so no tool can reach
+//   or swap it, unlike a file in the workspace) in tree order, one fixed-size
+//   fingerprint (kind, mode, nlink, size, mtime and ctime in ns, dev, ino; + symlink target) per
+//   entry; a run's check is one sorted walk merged with it, so memory holds one directory listing
+//   per level and the first DEFAULTS.sourceChangesKept changes, never an object per file. Changes
+//   past that many are counted, and cannot be excused as the copy's hard links.
 // - ctime is compared too (it catches content rewritten with the old mtime put back), so anything
 //   that links to or unlinks from a source inode moves it. Hard links a destination holds to the
 //   source are therefore explained rather than blamed: a change that is only "hard-linked" on an
@@ -19,117 +22,13 @@ import fs from "node:fs";
 import { DEFAULTS } from "../defaults";
 import type { Log } from "../log";
 import { lstatOrNull, walk } from "../safe-fs";
+import { compareSnapshots, snapshotSource, type SourceChanges, type SourceSnapshot } from "./source-snapshot";
 
-export interface SourceSnapshot {
-  root: string;
-  /** Paths in sorted pre-order ("" first) and their fingerprints, index for index. */
-  paths: string[];
-  fps: string[];
-  /** Source inodes with more names than the tree holds: something outside links to them. */
-  externalLinks: number;
-}
-
-export type ChangeKind = "added" | "removed" | "type" | "symlink target" | "replaced" | "size" | "mode" | "mtime" | "hard-linked" | "ctime/metadata";
-export interface SourceChange {
-  path: string;
-  kinds: ChangeKind[];
-  /** "dev:ino" after the run (files only), to match against a destination's inodes. */
-  devIno: string | null;
-}
-
-const KIND_ORDER: ChangeKind[] = ["added", "removed", "type", "replaced", "symlink target", "size", "mode", "mtime", "hard-linked", "ctime/metadata"];
-
-export function snapshotSource(root: string): SourceSnapshot {
-  const paths: string[] = [];
-  const fps: string[] = [];
-  const names = new Map<string, { nlink: bigint; seen: number }>();
-  const add = (rel: string, abs: string): boolean => {
-    const st = fs.lstatSync(abs, { bigint: true });
-    const kind = st.isFile() ? "f" : st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : "o";
-    const target = kind === "l" ? fs.readlinkSync(abs) : "";
-    paths.push(rel);
-    fps.push(`${kind}|${st.size}|${st.mtimeNs}|${st.ctimeNs}|${st.dev}|${st.ino}|${st.nlink}|${st.mode & 0o7777n}|${target}`);
-    if (kind === "f" && st.nlink > 1n) {
-      const key = `${st.dev}:${st.ino}`;
-      const n = names.get(key) ?? { nlink: st.nlink, seen: 0 };
-      n.seen++;
-      names.set(key, n);
-    }
-    return kind === "d";
-  };
-  let rootIsDir = false;
-  try {
-    rootIsDir = add("", root);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-  }
-  if (rootIsDir) walk(root, (rel, _kind, abs) => add(rel, abs), { sorted: true });
-  let externalLinks = 0;
-  for (const n of names.values()) if (n.nlink > BigInt(n.seen)) externalLinks++;
-  return { root, paths, fps, externalLinks };
-}
-
-function fields(fp: string) {
-  const parts = fp.split("|");
-  return {
-    kind: parts[0]!,
-    size: parts[1]!,
-    mtime: parts[2]!,
-    ctime: parts[3]!,
-    devIno: `${parts[4]}:${parts[5]}`,
-    nlink: BigInt(parts[6]!),
-    mode: parts[7]!,
-    target: parts.slice(8).join("|"),
-  };
-}
-
-/** Whether both walks listed the same paths in the same order (nothing added, removed or renamed). */
-function sameShape(before: SourceSnapshot, after: SourceSnapshot): boolean {
-  if (before.paths.length !== after.paths.length) return false;
-  for (let i = 0; i < before.paths.length; i++) if (before.paths[i] !== after.paths[i]) return false;
-  return true;
-}
-
-export function compareSnapshots(before: SourceSnapshot, after: SourceSnapshot): SourceChange[] {
-  const out: SourceChange[] = [];
-  const aligned = sameShape(before, after);
-  const afterMap = aligned ? null : new Map(after.paths.map((p, i) => [p, after.fps[i]!]));
-  for (let i = 0; i < before.paths.length; i++) {
-    const p = before.paths[i]!;
-    const fp = before.fps[i]!;
-    const now = afterMap ? afterMap.get(p) : after.fps[i];
-    if (now === fp) continue;
-    if (now === undefined) {
-      out.push({ path: p, kinds: ["removed"], devIno: null });
-      continue;
-    }
-    const a = fields(fp);
-    const b = fields(now);
-    const kinds: ChangeKind[] = [];
-    if (a.kind !== b.kind) kinds.push("type");
-    else {
-      if (a.devIno !== b.devIno) kinds.push("replaced");
-      if (a.target !== b.target) kinds.push("symlink target");
-      if (a.size !== b.size) kinds.push("size");
-      if (a.mode !== b.mode) kinds.push("mode");
-      if (a.mtime !== b.mtime) kinds.push("mtime");
-      if (b.nlink > a.nlink) kinds.push("hard-linked");
-      if (!kinds.length) kinds.push("ctime/metadata");
-    }
-    out.push({ path: p, kinds, devIno: b.kind === "f" ? b.devIno : null });
-  }
-  if (!aligned) {
-    const had = new Set(before.paths);
-    for (const p of after.paths) if (!had.has(p)) out.push({ path: p, kinds: ["added"], devIno: null });
-  }
-  const rank = (c: SourceChange) => KIND_ORDER.indexOf(c.kinds[0]!);
-  return out.sort((x, y) => rank(x) - rank(y) || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
-}
-
+export { compareSnapshots, snapshotSource, type ChangeKind, type SourceChange, type SourceChanges, type SourceSnapshot } from "./source-snapshot";
 /** "a (size, mtime), b (added) and 4 more": the first few changes, most telling first. */
-export function describeChanges(changes: SourceChange[]): string {
-  const named = changes.slice(0, DEFAULTS.sourceChangesNamed).map((c) => `${c.path || "."} (${c.kinds.join(", ")})`);
-  const more = changes.length - named.length;
+export function describeChanges(found: SourceChanges): string {
+  const named = found.changes.slice(0, DEFAULTS.sourceChangesNamed).map((c) => `${c.path || "."} (${c.kinds.join(", ")})`);
+  const more = found.total - named.length;
   return named.join(", ") + (more > 0 ? ` and ${more} more` : "");
 }
 
@@ -180,6 +79,14 @@ export class SourceGuard {
     return s;
   }
 
+  private compare(): SourceChanges {
+    const t0 = performance.now();
+    const found = compareSnapshots(this.snap, this.src.srcDir);
+    this.checkMs += performance.now() - t0;
+    this.checks++;
+    return found;
+  }
+
   /** Before a run's reset or restore (restore may read the source): rebuild a source the last tool damaged. */
   async beforeReset(): Promise<void> {
     if (!this.damagedBy || !this.src.rebuild) return;
@@ -200,40 +107,48 @@ export class SourceGuard {
    * directory (then no inodes can be shared through it).
    */
   afterRun(label: string, dstDir: string | null, allowSourceLinks: boolean): string | null {
-    let now: SourceSnapshot;
+    let found: SourceChanges;
     try {
-      now = this.take();
+      found = this.compare();
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      return this.damaged(label, `modified the source: it can no longer be read (${err.code ?? err.message}${err.path ? ` ${err.path}` : ""})`, null);
+      return this.damaged(label, `modified the source: it can no longer be read (${err.code ?? err.message}${err.path ? ` ${err.path}` : ""})`);
     }
-    const changes = compareSnapshots(this.snap, now);
-    if (!changes.length) return null;
+    if (!found.total) return null;
+    const { changes } = found;
     const linked = new Map<string, string>();
     for (const c of changes) if (c.devIno && c.kinds.includes("hard-linked")) linked.set(c.devIno, c.path);
     const shared = linked.size && dstDir ? sharedInodes(dstDir, linked) : [];
     const sharedSrc = new Set(shared.map((s) => s.src));
     const unexplained = changes.filter((c) => !(sharedSrc.has(c.path) && c.kinds.every((k) => k === "hard-linked")));
-    if (unexplained.length) return this.damaged(label, `modified the source: ${describeChanges(unexplained)}`, now);
+    // Changes beyond the kept ones cannot be explained by the copy's links: they count as modifications.
+    const beyond = found.total - changes.length;
+    if (unexplained.length || beyond > 0) return this.damaged(label, `modified the source: ${describeChanges({ changes: unexplained.length ? unexplained : changes, total: unexplained.length + beyond })}`);
     // Only the copy's links changed the source: keep looking from here (afterReset looks again once they are gone).
-    this.snap = now;
+    this.snap = this.take();
     if (allowSourceLinks) return null;
     const names = shared.slice(0, DEFAULTS.sourceChangesNamed).map((s) => s.dst);
     const more = shared.length > names.length ? ` and ${shared.length - names.length} more` : "";
     return `destination shares ${plural(shared.length, "file")} with the source (hard links, not a copy): ${names.join(", ")}${more}`;
   }
 
-  private damaged(label: string, reason: string, now: SourceSnapshot | null): string {
+  private damaged(label: string, reason: string): string {
     this.damagedBy = label;
     this.src.invalidate?.(`${label} ${reason}`);
     // Without a way to rebuild, judge later runs against the damaged tree rather than blame them for it.
-    if (!this.src.rebuild && now) this.snap = now;
+    if (!this.src.rebuild) {
+      try {
+        this.snap = this.take();
+      } catch {
+        /* unreadable: the next run's check says so again */
+      }
+    }
     return reason;
   }
 
   /** After the scenario's last run: say where a damaged source was left. */
   finish(): void {
     if (this.damagedBy) this.log.line(`Source ${this.src.srcDir} was modified by ${this.damagedBy}: its cached dataset stays marked invalid and is regenerated on its next use`);
-    this.log.file(`source check: ${plural(this.checks, "walk")} of ${this.src.srcDir}, ${this.snap.paths.length} entries, ${(this.checkMs / Math.max(1, this.checks)).toFixed(1)} ms each`);
+    this.log.file(`source check: ${plural(this.checks, "walk")} of ${this.src.srcDir}, ${this.snap.entries} entries, ${(this.checkMs / Math.max(1, this.checks)).toFixed(1)} ms each`);
   }
 }

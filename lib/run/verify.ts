@@ -1,4 +1,4 @@
-// Verification: compare a destination tree with the source manifest (presence, size, content hash, mode, mtime, symlinks).
+// Verification: compare a destination tree with the source manifest (presence, size, content hash, mode, mtime, symlinks) in one streaming merge walk.
 //
 // Rules (where the issue left the choice to us):
 // - Content is compared by hash against the manifest (same algorithm as generation, see
@@ -10,6 +10,8 @@
 //   (dir mtimes are left to the tools' taste: many set them before filling the dir); tolerance
 //   1 ms, or 2 s when the destination's timestamp has no sub-second part (coarse filesystems; lib/defaults.ts).
 // - The destination root is lstat'ed, never followed: a root that is a symlink fails.
+// - Memory: one directory listing per level, a bounded number of hash batches in flight, and the
+//   inodes of hard-linked names; never an object per file.
 // - Hard links: every name is checked as a file. Whether the link itself was kept is reported in
 //   `notes` (only when spec.mode is on) and never fails verification: preserving hard links is a
 //   tool option (rsync -H), not correctness.
@@ -17,9 +19,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULTS } from "../defaults";
 import type { VerifySpec } from "../types";
+import type { HashResult } from "../datasets/content";
 import type { Manifest, ManifestEntry } from "../datasets/manifest";
-import { hashFiles, poolFor } from "../datasets/pool";
-import { listKinds, lstatOrNull } from "../safe-fs";
+import { HashStream, poolFor } from "../datasets/pool";
+import { cmpTreeOrder } from "../datasets/records";
+import { SortedWalk } from "../datasets/walk-sorted";
+import { lstatOrNull } from "../safe-fs";
 
 export interface VerifyResult {
   ok: boolean;
@@ -77,73 +82,14 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
     r.elapsedMs = performance.now() - t0;
     return r;
   }
-  const dst = listKinds(dstDir);
-  const expected = new Set<string>();
-  const files: ManifestEntry[] = [];
-  for (const e of manifest.entries) {
-    expected.add(e.path);
-    const kind = dst.get(e.path);
-    if (kind === undefined) {
-      r.missing++;
-      note(e.path, "missing", "missing");
-      continue;
-    }
-    if (e.type === "symlink") {
-      if (!spec.symlinks) continue;
-      if (kind !== "symlink") {
-        r.symlinkMismatch++;
-        note(e.path, `symlink copied as ${kind}`, "symlink");
-        continue;
-      }
-      const target = fs.readlinkSync(path.join(dstDir, e.path));
-      if (target !== e.target) {
-        r.symlinkMismatch++;
-        note(e.path, `symlink -> ${target}, expected ${e.target}`, "symlink");
-      }
-      continue;
-    }
-    if (kind !== e.type) {
-      r.missing++;
-      note(e.path, `${kind} instead of ${e.type}`, "missing");
-      continue;
-    }
-    if (e.type === "dir") {
-      if (spec.mode) {
-        const mode = fs.lstatSync(path.join(dstDir, e.path)).mode & 0o7777;
-        if (mode !== (e.mode & 0o7777)) {
-          r.modeMismatch++;
-          note(e.path, `mode ${mode.toString(8)}, expected ${(e.mode & 0o7777).toString(8)}`, "mode");
-        }
-      }
-      continue;
-    }
-    files.push(e);
-  }
-  for (const [p] of dst) {
-    if (!expected.has(p)) {
-      r.extra++;
-      note(p, "extra", "extra");
-    }
-  }
-
-  const needSrc = files.filter((e) => !e.hash);
-  const pool = poolFor(files.length + needSrc.length, manifest.totalBytes);
-  let got: Awaited<ReturnType<typeof hashFiles>>;
-  let srcHashes = new Map<string, string>();
-  try {
-    const [d, s] = await Promise.all([
-      hashFiles(pool, files.map((e) => ({ path: path.join(dstDir, e.path), sizeHint: e.size }))),
-      hashFiles(pool, needSrc.map((e) => ({ path: path.join(srcDir, e.path), sizeHint: e.size }))),
-    ]);
-    got = d;
-    needSrc.forEach((e, i) => srcHashes.set(e.path, s[i]!.hash ?? "unreadable source"));
-  } finally {
-    pool.close();
-  }
+  // One merge of the destination's sorted walk with the manifest's stream (both in tree order):
+  // a path only in the manifest is missing, only in the destination extra; files are hashed as met.
+  const walk = new SortedWalk(dstDir);
+  const it = manifest.entries();
   const inodeOf = new Map<string, number>();
   let brokenLinks = 0;
-  files.forEach((e, i) => {
-    const g = got[i]!;
+  let awaitingSrc: { e: ManifestEntry; g: HashResult } | null = null;
+  const judge = (e: ManifestEntry, g: HashResult, srcHash: string | undefined) => {
     r.checkedFiles++;
     if (g.error) {
       r.missing++;
@@ -153,7 +99,7 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
     if (g.size !== e.size) {
       r.sizeMismatch++;
       note(e.path, `${g.size} bytes, expected ${e.size}`, "size");
-    } else if (g.hash !== (e.hash ?? srcHashes.get(e.path))) {
+    } else if (g.hash !== (e.hash ?? srcHash ?? "unreadable source")) {
       r.contentMismatch++;
       note(e.path, "content differs", "content");
     }
@@ -165,11 +111,79 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
       r.mtimeMismatch++;
       note(e.path, `mtime ${new Date(g.mtimeMs!).toISOString()}, expected ${new Date(e.mtimeMs).toISOString()}`, "mtime");
     }
-    if (spec.mode) {
-      inodeOf.set(e.path, g.ino!);
-      if (e.linkOf && inodeOf.has(e.linkOf) && inodeOf.get(e.linkOf) !== g.ino) brokenLinks++;
+    // Hard links: the first name in tree order comes first, so its inode is known when a later name is met.
+    if (spec.mode && e.linked) inodeOf.set(e.path, g.ino!);
+    if (spec.mode && e.linkOf && inodeOf.has(e.linkOf) && inodeOf.get(e.linkOf) !== g.ino) brokenLinks++;
+  };
+  // Items come back in feed order: an entry without a hash is fed twice (copy, then source) and judged on the second.
+  const onBatch = (items: { e: ManifestEntry; src: boolean }[], rs: HashResult[]) => {
+    items.forEach((item, k) => {
+      if (!item.src && item.e.hash) return judge(item.e, rs[k]!, undefined);
+      if (!item.src) return void (awaitingSrc = { e: item.e, g: rs[k]! });
+      const a = awaitingSrc!;
+      awaitingSrc = null;
+      judge(a.e, a.g, rs[k]!.hash);
+    });
+  };
+  const pool = poolFor(manifest.fileCount, manifest.totalBytes, "io");
+  try {
+    const hashes = new HashStream(pool, onBatch);
+    let d = walk.next();
+    let n = it.next();
+    while (d || !n.done) {
+      const e = n.done ? null : n.value;
+      const c = !d ? -1 : !e ? 1 : cmpTreeOrder(e.path, d.rel);
+      if (c > 0) {
+        r.extra++;
+        note(d!.rel, "extra", "extra");
+        d = walk.next();
+        continue;
+      }
+      n = it.next();
+      if (c < 0) {
+        r.missing++;
+        note(e!.path, "missing", "missing");
+        continue;
+      }
+      const kind = d!.kind;
+      const abs = d!.abs;
+      d = walk.next();
+      if (e!.type === "symlink") {
+        if (!spec.symlinks) continue;
+        if (kind !== "symlink") {
+          r.symlinkMismatch++;
+          note(e!.path, `symlink copied as ${kind}`, "symlink");
+          continue;
+        }
+        const target = fs.readlinkSync(abs);
+        if (target !== e!.target) {
+          r.symlinkMismatch++;
+          note(e!.path, `symlink -> ${target}, expected ${e!.target}`, "symlink");
+        }
+        continue;
+      }
+      if (kind !== e!.type) {
+        r.missing++;
+        note(e!.path, `${kind} instead of ${e!.type}`, "missing");
+        continue;
+      }
+      if (e!.type === "dir") {
+        if (spec.mode) {
+          const mode = fs.lstatSync(abs).mode & 0o7777;
+          if (mode !== (e!.mode & 0o7777)) {
+            r.modeMismatch++;
+            note(e!.path, `mode ${mode.toString(8)}, expected ${(e!.mode & 0o7777).toString(8)}`, "mode");
+          }
+        }
+        continue;
+      }
+      await hashes.add({ e: e!, src: false }, abs, e!.size);
+      if (!e!.hash) await hashes.add({ e: e!, src: true }, path.join(srcDir, e!.path), e!.size);
     }
-  });
+    await hashes.finish();
+  } finally {
+    pool.close();
+  }
   if (brokenLinks > 0) r.notes = [`${brokenLinks} hard link(s) not preserved (copied as separate files)`];
 
   const counts: [number, string, string][] = [
