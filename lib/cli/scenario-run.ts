@@ -7,6 +7,8 @@ import { executeScenario } from "../run/execute";
 import { localHarness } from "../run/harness";
 import { localSteps } from "../run/steps";
 import type { ScenarioPlan } from "../types";
+import { endpointHarness } from "./endpoint-harness";
+import type { EndpointHost } from "./endpoints";
 import { printScenario, prose } from "./print";
 import type { Session } from "./session";
 import type { RunWatch } from "./watch";
@@ -28,7 +30,7 @@ export async function runScenario(
   s: Session,
   sp: ScenarioPlan,
   index: number,
-  o: { watch: RunWatch; labels: Record<string, string>; preflight: (spec: ScenarioPlan["scenario"]) => Promise<string | null> },
+  o: { watch: RunWatch; labels: Record<string, string>; preflight: (spec: ScenarioPlan["scenario"]) => Promise<string | null>; endpoints?: Map<string, EndpointHost> },
 ): Promise<string[] | null> {
   const { config, opts, io, platform, log, executor, signals, outputs, results } = s;
   const note = await preflightBeforeScenario(s, () => o.preflight(sp.scenario));
@@ -38,12 +40,13 @@ export async function runScenario(
   const prepared = await prepareSources(sp.scenario, s.ws.datasets, log, { verifyDataset: opts.verifyDataset, isTTY: s.status.enabled });
   for (const sk of sp.skipped) prose(log, `note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`, s.style);
   // The harness's steps (reset, cache, checks, verify) and issue 12's ({state}, settle, same work) behind one object.
-  const harness = {
+  // A remote end or a daemon: reset, verify, source checks and cache drops on the tree's host too (endpoint-harness.ts).
+  const harness = (await endpointHarness(s, sp, prepared.source, o.endpoints ?? new Map())) ?? {
     ...localHarness({ workspace: config.workspace, source: prepared.source, platform, verify: sp.scenario.verify, log }),
     ...localSteps({ workspace: config.workspace, srcDir: prepared.source.srcDir, platform, settle: sp.scenario.settle ?? { sync: true, wait: null }, sameWork: sp.scenario.sameWork, log }),
   };
   const exec = await executeScenario(sp, {
-    tools: config.tools, log, executor, harness,
+    tools: config.tools, log, executor, harness, timedBy: results.host.id,
     onStart: (il) => signals.running(il),
     onEvent: (e) => o.watch.onEvent(e),
   });
