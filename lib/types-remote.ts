@@ -22,6 +22,9 @@ export interface EndpointValues {
   rsh: string;
 }
 
+/** Each referenced host's placeholder values, by host name (ssh -G, resolved before the plan: the plan spawns nothing). */
+export type HostValues = Record<string, EndpointValues>;
+
 /** The hosts of a run's two ends (null = this machine). */
 export interface RunEndpoints {
   src: string | null;

@@ -4,14 +4,13 @@ import { referencedHosts } from "../config/endpoints";
 import { REMOTE_DEFAULTS } from "../defaults";
 import { BenchError, EXIT } from "../errors";
 import type { Log } from "../log";
-import type { HostValues } from "../plan/plan";
 import { AgentClient } from "../remote/agent-client";
 import { endpointLayout, endpointValues } from "../remote/endpoints";
 import { remoteLayout } from "../remote/fleet";
 import { probeHost } from "../remote/probe";
 import { SshHost } from "../remote/ssh";
 import { remoteSha256, upload } from "../remote/transfer";
-import type { ResolvedConfig } from "../types";
+import type { HostValues, ResolvedConfig } from "../types";
 import { ExecutablePicker, targetOf } from "./fleet-exe";
 
 /** One host a remote end or a daemon lives on: its connection, its agent, the workspace of ours there. */
@@ -57,7 +56,7 @@ export async function openEndpoints(config: ResolvedConfig, only: ((n: string) =
         log.line(`${name}: staged the agent ${exe.file} → ${remoteExe} (sha256 checked on both ends)`);
       }
       const layout = endpointLayout(hc.workspace);
-      hosts.set(name, { ssh, agent: new AgentClient(ssh, remoteExe), workspace: layout.root, daemonsDir: layout.daemons });
+      hosts.set(name, { ssh, agent: new AgentClient(ssh, remoteExe, !!hc.sudo && probe.uid !== 0), workspace: layout.root, daemonsDir: layout.daemons });
       values[name] = await endpointValues(ssh);
     }
   } catch (e) {

@@ -2,6 +2,8 @@
 
 import type { HostConfig, ScenarioSpec, ToolDaemonSpec, ToolSpec } from "../types";
 import { unknownHostHint } from "./hosts";
+
+export { resolveHosts, resolveRunOn } from "./hosts";
 import type { Reader } from "./reader";
 import type { Path } from "./shape";
 

@@ -4,12 +4,11 @@ import { DEFAULTS } from "../defaults";
 import { specHash, workspacePaths } from "../paths";
 import { endpointLayout, LOCAL_ENDPOINT } from "../remote/endpoints";
 import { selectPlatform, type Platform } from "../platform/index";
-import type { EndpointValues, Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability } from "../types";
+import type { HostValues, Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability } from "../types";
 import { armWord, controlDst, controlLabel, controlToolId, isControlArm, toolOfArm } from "./arms";
 import { daemonFor, invocationId, makeRunId, placeholdersUsed, renderRun, stateDirFor } from "./run-values";
 
-/** Each referenced host's placeholder values (ssh -G, resolved by the caller: the plan spawns nothing). */
-export type HostValues = Record<string, EndpointValues>;
+export type { HostValues } from "../types";
 
 /**
  * The old script's order: every tool's warmups first, then measured rounds where
