@@ -37,6 +37,11 @@ export async function endpointHarness(s: Session, sp: ScenarioPlan, source: Scen
     log.line(`${h.agent.name}: dataset ${a.reused ? "reused" : `generated in ${((a.generateMs as number) / 1000).toFixed(1)} s`} at ${a.dir}: ${a.files} files; manifest hash ${short(String(a.manifestHash))} there, ${short(manifestHash)} here${a.manifestHash === manifestHash ? " (same bytes)" : ""}`);
     if (a.manifestHash !== manifestHash) blocked = `the dataset generated on ${h.agent.name} is not the local one: manifest hash ${short(String(a.manifestHash))} there, ${short(manifestHash)} here (same spec, different bytes: a different mirrorbench build on the host?)`;
     else if (a.dir !== tree) blocked = `the dataset on ${h.agent.name} is at ${a.dir}, not where the plan put {src} (${tree})`;
+    else {
+      // A reused dataset is trusted by its manifest there; its tree is hashed once too, so bytes changed since are caught before any run.
+      const t = await h.agent.call("manifest-hash", ["--path", tree]);
+      if (t.manifestHash !== manifestHash) blocked = `the source on ${h.agent.name} is not the dataset: manifest hash ${short(String(t.manifestHash))} there, ${short(manifestHash)} here (changed since generated? remove ${tree.replace(/\/tree$/, "")} there)`;
+    }
   }
   const dst = sc.destinationHost ? { agent: host(sc.destinationHost).agent, workspace: host(sc.destinationHost).workspace } : undefined;
   const harness = remoteHarness({ workspace: config.workspace, source, platform, verify: sc.verify, log, manifestHash, ...(src ? { src } : {}), ...(dst ? { dst } : {}) });
