@@ -9,6 +9,7 @@ import type { ToolAvailability } from "../lib/types";
 // (located errors with "did you mean"; argv values one element each, shell values quoted; the dry run shows them).
 
 const FILE = "/etc/mb/bench.config.yaml";
+const SH = { kind: "posix" as const, argv: (c: string) => ["/bin/sh", "-c", c] };
 const HOSTS = `hosts:\n  nas: { ssh: bench@nas.local, port: 2222, workspace: /srv/mb }\n  mac: { ssh: mac }\n`;
 const load = (text: string) => parseConfig(text, FILE, { env: { HOME: "/home/bench" }, machine: null, platform: "linux" });
 
@@ -94,7 +95,7 @@ describe("placeholders and the plan", () => {
 
   test("an argv tool gets each endpoint value as one element; the remote destination lives in the host's workspace", () => {
     const c = load(`${HOSTS}${PUSH}${scenario("destination: { host: nas }")}`);
-    const plan = buildPlan(c, avail(["push"]), () => "/local/src", undefined, "linux", "inv", values);
+    const plan = buildPlan(c, avail(["push"]), () => "/local/src", undefined, SH, "inv", values);
     const r = plan.scenarios[0]!.runs[0]!;
     expect(r.dst).toBe("/srv/mb/.mirrorbench-host/endpoints/dst/s/push");
     expect(r.argv).toEqual(["rsync", "-a", "-e", "ssh -p 2222 -o 'X=a b'", "/local/src/", "bench@nas.local:/srv/mb/.mirrorbench-host/endpoints/dst/s/push/"]);
@@ -103,7 +104,7 @@ describe("placeholders and the plan", () => {
 
   test("a shell tool gets each endpoint value quoted for its shell", () => {
     const c = load(`${HOSTS}tools:\n  sh: { shell: true, argv: "rsync -a -e {dst_rsh} {src}/ {dst_ssh}:{dst}/" }\n${scenario("destination: { host: nas }", "[sh]")}`);
-    const r = buildPlan(c, avail(["sh"]), () => "/local/src", undefined, "linux", "inv", values).scenarios[0]!.runs[0]!;
+    const r = buildPlan(c, avail(["sh"]), () => "/local/src", undefined, SH, "inv", values).scenarios[0]!.runs[0]!;
     expect(r.argv.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
     // What sh makes of it: every value one word, as written.
     const words = Bun.spawnSync(["/bin/sh", "-c", r.argv[2]!.replace(/^rsync /, "printf '%s\\n' ")], { stdout: "pipe" }).stdout.toString().split("\n").slice(0, -1);
@@ -112,7 +113,7 @@ describe("placeholders and the plan", () => {
 
   test("a remote source is the same dataset under its spec hash on the host; {port} and the daemon are filled", () => {
     const c = load(`${HOSTS}tools:\n  d:\n    argv: [rsync, -a, "rsync://{src_host}:{port}/bench/", "{dst}/"]\n    daemon: { host: nas, argv: [rsync, --daemon, "--port={port}"], ready: { tcp: 8730 }, per: scenario, env: { MB_TREE: "{src}" } }\n${scenario("source: { host: nas }", "[d]")}`);
-    const sp = buildPlan(c, avail(["d"]), () => "/local/src", undefined, "linux", "inv", values).scenarios[0]!;
+    const sp = buildPlan(c, avail(["d"]), () => "/local/src", undefined, SH, "inv", values).scenarios[0]!;
     const r = sp.runs[0]!;
     expect(r.argv[2]).toBe("rsync://10.0.0.5:8730/bench/");
     expect(r.daemon!.argv).toEqual(["rsync", "--daemon", "--port=8730"]);
