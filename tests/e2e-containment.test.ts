@@ -1,18 +1,11 @@
 // Containment: a symlink where a harness-owned directory should be never leads a reset, restore or
 // removal outside the workspace; --remove-workspace removes only what mirrorbench created.
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { copyScript, readResults, runCli, tmpDir, writeConfig } from "./helpers";
+import { copyScript, readResults, runCli, tempDirs, writeConfig } from "./helpers";
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function fresh(): string {
-  const d = tmpDir("mb-contain-");
-  dirs.push(d);
-  return d;
-}
+const fresh = tempDirs("mb-contain-");
 
 /** A folder outside the workspace holding `rel`/precious.txt: what a followed link would destroy. */
 function sentinel(dir: string, rel = ""): string {

@@ -1,17 +1,10 @@
 // A copy counts only if it is a real copy: a symlinked destination or hard links to the source fail the run.
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { copyScript, readResults, runCli, tmpDir, writeConfig } from "./helpers";
+import { copyScript, readResults, runCli, tempDirs, writeConfig } from "./helpers";
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function fresh(): string {
-  const d = tmpDir("mb-realcopy-");
-  dirs.push(d);
-  return d;
-}
+const fresh = tempDirs("mb-realcopy-");
 
 const head = (dir: string) => `version: 1
 workspace: ${dir}/ws

@@ -1,18 +1,11 @@
 // The source left unchanged by the tool: a tool that writes into {src} fails, the next tool is not
 // blamed, and the poisoned cached dataset is regenerated.
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { copyScript, readResults, runCli, tmpDir, writeConfig } from "./helpers";
+import { copyScript, readResults, runCli, tempDirs, writeConfig } from "./helpers";
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function fresh(): string {
-  const d = tmpDir("mb-srccheck-");
-  dirs.push(d);
-  return d;
-}
+const fresh = tempDirs("mb-srccheck-");
 
 const head = (dir: string) => `version: 1
 workspace: ${dir}/ws

@@ -1,5 +1,6 @@
 // Shared test helpers: temp folders, tiny copy tools as real scripts, running the real CLI.
 
+import { afterAll } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,6 +10,17 @@ export const BENCH = path.join(ROOT, "scripts", "bench.ts");
 
 export function tmpDir(prefix = "mb-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Fresh temporary folders for one test file, all removed after its last test: `const fresh = tempDirs("mb-x-")`. */
+export function tempDirs(prefix: string): () => string {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  return () => {
+    const d = tmpDir(prefix);
+    dirs.push(d);
+    return d;
+  };
 }
 
 /** A copy tool as a real script: optional delay, then cp -a, then an exit code. */

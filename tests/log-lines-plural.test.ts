@@ -14,6 +14,7 @@ test("the old script's Average line keeps run(s): people's awk scripts match it"
 });
 
 test("the dry run's last line counts scenarios and runs in the singular when there is one", () => {
-  const text = planText([{ scenario: { name: "s", workload: { kind: "copy", dataset: { groups: [], seed: 1 } }, cache: "keep", verify: { enabled: true }, timeoutMs: 1000, baseline: [], thresholds: {} } as any, baseline: null, candidates: [], tools: [], skipped: [], runs: [{ phase: "measured", round: 1, label: "cp", index: 1, total: 1, cache: "keep", dst: "/d", argv: ["cp"] } as any] }], { file: "x.yaml", workspace: "/w", keepWorkspace: true } as any);
-  expect(text).toContain("\n1 scenario, 1 run. Nothing was generated or spawned.\n");
+  const text = planText([{ scenario: { name: "s", workload: { kind: "copy", dataset: { groups: [{ count: 1, perDir: 1, minBytes: 4, maxBytes: 4, content: "random" }], extras: { hardlinks: 0, symlinks: 0, emptyDirs: 0 }, seed: 1 } }, cache: "keep", verify: { enabled: true }, timeoutMs: 1000, baseline: [], thresholds: {} } as any, baseline: null, candidates: [], tools: [], skipped: [], runs: [{ phase: "measured", round: 1, label: "cp", index: 1, total: 1, cache: "keep", dst: "/d", argv: ["cp"] } as any] }], { file: "x.yaml", workspace: "/w", keepWorkspace: true } as any);
+  expect(text).toContain("\n1 scenario, 1 run; sources 1 file, ");
+  expect(text).toContain("Nothing was generated or spawned.\n");
 });

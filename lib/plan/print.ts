@@ -65,6 +65,6 @@ export function planText(plans: ScenarioPlan[], config: ResolvedConfig): string 
     }
     total += sp.runs.length;
   }
-  out.push(`\n${plural(plans.length, "scenario")}, ${plural(total, "run")}; sources ${n(sum.files)} files, ${bytesRange(sum)} (counted from the spec, not listed). Nothing was generated or spawned.\n`);
+  out.push(`\n${plural(plans.length, "scenario")}, ${plural(total, "run")}; sources ${plural(sum.files, "file")}, ${bytesRange(sum)} (counted from the spec, not listed). Nothing was generated or spawned.\n`);
   return out.join("");
 }
