@@ -9,6 +9,8 @@ export interface ToolDaemonSpec {
   /** argv with {state}, {src}, {dst}, {port} and the endpoint placeholders; each element stays one word. */
   argv: string[];
   ready: DaemonReady;
+  /** ready.timeout: how long it gets to be ready (absent: REMOTE_DEFAULTS.daemonReadyTimeoutMs). */
+  readyTimeoutMs?: number;
   per: "run" | "scenario";
   /** Environment of the daemon ({state}, {src}, {dst}, {port} filled; no shell parses it). */
   env: Record<string, string>;

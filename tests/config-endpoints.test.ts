@@ -65,6 +65,12 @@ describe("daemon:", () => {
     expect(c.tools.d!.daemon).toEqual({ host: "nas", argv: ["rsync", "--daemon", "--config", "{state}/rsyncd.conf"], ready: { tcp: 8730 }, per: "run", env: { A: "1" } });
   });
 
+  test("ready.timeout is a duration: how long the daemon gets", () => {
+    const c = load(`${HOSTS}${daemonTool(`{ host: nas, argv: [x], ready: { log: "up", timeout: 2s }, per: scenario }`)}${scenario("", "[d]")}`);
+    expect([c.tools.d!.daemon!.readyTimeoutMs, c.tools.d!.daemon!.per]).toEqual([2000, "scenario"]);
+    expect(error(`${HOSTS}${daemonTool(`{ host: nas, argv: [x], ready: { tcp: 1, timeout: soon } }`)}${scenario("", "[d]")}`).key).toBe("tools.d.daemon.ready.timeout");
+  });
+
   test("a daemon on an undeclared host is located with 'did you mean'", () => {
     const e = error(`${HOSTS}${daemonTool(`{ host: mca, argv: [x], ready: { tcp: 1 } }`)}${scenario("", "[d]")}`);
     expect(e.key).toBe("tools.d.daemon.host");

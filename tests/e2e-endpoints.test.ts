@@ -103,6 +103,19 @@ describe.skipIf(!!SKIP)("remote ends over a loopback sshd", () => {
     expect(runs[2].daemon.pid).not.toBe(runs[0].daemon.pid);
   }, 120_000);
 
+  test("a daemon that is never ready fails its runs with the end of its log, within its timeout, and leaves nothing running", async () => {
+    const port = await freePort();
+    const t = setup((dir) => endpointConfig({ dir, f, direction: "push", port, runs: 2, warmup: 0, daemonTool: false, files: "5, size: 1KiB", extraIds: ["mute"], extraTools: `  mute:\n    argv: [rsync, -a, "{src}/", "rsync://{dst_host}:{port}/bench/"]\n    daemon: { host: nas, argv: [sh, -c, "echo warming up; echo still warming; exec sleep 617"], ready: { tcp: ${port}, timeout: 1s } }\n` }));
+    const r = await runCli(["--config", t.cfg], { env: env() });
+    expect([1, 3]).toContain(r.code);
+    const runs = readResults(t.results).scenarios[0].runs;
+    const mute = runs.filter((x: any) => x.tool === "mute");
+    expect(mute.map((x: any) => x.state)).toEqual(["failed", "failed"]);
+    expect(mute[0].reason).toBe(`nas: daemon sh was not ready within 1000 ms (nothing accepting on 127.0.0.1:${port}); its log ends: warming up still warming`);
+    expect(runs.filter((x: any) => x.tool === "rsync-ssh").map((x: any) => x.state)).toEqual(["completed", "completed"]);
+    expect(Bun.spawnSync(["pgrep", "-f", "sleep 617"]).exitCode).toBe(1); // stopped, not left behind
+  }, 120_000);
+
   test("a remote destination, or a folder on the way to it, that became a symlink is never followed by the reset: the link goes, its target stays", async () => {
     const port = await freePort();
     const t = setup((dir) => endpointConfig({ dir, f, direction: "push", port, runs: 1, warmup: 0, daemonTool: false, files: "5, size: 1KiB" }));

@@ -1,5 +1,6 @@
 // Resolving remote ends and daemons: a scenario's source: / destination: { host } and a tool's daemon:, each host checked against hosts: (located, with "did you mean").
 
+import { parseDurationMs } from "../units";
 import type { HostConfig, ScenarioSpec, ToolDaemonSpec, ToolSpec } from "../types";
 import { unknownHostHint } from "./hosts";
 
@@ -28,7 +29,8 @@ function resolveDaemon(r: Reader, id: string, platform: string, hosts: Record<st
   }
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries((r.get([...p, "env"]) ?? {}) as object)) env[k] = String(v);
-  return { host, argv: r.strList([...p, "argv"]), ready, per: (r.get([...p, "per"]) as "run" | "scenario" | undefined) ?? "run", env };
+  const timeoutMs = parseDurationMs(r.get([...p, "ready", "timeout"]));
+  return { host, argv: r.strList([...p, "argv"]), ready, ...(timeoutMs ? { readyTimeoutMs: timeoutMs } : {}), per: (r.get([...p, "per"]) as "run" | "scenario" | undefined) ?? "run", env };
 }
 
 /** Fills in ScenarioSpec.sourceHost / destinationHost and ToolSpec.daemon, after hosts: is resolved. */

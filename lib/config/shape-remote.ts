@@ -1,5 +1,6 @@
 // The shapes of remote endpoints (a scenario's source: / destination: { host }) and of a tool's daemon:, for shape.ts.
 
+import { DURATION_PATTERN } from "../units";
 import type { Shape } from "./shape-types";
 
 const got = (v: unknown) => JSON.stringify(v);
@@ -29,6 +30,7 @@ export const daemon: Shape = {
       keys: {
         tcp: { kind: "int", min: 1, max: 65535, description: "ready when something accepts on this port of the daemon's host; {port} in argv" },
         log: { kind: "string", minLength: 1, description: "ready when the daemon's log has a line matching this regular expression" },
+        timeout: { kind: "pattern", source: DURATION_PATTERN, number: "positive", description: "how long the daemon gets to be ready (default 15s); then the run fails with the end of its log", message: (v) => `must be a duration like 15s or 1m, got ${got(v)}` },
       },
       rules: [{ kind: "exactlyOne", keys: ["tcp", "log"], message: "needs exactly one of tcp: PORT or log: REGEX" }],
     },

@@ -1,5 +1,6 @@
 // A tool's daemon beside its runs: started per run or per scenario on its host with a fresh state dir, its identity re-checked and its figures read after each run, stopped cleanly.
 
+import { BenchError } from "../errors";
 import type { Log } from "../log";
 import { makeStateDir, startDaemon, type DaemonUsage, type RemoteDaemon } from "../remote/daemon";
 import type { SshHost } from "../remote/ssh";
@@ -42,7 +43,11 @@ export class DaemonKeeper {
     const stateDir = await makeStateDir(h.ssh, h.daemonsDir);
     const fill = (s: string) => s.replaceAll("{state}", stateDir);
     const env = Object.fromEntries(Object.entries(d.env).map(([k, v]) => [k, fill(v)]));
-    const daemon = await startDaemon(h.ssh, { argv: d.argv, ready: d.ready, env }, stateDir);
+    // A run's reason is one line: the end of the daemon's log joins it with " | ".
+    const daemon = await startDaemon(h.ssh, { argv: d.argv, ready: d.ready, env, ...(d.readyTimeoutMs ? { readyTimeoutMs: d.readyTimeoutMs } : {}) }, stateDir).catch((e: Error) => {
+      const [head, ...log] = e.message.trim().split("\n");
+      throw new BenchError([head, ...log.slice(-5)].join(" "), e instanceof BenchError && e.hint ? { hint: e.hint } : {});
+    });
     this.log.file(`[${run.label}] daemon on ${d.host}: pid ${daemon.identity.pid} ready in ${daemon.readyMs.toFixed(0)} ms (${"tcp" in d.ready ? `tcp ${d.ready.tcp}` : `log /${d.ready.log}/`}), state ${stateDir}: ${daemon.identity.cmdline.join(" ")}`);
     this.live.set(run.tool, { daemon, last: await daemon.sample().catch(() => null), fresh: true });
   }
