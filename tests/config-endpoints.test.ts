@@ -66,7 +66,7 @@ describe("daemon:", () => {
   });
 
   test("ready.timeout is a duration: how long the daemon gets", () => {
-    const c = load(`${HOSTS}${daemonTool(`{ host: nas, argv: [x], ready: { log: "up", timeout: 2s }, per: scenario }`)}${scenario("", "[d]")}`);
+    const c = load(`${HOSTS}${daemonTool(`{ host: nas, argv: [x], ready: { tcp: 9, timeout: 2s }, per: scenario }`)}${scenario("", "[d]")}`);
     expect([c.tools.d!.daemon!.readyTimeoutMs, c.tools.d!.daemon!.per]).toEqual([2000, "scenario"]);
     expect(error(`${HOSTS}${daemonTool(`{ host: nas, argv: [x], ready: { tcp: 1, timeout: soon } }`)}${scenario("", "[d]")}`).key).toBe("tools.d.daemon.ready.timeout");
   });
