@@ -69,6 +69,10 @@ describe.skipIf(!!SKIP)("remote ends over a loopback sshd", () => {
     expect(alive(d[0].daemon.pid)).toBe(false); // stopped at the end of the scenario
     for (const tool of ["rsync-ssh", "rsync-daemon"]) expect(files(`${endsRoot()}/dst/push/${tool}`)).toBe(30);
     expect(fs.readdirSync(`${endsRoot()}/daemons`)).toEqual([]); // state dirs removed
+    // Provenance on the daemon's host: the binary the daemon really runs, hashed there.
+    const rsyncReal = fs.realpathSync(Bun.which("rsync")!);
+    const sha = new Bun.CryptoHasher("sha256").update(fs.readFileSync(rsyncReal)).digest("hex");
+    expect(res.remoteProvenance).toEqual([{ host: "nas", tools: { "rsync-daemon": { path: rsyncReal, realPath: rsyncReal, sha256: sha, version: expect.stringMatching(/^rsync\s+version /) } } }]);
   }, 120_000);
 
   test("pull: the dataset is generated on the source's host with the same manifest hash, pulled over ssh and from a per-run daemon", async () => {

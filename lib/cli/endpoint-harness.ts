@@ -8,6 +8,7 @@ import type { RunHarness } from "../run/harness";
 import { remoteHarness, syncRemote, type RemoteEnd } from "../run/remote-harness";
 import { localSteps } from "../run/steps";
 import type { RunSteps } from "../run/steps";
+import type { ToolBinary } from "../results/provenance";
 import type { ScenarioPlan } from "../types";
 import { manifestHashOf } from "./agent-ops";
 import type { EndpointHost } from "./endpoints";
@@ -47,7 +48,14 @@ export async function endpointHarness(s: Session, sp: ScenarioPlan, source: Scen
   const harness = remoteHarness({ workspace: config.workspace, source, platform, verify: sc.verify, log, manifestHash, ...(src ? { src } : {}), ...(dst ? { dst } : {}) });
   const steps = localSteps({ workspace: config.workspace, srcDir: source.srcDir, platform, settle: sc.settle ?? { sync: true, wait: null }, sameWork: sc.sameWork, log });
   const remoteEnd = src ?? dst;
-  const keeper = new DaemonKeeper((name) => ({ ssh: host(name).ssh, daemonsDir: host(name).daemonsDir }), log);
+  // Provenance on both ends: the binary a daemon runs, hashed on its host, beside this host's own tools.
+  const onBinary = (h: string, tool: string, b: ToolBinary) => {
+    const list = (s.results.remoteProvenance ??= []);
+    let entry = list.find((p) => p.host === h);
+    if (!entry) list.push((entry = { host: h, tools: {} }));
+    entry.tools[tool] = b;
+  };
+  const keeper = new DaemonKeeper((name) => ({ ssh: host(name).ssh, daemonsDir: host(name).daemonsDir }), log, onBinary);
   return {
     ...harness,
     ...steps,

@@ -4,6 +4,7 @@ import { BenchError } from "../errors";
 import type { Log } from "../log";
 import { makeStateDir, startDaemon, type DaemonUsage, type RemoteDaemon } from "../remote/daemon";
 import type { SshHost } from "../remote/ssh";
+import { remoteSha256 } from "../remote/transfer";
 import type { DaemonRunRecord, PlannedRun } from "../types";
 
 /** Where a daemon host's state dirs go: a folder of ours on it (…/.mirrorbench-host/endpoints/daemons). */
@@ -22,14 +23,42 @@ interface Live {
 
 const cpu = (u: DaemonUsage | null) => ({ user: (u?.cpuUserMs ?? 0) + (u?.childCpuUserMs ?? 0), system: (u?.cpuSystemMs ?? 0) + (u?.childCpuSystemMs ?? 0) });
 
+/** A daemon's binary on its host: the file /proc/<pid>/exe names, its sha256 there, its --version line. */
+export interface DaemonBinary {
+  path: string;
+  realPath: string | null;
+  sha256: string | null;
+  version: string | null;
+  error?: string;
+}
+
+// $1 = pid: the running executable (Linux), then its first --version line.
+const EXE_OF = `exe=$(readlink "/proc/$1/exe" 2>/dev/null) || exit 4
+printf '%s\n' "$exe"
+"$exe" --version 2>&1 </dev/null | head -n 1`;
+
 export class DaemonKeeper {
   /** By arm (run.tool): a per-scenario daemon lives across that arm's runs. */
   private readonly live = new Map<string, Live>();
+  private readonly described = new Set<string>();
 
   constructor(
     private readonly hostOf: (name: string) => DaemonHost,
     private readonly log: Log,
+    /** Told once per host and tool which binary its daemon runs (provenance on that host). */
+    private readonly onBinary?: (host: string, tool: string, b: DaemonBinary) => void,
   ) {}
+
+  private async describe(h: DaemonHost, host: string, tool: string, pid: number): Promise<void> {
+    const key = `${host}\0${tool}`;
+    if (!this.onBinary || this.described.has(key)) return;
+    this.described.add(key);
+    const r = await h.ssh.sh(EXE_OF, [String(pid)]).catch(() => null);
+    const [exe, version] = (r?.stdout ?? "").split("\n");
+    if (!r || r.code !== 0 || !exe) return this.onBinary(host, tool, { path: "", realPath: null, sha256: null, version: null, error: "its executable could not be read (not Linux /proc)" });
+    const sha256 = await remoteSha256(h.ssh, exe).catch(() => null);
+    this.onBinary(host, tool, { path: exe, realPath: exe, sha256, version: version?.trim() || null });
+  }
 
   /** Before the run (after reset and cache): a fresh daemon, or the arm's per-scenario one; throws (the run fails) with the daemon's log tail when it never gets ready. */
   async up(run: PlannedRun): Promise<void> {
@@ -50,6 +79,7 @@ export class DaemonKeeper {
     });
     this.log.file(`[${run.label}] daemon on ${d.host}: pid ${daemon.identity.pid} ready in ${daemon.readyMs.toFixed(0)} ms (${"tcp" in d.ready ? `tcp ${d.ready.tcp}` : `log /${d.ready.log}/`}), state ${stateDir}: ${daemon.identity.cmdline.join(" ")}`);
     this.live.set(run.tool, { daemon, last: await daemon.sample().catch(() => null), fresh: true });
+    await this.describe(h, d.host, run.tool, daemon.identity.pid);
   }
 
   /** After the run, whatever its exit: still the same process? Its figures over the run; a per-run daemon is stopped. */
