@@ -47,6 +47,29 @@ describe.skipIf(!!SKIP)("remote ends over a loopback sshd", () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
+  test("--dry-run prints the endpoint placeholders resolved and probes the host the destination names; an unreachable one exits 2", async () => {
+    const port = await freePort();
+    const t = setup((dir) => endpointConfig({ dir, f, direction: "push", port, runs: 1, warmup: 0 }));
+    const r = await runCli(["--config", t.cfg, "--dry-run"], { env: env() });
+    expect(r.code).toBe(0);
+    const dst = `${endsRoot()}/dst/push/rsync-ssh`;
+    expect(r.stdout).toContain("   destination on host nas: reset and verified there by its agent (manifest hash); cache dropped on both ends");
+    expect(r.stdout).toContain(`argv: ["rsync","-a","-e","ssh -F ${f.configFile} -o BatchMode=yes`);
+    expect(r.stdout).toContain(`","${path.join(t.dir, "ws", "datasets")}`);
+    expect(r.stdout).toContain(`/tree/","mb-a:${dst}/"]`);
+    expect(r.stdout).toContain(`argv: ["rsync","-a","${path.join(t.dir, "ws", "datasets")}`);
+    expect(r.stdout).toContain(`/tree/","rsync://127.0.0.1:${port}/bench/"]`);
+    expect(r.stdout).toContain(`   daemon of rsync-daemon on host nas, one per scenario, ready at tcp ${port}: ["sh","-c",`);
+    expect(r.stdout).toMatch(/Hosts \(this run uses nas\):\n {2}host nas: ok \(Linux/);
+    expect(fs.existsSync(endsRoot())).toBe(false); // nothing staged, nothing made on the host
+    // The same scenario with its destination on a closed port: named before anything runs.
+    fs.writeFileSync(t.cfg, fs.readFileSync(t.cfg, "utf8").replace(/ {2}nas: \{ ssh: [^\n]*/, `  nas: { ssh: 127.0.0.1, port: 1, ssh_config: ${f.configFile} }`));
+    const dead = await runCli(["--config", t.cfg, "--list"], { env: env() });
+    expect(dead.code).toBe(2);
+    expect(dead.stderr).toContain("error: host nas: connection refused at 127.0.0.1 port 1");
+    expect(dead.stderr).toContain("error: a host this run uses cannot be used as it is; fix it first (nothing was run)");
+  }, 120_000);
+
   test("push: rsync over ssh and to an rsync daemon, both ends' cache recorded, timed here, the daemon's memory beside the client's", async () => {
     const port = await freePort();
     const t = setup((dir) => endpointConfig({ dir, f, direction: "push", port, runs: 2, warmup: 0, files: "30, size: 1KiB..16KiB, per_dir: 10" }));
