@@ -39,7 +39,7 @@ export interface LocalHarnessOptions {
 }
 
 /** The source's files as absolute paths, streamed from its manifest (a million paths are never one array). */
-function* sourceFiles(source: ScenarioSource): Generator<string> {
+export function* sourceFiles(source: ScenarioSource): Generator<string> {
   for (const e of source.manifest.entries()) if (e.type === "file") yield path.join(source.srcDir, e.path);
 }
 

@@ -5,7 +5,7 @@ import type { Log } from "../log";
 import type { Platform } from "../platform/index";
 import type { AgentClient } from "../remote/agent-client";
 import type { PlannedRun, VerifySpec } from "../types";
-import { localHarness, type RunHarness } from "./harness";
+import { localHarness, sourceFiles, type RunHarness } from "./harness";
 import { SourceGuard } from "./source-check";
 
 /** One remote end: its agent, the workspace of ours on its host, and the tree there (a destination's parent workspace, or the source). */
@@ -53,7 +53,7 @@ function pushHarness(o: RemoteHarnessOptions, dst: RemoteEnd): RunHarness {
       guard.afterReset();
       if (run.cache !== "drop") return { cache: "kept", residentFraction: null, cacheByHost: { local: "kept", [dst.agent.name]: "kept" } };
       step?.("cache");
-      const [d, remote] = await Promise.all([o.platform.dropCaches(o.source.srcDir, []), dropRemote(dst, run.dst, o.log, run.label)]);
+      const [d, remote] = await Promise.all([o.platform.dropCaches(o.source.srcDir, sourceFiles(o.source)), dropRemote(dst, run.dst, o.log, run.label)]);
       return { cache: d.treatment, residentFraction: null, cacheByHost: { local: d.treatment, [dst.agent.name]: remote } };
     },
     async after(run) {
