@@ -5,8 +5,11 @@ export type ShellKind = "posix" | "cmd";
 /** How a shell tool's command string is started on Windows: /s strips the outer quotes we add, /d skips AutoRun. */
 export const CMD_SHELL = ["cmd.exe", "/d", "/s", "/c"] as const;
 
-/** The placeholders of a tool's argv template: {src} and {dst}, {state} (the run's state directory) and {run} (its id); all filled in one pass. */
-export const PLACEHOLDER = /\{(src|dst|state|run)\}/g;
+/**
+ * The placeholders of a tool's argv template: {src} and {dst}, {state} (the run's state directory) and {run} (its id),
+ * and for remote ends {src_host} {dst_host} {src_port} {dst_port} {src_ssh} {dst_ssh} {src_rsh} {dst_rsh} {port}; all filled in one pass.
+ */
+export const PLACEHOLDER = /\{(src|dst|state|run|(?:src|dst)_(?:host|port|ssh|rsh)|port)\}/g;
 
 export function shellFor(platform: string): ShellKind {
   return platform === "win32" ? "cmd" : "posix";

@@ -1,5 +1,7 @@
 // What a run records beyond its times: the settle before it, the durable flush, the same-work checks, the clone label, the tool's own figures.
 
+import type { DaemonRunRecord } from "./types-remote";
+
 /** `stats:` on a tool: which of its own outputs to read after each run. */
 export type StatsKind = "rsync" | "json";
 
@@ -107,4 +109,11 @@ export interface RunExtras {
   toolStats?: NativeStatsResult;
   /** With --force after a failed preflight: "preflight failed: …". */
   preflight?: string;
+  /** Host id whose meter timed the run (the initiating host; set when an end or a daemon is remote). */
+  timedBy?: string;
+  /** Each end's cache treatment before the run, by host ("local" = this machine), when an end is remote. */
+  cacheByHost?: Record<string, string>;
+  /** The tool's daemon; with it measure.maxRssBytes is client + daemon, and memoryParts says which is which. */
+  daemon?: DaemonRunRecord;
+  memoryParts?: { clientBytes: number | null; daemonBytes: number | null };
 }

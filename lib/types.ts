@@ -2,6 +2,7 @@
 
 import type { GateMethod, GateOn, RunPhase } from "./types-results";
 import type { StatsKind } from "./types-runs";
+import type { RunEndpoints, ToolDaemonSpec } from "./types-remote";
 
 // ---- workloads -------------------------------------------------------------
 
@@ -128,6 +129,7 @@ export interface ToolSpec {
   state?: StateMode;
   /** stats: its own figures, read from its stdout after each run. */
   stats?: StatsKind;
+  daemon?: ToolDaemonSpec;
 }
 
 /** fp: frame pointers (cheap; a binary built without them shows one-frame stacks); dwarf: unwinding from debug info. */
@@ -187,6 +189,9 @@ export interface ScenarioSpec {
   state?: StateMode;
   /** The baseline runs a second time as its own arm (A/A control). */
   control?: boolean;
+  /** `source: { host }` / `destination: { host }`: the end lives on that host of hosts: (absent = here). */
+  sourceHost?: string;
+  destinationHost?: string;
 }
 
 /** Distinct file counts, ascending (at least three). */
@@ -266,6 +271,9 @@ export interface PlannedRun {
   stats?: StatsKind;
   /** This run is the A/A control arm (the baseline again). */
   control?: boolean;
+  /** Hosts of the source and destination, when either is remote; the daemon to run beside the tool, filled. */
+  endpoints?: RunEndpoints;
+  daemon?: ToolDaemonSpec;
 }
 
 export interface ScenarioPlan {
@@ -285,3 +293,4 @@ export interface Plan {
 
 // Execution results (run records, statistics, verdicts) live beside this file; every stage imports them from here.
 export * from "./types-results";
+export * from "./types-remote";

@@ -9,6 +9,7 @@ import type { Manifest } from "../datasets/manifest";
 import { fsSpace } from "../platform/machine";
 import type { Platform } from "../platform/index";
 import type { DatasetSpec } from "../types";
+import { claimWorkspace, inWorkspace } from "../workspace";
 
 /** A line per entry, sorted by path; only what makes the bytes the same (no mtimes, no directory sizes). */
 export interface DigestEntry {
@@ -130,9 +131,14 @@ export function checkSpec(v: any): DatasetSpec {
 }
 
 /** A dataset from its spec under `root` (the same cache as a run's: reused while its checks pass), and its manifest hash. */
-export async function generateOp(input: { root?: unknown; spec?: unknown }): Promise<Record<string, unknown>> {
+export async function generateOp(input: { root?: unknown; spec?: unknown; workspace?: unknown }): Promise<Record<string, unknown>> {
   if (typeof input.root !== "string" || !path.isAbsolute(input.root)) throw new Error("root must be an absolute path (the datasets folder)");
   const spec = checkSpec(input.spec);
+  // With a workspace: claimed as ours first, and the root inside it (ensureDataset removes stale entries under the root).
+  if (typeof input.workspace === "string") {
+    claimWorkspace(input.workspace);
+    inWorkspace(input.workspace, input.root);
+  }
   fs.mkdirSync(input.root, { recursive: true });
   const d = await ensureDataset(spec, input.root);
   return { specHash: d.manifest.specHash, dir: d.dir, files: d.manifest.fileCount, bytes: d.manifest.totalBytes, reused: d.reused, generateMs: Math.round(d.generateMs), manifestHash: manifestHashOf(d.manifest) };

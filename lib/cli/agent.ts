@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { EXIT, oneLine } from "../errors";
 import type { CliIO } from "../io";
 import type { Platform } from "../platform/index";
+import { resetOp, verifyOp } from "./agent-endpoint-ops";
 import { dropCacheOp, generateOp, manifestHashOp, probeOp } from "./agent-ops";
 
 export const AGENT_USAGE = `usage: mirrorbench agent <op> --json [--path DIR]   (internal: called by another mirrorbench over ssh)
@@ -13,6 +14,8 @@ export const AGENT_USAGE = `usage: mirrorbench agent <op> --json [--path DIR]   
   generate       a dataset from {"root": "/abs/datasets", "spec": <DatasetSpec>} on stdin → its manifest hash
   manifest-hash  the manifest hash of the tree at --path (the same hash generate gives for the same bytes)
   drop-cache     drop the page cache (per-file eviction of --path where the whole cache cannot be)
+  reset          empty the destination --path inside --workspace (claimed as ours; lstat, links never followed)
+  verify         the destination --path inside --workspace against --expect <manifest hash> (notReal, match)
 
 Each prints one JSON object on stdout: {"ok": true, "op": …, …} (exit 0), or {"ok": false, "op": …, "error": …}
 (exit 2 for a bad request, 1 when the operation failed).`;
@@ -30,9 +33,9 @@ export async function runAgent(args: string[], io: CliIO, platform: Platform): P
     return EXIT.go;
   }
   try {
-    let v: { json?: boolean; path?: string };
+    let v: { json?: boolean; path?: string; workspace?: string; expect?: string };
     try {
-      v = parseArgs({ args: args.slice(1), options: { json: { type: "boolean" }, path: { type: "string" } } }).values;
+      v = parseArgs({ args: args.slice(1), options: { json: { type: "boolean" }, path: { type: "string" }, workspace: { type: "string" }, expect: { type: "string" } } }).values;
     } catch (e) {
       throw new BadRequest(oneLine(e).replace(/\. To specify.*$/, ""));
     }
@@ -53,7 +56,13 @@ export async function runAgent(args: string[], io: CliIO, platform: Platform): P
       });
     } else if (op === "manifest-hash") out = await manifestHashOp(need());
     else if (op === "drop-cache") out = await dropCacheOp(platform, need());
-    else throw new BadRequest(`unknown agent op ${JSON.stringify(op)}; ops: probe, generate, manifest-hash, drop-cache`);
+    else if (op === "reset" || op === "verify") {
+      const ws = v.workspace === undefined ? null : path.resolve(io.cwd, v.workspace);
+      if (!ws) throw new BadRequest(`${op} needs --workspace DIR (a workspace of ours)`);
+      if (op === "reset") out = resetOp(ws, need());
+      else if (!v.expect) throw new BadRequest("verify needs --expect <manifest hash>");
+      else out = await verifyOp(ws, need(), v.expect);
+    } else throw new BadRequest(`unknown agent op ${JSON.stringify(op)}; ops: probe, generate, manifest-hash, drop-cache, reset, verify`);
     return answer(EXIT.go, { ok: true, op, ...out });
   } catch (e) {
     return answer(e instanceof BadRequest ? EXIT.usage : EXIT.noGo, { ok: false, op, error: oneLine(e) });

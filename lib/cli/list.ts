@@ -3,7 +3,8 @@
 import type { CliIO } from "../io";
 import { sourcePaths, workspacePaths } from "../paths";
 import type { Platform } from "../platform/index";
-import { buildPlan } from "../plan/plan";
+import { buildPlan, type HostValues } from "../plan/plan";
+import { invocationId } from "../plan/run-values";
 import { planText } from "../plan/print";
 import { LocalExecutor } from "../run/spawn";
 import { probeVersions, resolveTools } from "../run/tools";
@@ -33,10 +34,10 @@ export async function listScenarios(config: ResolvedConfig, io: CliIO, platform:
 }
 
 /** Every run of every scenario (argv, destination, cache policy), each source at its exact path: nothing generated or spawned. Then what the run would warn about first. */
-export function dryRun(config: ResolvedConfig, io: CliIO, platform: Platform, opts: Pick<CliOptions, "only" | "overrides" | "failOnRegression">): void {
+export function dryRun(config: ResolvedConfig, io: CliIO, platform: Platform, opts: Pick<CliOptions, "only" | "overrides" | "failOnRegression">, hostValues: HostValues = {}): void {
   const keep = keepWarnings(config, opts);
   const datasets = workspacePaths(config.workspace).datasets;
-  const plan = buildPlan(config, resolveTools(config.tools, platform.name), (s) => sourcePaths(s.workload, datasets).srcDir, opts.only, platform.shell);
+  const plan = buildPlan(config, resolveTools(config.tools, platform.name), (s) => sourcePaths(s.workload, datasets).srcDir, opts.only, platform.shell, invocationId(), hostValues);
   io.out(planText(plan.scenarios, config));
   for (const l of [...undecidedWarnings(plan.scenarios, config), ...keep]) io.err(l + "\n");
 }

@@ -8,6 +8,7 @@ import { selectPlatform, type Platform } from "../platform/index";
 import { parseCli, usage, type CliOptions } from "./args";
 import { runAgent } from "./agent";
 import { runCompare } from "./compare-command";
+import { dryRunValues, usedHosts } from "./endpoints";
 import { fleetDryRun, fleetHosts, listHosts, runFleetBenchmark } from "./fleet";
 import { runReport } from "./report-command";
 import { dryRun, listScenarios } from "./list";
@@ -56,14 +57,17 @@ export async function main(argv: string[], io: CliIO = defaultIO(), platform: Pl
     }
     // A fleet run (--hosts, run_on:) runs the config on those hosts; declared hosts are probed by --list and --dry-run.
     const fleet = fleetHosts(opts, config, cio.env);
+    // Hosts of remote ends and daemons count as used: a finding on one stops --list / --dry-run with exit 2.
+    const ends = usedHosts(config, opts.only);
+    const used = [...new Set([...fleet, ...ends])];
     if (opts.list) {
       await listScenarios(config, cio, platform);
-      return await listHosts(config, fleet, cio);
+      return await listHosts(config, used, cio);
     }
     if (opts.dryRun) {
       if (fleet.length) return await fleetDryRun({ config, opts, io: cio, platform }, fleet);
-      dryRun(config, cio, platform, opts);
-      return await listHosts(config, fleet, cio);
+      dryRun(config, cio, platform, opts, await dryRunValues(config, ends));
+      return await listHosts(config, used, cio);
     }
     if (fleet.length) return await runFleetBenchmark({ config, opts, io: cio, platform }, fleet);
     return await runBenchmark({ config, opts, io: cio, platform });

@@ -2,7 +2,9 @@
 
 import { sourcePaths } from "../paths";
 import { buildPlan } from "../plan/plan";
+import { invocationId } from "../plan/run-values";
 import type { Invocation } from "./args";
+import { openEndpoints } from "./endpoints";
 import { checkHistory, diagnoseAfterGate, decideRun, endRun, exportToStdout, keepNewest, recordDecision, writeDecisionReport } from "./finish";
 import { keepWarnings, undecidedWarnings } from "./preflight";
 import { preflightRun } from "./preflight-run";
@@ -18,9 +20,12 @@ export async function runBenchmark(inv: Invocation): Promise<number> {
   // Claim and lock the workspace, probe every output, open the log; load the tools and their versions.
   const s = await openSession(inv);
   const { log, executor, signals, outputs, results } = s;
+  let ends: Awaited<ReturnType<typeof openEndpoints>> | null = null;
   try {
+    // Hosts of remote ends and daemons: probed, their agent staged, their placeholder values known before the plan.
+    ends = await openEndpoints(config, opts.only, io.env, log);
     // The plan of every scenario, before anything is generated: each source's exact path follows from its spec.
-    const plan = buildPlan(config, results.tools, (sc) => sourcePaths(sc.workload, s.ws.datasets).srcDir, opts.only, platform.shell);
+    const plan = buildPlan(config, results.tools, (sc) => sourcePaths(sc.workload, s.ws.datasets).srcDir, opts.only, platform.shell, invocationId(), ends.values);
     // Said before the first dataset is generated: a verdict that cannot be decided, a history that cannot judge.
     for (const l of [...undecidedWarnings(plan.scenarios, config), ...keepNotes]) prose(log, l, s.style, "err");
     const labels = Object.fromEntries(Object.values(config.tools).map((t) => [t.id, t.label]));
@@ -33,7 +38,7 @@ export async function runBenchmark(inv: Invocation): Promise<number> {
     for (const [i, sp] of plan.scenarios.entries()) {
       if (signals.interrupted || outputs.stopped || s.preflightStop) break;
       try {
-        const done = await runScenario(s, sp, i, { watch, labels, preflight: (spec) => preflight.scenario(spec) });
+        const done = await runScenario(s, sp, i, { watch, labels, preflight: (spec) => preflight.scenario(spec), endpoints: ends.hosts });
         if (done === null) break;
         exported = done;
       } catch (e) {
@@ -52,6 +57,7 @@ export async function runBenchmark(inv: Invocation): Promise<number> {
     exportToStdout(s);
     return endRun(s, exported, exitCode);
   } finally {
+    await ends?.close();
     s.close();
   }
 }

@@ -7,6 +7,8 @@ import { executeScenario } from "../run/execute";
 import { localHarness } from "../run/harness";
 import { localInspect, localSteps } from "../run/steps";
 import type { ScenarioPlan } from "../types";
+import { endpointHarness } from "./endpoint-harness";
+import type { EndpointHost } from "./endpoints";
 import { printScenario, prose } from "./print";
 import type { Session } from "./session";
 import type { RunWatch } from "./watch";
@@ -29,7 +31,7 @@ export async function runScenario(
   s: Session,
   sp: ScenarioPlan,
   index: number,
-  o: { watch: RunWatch; labels: Record<string, string>; preflight: (spec: ScenarioPlan["scenario"]) => Promise<string | null> },
+  o: { watch: RunWatch; labels: Record<string, string>; preflight: (spec: ScenarioPlan["scenario"]) => Promise<string | null>; endpoints?: Map<string, EndpointHost> },
 ): Promise<string[] | null> {
   const { config, opts, io, platform, log, executor, signals, outputs, results } = s;
   const note = await preflightBeforeScenario(s, () => o.preflight(sp.scenario));
@@ -41,12 +43,13 @@ export async function runScenario(
   // The harness's steps (reset, cache, checks, verify) and issue 12's ({state}, settle, same work) behind one object.
   const { srcDir, manifest } = prepared.source;
   const inspect = sp.scenario.verify.enabled && sp.scenario.sameWork ? localInspect({ srcDir, manifest, spec: sp.scenario.sameWork, log }) : undefined;
-  const harness = {
+  // A remote end or a daemon: reset, verify, source checks and cache drops on the tree's host too (endpoint-harness.ts).
+  const harness = (await endpointHarness(s, sp, prepared.source, o.endpoints ?? new Map(), inspect)) ?? {
     ...localHarness({ workspace: config.workspace, source: prepared.source, platform, verify: sp.scenario.verify, log, ...(inspect ? { inspect } : {}) }),
     ...localSteps({ workspace: config.workspace, srcDir, platform, settle: sp.scenario.settle ?? { sync: true, wait: null }, log }),
   };
   const exec = await executeScenario(sp, {
-    tools: config.tools, log, executor, harness,
+    tools: config.tools, log, executor, harness, timedBy: results.host.id,
     onStart: (il) => signals.running(il),
     onEvent: (e) => o.watch.onEvent(e),
   });

@@ -54,7 +54,7 @@ export function resolveRunOn(r: Reader, hosts: Record<string, HostConfig>): stri
   return [...new Set(names)];
 }
 
-function unknownHostHint(name: string, hosts: Record<string, HostConfig>): string {
+export function unknownHostHint(name: string, hosts: Record<string, HostConfig>): string {
   const names = Object.keys(hosts);
   if (!names.length) return `add a hosts: section, e.g. hosts: { ${name}: { ssh: "bench@${name}.local" } }`;
   const near = closest(name, names);

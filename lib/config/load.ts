@@ -8,7 +8,7 @@ import type { DiagnoseMode, ResolvedConfig, ToolSpec } from "../types";
 import type { Machine } from "./scenarios";
 import { checkShape } from "./check";
 import { resolveDiagnoseMode } from "./diagnose";
-import { resolveHosts, resolveRunOn } from "./hosts";
+import { resolveEndpoints, resolveHosts, resolveRunOn } from "./endpoints";
 import { checkNameKey, duplicateKeyError } from "./keys";
 import { resolvePlaces, type OverrideOrigins } from "./places";
 import { Reader } from "./reader";
@@ -133,6 +133,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   const scenarios = resolveScenarios(r, defs, tools, ov, places.workspace, opts.machine);
   const keepResults = ov.keepResults ?? (r.has(["keep_results"]) ? r.int(["keep_results"]) : null);
   const hosts = resolveHosts(r, env);
+  resolveEndpoints(r, scenarios, tools, hosts, platform);
   return {
     file: path.resolve(file),
     version: 1,

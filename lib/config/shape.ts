@@ -6,6 +6,7 @@
 import { DEFAULTS, REMOTE_DEFAULTS } from "../defaults";
 import { DURATION_PATTERN, EXIT_RANGE_PATTERN, SIZE_OR_RANGE_PATTERN, SIZE_PATTERN } from "../units";
 import { durable, gate, gateOn, preflight, settle, state } from "./shape-run";
+import { daemon, endpoint } from "./shape-remote";
 import type { Path, Shape } from "./shape-types";
 
 export type { MapRule, Path, Shape } from "./shape-types";
@@ -69,10 +70,10 @@ const exitCode: Shape = { kind: "pattern", source: EXIT_RANGE_PATTERN, number: "
 const toolKeys = (): Record<string, Shape> => ({
   argv: {
     kind: "argv",
-    description: "argv with {src} and {dst} (and {state}, {run}); one command string when shell: true",
+    description: "argv with {src} and {dst} (and {state}, {run}, and for remote ends {src_host} {dst_host} {src_port} {dst_port} {src_ssh} {dst_ssh} {src_rsh} {dst_rsh} {port}); one command string when shell: true",
     mentions: [
-      { text: "{src}", message: "has no {src} placeholder", hint: `the tool must be told what to copy, e.g. "{src}/"` },
-      { text: "{dst}", message: "has no {dst} placeholder", hint: `the tool must be told where to copy, e.g. "{dst}/"` },
+      { text: "{src", message: "has no {src} placeholder", hint: `the tool must be told what to copy, e.g. "{src}/" (or "rsync://{src_host}:{port}/module/" from a daemon)` },
+      { text: "{dst", message: "has no {dst} placeholder", hint: `the tool must be told where to copy, e.g. "{dst}/" (or "rsync://{dst_host}:{port}/module/" to a daemon)` },
     ],
   },
   shell: bool("run argv (one string) with /bin/sh -c (cmd.exe on Windows); {src}, {dst}, {state}, {run} and ${VAR} are quoted for it"),
@@ -85,6 +86,7 @@ const toolKeys = (): Record<string, Shape> => ({
   durable,
   state,
   stats: { kind: "enum", values: ["rsync", "json"], description: "read the tool's own figures from its stdout after each run: rsync (--stats) or json (the last JSON object it prints, e.g. blit --json)" },
+  daemon,
 });
 const toolVariant: Shape = { kind: "map", what: (p) => `tool "${p[1]}".${p[2]}`, def: "toolVariant", keys: toolKeys() };
 const tool: Shape = {
@@ -152,6 +154,8 @@ const scenario: Shape = {
     gate,
     gate_on: gateOn,
     state,
+    source: endpoint("source"),
+    destination: endpoint("destination"),
     control: bool("run the baseline a second time as its own arm (A/A): when its ratio interval leaves 1 ± (max_time_ratio − 1) / 2 the verdict is NO-VERDICT (controls not clean)"),
     memory_scaling: {
       kind: "map",

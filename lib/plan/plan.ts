@@ -1,11 +1,14 @@
 // The plan: scenarios × tools (and the A/A control arm) → an ordered list of runs with their argv, env, run ids and state directories (pure: no spawning, no file system).
 
 import { DEFAULTS } from "../defaults";
-import { workspacePaths } from "../paths";
+import { specHash, workspacePaths } from "../paths";
+import { endpointLayout, LOCAL_ENDPOINT } from "../remote/endpoints";
 import { selectPlatform, type Platform } from "../platform/index";
-import type { Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability } from "../types";
+import type { HostValues, Plan, PlannedRun, ResolvedConfig, ScenarioSpec, ScenarioPlan, ToolAvailability } from "../types";
 import { armWord, controlDst, controlLabel, controlToolId, isControlArm, toolOfArm } from "./arms";
-import { invocationId, makeRunId, placeholdersUsed, renderRun, stateDirFor } from "./run-values";
+import { daemonFor, invocationId, makeRunId, placeholdersUsed, renderRun, stateDirFor } from "./run-values";
+
+export type { HostValues } from "../types";
 
 /**
  * The old script's order: every tool's warmups first, then measured rounds where
@@ -31,8 +34,18 @@ export function planScenario(
   srcDir: string,
   shell: Platform["shell"],
   invocation: string = invocationId(),
+  hostValues: HostValues = {},
 ): ScenarioPlan {
   const ws = workspacePaths(config.workspace);
+  const at = (host: string | undefined) => (host ? endpointLayout(config.hosts?.[host]?.workspace ?? "/") : null);
+  const srcAt = at(s.sourceHost);
+  const dstAt = at(s.destinationHost);
+  // A remote source is the same dataset generated on its host, under the same spec hash.
+  const src = srcAt ? srcAt.tree(specHash(s.workload.dataset)) : srcDir;
+  const ends = (host: string | undefined) => (host ? hostValues[host] ?? { ...LOCAL_ENDPOINT, host: "", ssh: config.hosts?.[host]?.ssh ?? "" } : LOCAL_ENDPOINT);
+  const e = { src: ends(s.sourceHost), dst: ends(s.destinationHost) };
+  const endpointVals = { src_host: e.src.host, src_port: e.src.port, src_ssh: e.src.ssh, src_rsh: e.src.rsh, dst_host: e.dst.host, dst_port: e.dst.port, dst_ssh: e.dst.ssh, dst_rsh: e.dst.rsh };
+  const endpoints = s.sourceHost || s.destinationHost ? { endpoints: { src: s.sourceHost ?? null, dst: s.destinationHost ?? null } } : {};
   const skipped = s.tools.filter((t) => !avail[t]?.available).map((t) => ({ tool: t, reason: avail[t]?.reason ?? "unknown tool" }));
   const tools = s.tools.filter((t) => avail[t]?.available);
   // The user's proxy fallback: the first baseline that exists on this machine.
@@ -44,11 +57,14 @@ export function planScenario(
     const id = toolOfArm(o.tool);
     const tool = config.tools[id]!;
     const control = isControlArm(o.tool);
-    const dst = control ? controlDst(ws.dst(s.name, id), id) : ws.dst(s.name, id);
+    const dstBase = dstAt ? dstAt.dst(s.name, id) : ws.dst(s.name, id);
+    const dst = control ? controlDst(dstBase, id) : dstBase;
+    const port = tool.daemon && "tcp" in tool.daemon.ready ? String(tool.daemon.ready.tcp) : "";
     const runId = makeRunId({ invocation, scenario: s.name, tool: armWord(o.tool), phase: o.phase, index: o.index });
+    const values = { ...endpointVals, src, dst, port, run: runId };
     const stateMode = tool.state ?? s.state ?? DEFAULTS.state;
     const stateDir = placeholdersUsed(tool).state ? stateDirFor(config.workspace, stateMode, runId, armWord(o.tool)) : null;
-    const { argv, env } = renderRun(tool, { src: srcDir, dst, state: stateDir ?? "", run: runId }, shell);
+    const { argv, env } = renderRun(tool, { ...values, state: stateDir ?? "" }, shell);
     return {
       scenario: s.name,
       tool: o.tool,
@@ -64,7 +80,10 @@ export function planScenario(
       runId,
       stateDir,
       stateMode,
-      durable: !!s.durable || !!tool.durable,
+      // A remote destination is flushed by no meter here: durable is for local destinations.
+      durable: !dstAt && (!!s.durable || !!tool.durable),
+      ...endpoints,
+      ...(tool.daemon ? { daemon: daemonFor(tool.daemon, values) } : {}),
       ...(tool.stats ? { stats: tool.stats } : {}),
       ...(control ? { control: true } : {}),
     };
@@ -80,9 +99,10 @@ export function buildPlan(
   only?: (name: string) => boolean,
   shell: Platform["shell"] = selectPlatform().shell,
   invocation: string = invocationId(),
+  hostValues: HostValues = {},
 ): Plan {
   const scenarios = config.scenarios
     .filter((s) => !only || only(s.name) || only(s.baseName))
-    .map((s) => planScenario(s, config, avail, srcOf(s), shell, invocation));
+    .map((s) => planScenario(s, config, avail, srcOf(s), shell, invocation, hostValues));
   return { workspace: config.workspace, scenarios };
 }

@@ -25,6 +25,22 @@ function sizeLine(b: WorkloadBounds, copies: number): string {
   return `   source: ${n(b.files)} files, ${n(b.entries)} entries, ${bytesRange(b)}; on disk at least ${formatBytes(b.minDiskBytes)} and ${n(b.inodes)} inodes, each of ${copies} destination(s) as much again\n`;
 }
 
+/** A scenario's remote ends and daemons, once each: where they live, how a daemon starts and when it is ready. */
+function remoteLines(sp: ScenarioPlan): string[] {
+  const s = sp.scenario;
+  const out: string[] = [];
+  if (s.sourceHost) out.push(`source on host ${s.sourceHost}: generated there by its agent (same seed), manifest hashes compared; cache dropped on both ends`);
+  if (s.destinationHost) out.push(`destination on host ${s.destinationHost}: reset and verified there by its agent (manifest hash); cache dropped on both ends`);
+  const seen = new Set<string>();
+  for (const r of sp.runs) {
+    if (!r.daemon || seen.has(r.tool)) continue;
+    seen.add(r.tool);
+    const d = r.daemon;
+    out.push(`daemon of ${r.label} on host ${d.host}, one per ${d.per}, ready at ${"tcp" in d.ready ? `tcp ${d.ready.tcp}` : `log /${d.ready.log}/`}: ${JSON.stringify(d.argv)}${Object.keys(d.env).length ? ` env ${JSON.stringify(d.env)}` : ""} ({state}: a fresh state dir on the host)`);
+  }
+  return out;
+}
+
 /** What --dry-run prints: nothing is generated or spawned to write it. */
 export function planText(plans: ScenarioPlan[], config: ResolvedConfig): string {
   const out: string[] = [];
@@ -42,6 +58,7 @@ export function planText(plans: ScenarioPlan[], config: ResolvedConfig): string 
     if (sp.baseline || s.baseline.length) out.push(`   gate: baseline ${sp.baseline ?? `(none available of ${s.baseline.join(", ")})`}; candidates ${sp.candidates.join(", ") || "-"}; max_time_ratio ${s.thresholds.maxTimeRatio}, max_memory_ratio ${s.thresholds.maxMemoryRatio}\n`);
     out.push(`   ${runOptionsLine(sp)}\n`);
     for (const sk of sp.skipped) out.push(`   skipped ${sk.tool}: ${sk.reason}\n`);
+    for (const l of remoteLines(sp)) out.push(`   ${l}\n`);
     for (const r of sp.runs) {
       const extra = [r.durable ? "durable" : "", r.stateDir ? `state=${r.stateDir} (${r.stateMode})` : "", r.stats ? `stats=${r.stats}` : ""].filter(Boolean).join("  ");
       out.push(`   ${r.phase === "warmup" ? "warmup  " : `round ${String(r.round).padStart(2)}`} ${r.label.padEnd(10)} ${r.index}/${r.total}  cache=${r.cache}  dst=${r.dst}${extra ? `  ${extra}` : ""}\n             argv: ${JSON.stringify(r.argv)}\n`);

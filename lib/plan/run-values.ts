@@ -2,7 +2,7 @@
 
 import path from "node:path";
 import { CMD_SHELL, fillShell, PLACEHOLDER, shellFor, type ShellKind } from "../shellquote";
-import type { StateMode } from "../types";
+import type { StateMode, ToolDaemonSpec } from "../types";
 
 /** The placeholders an env value gets (a tool's env is passed as it is, no shell parses it). */
 export const STATE_PLACEHOLDERS = /\{(state|run)\}/g;
@@ -14,6 +14,8 @@ export interface RunValues {
   state: string;
   /** The run id (see makeRunId). */
   run: string;
+  /** Remote ends: {src_host} {dst_host} {src_port} {dst_port} {src_ssh} {dst_ssh} {src_rsh} {dst_rsh}, and the daemon's {port} ("" when none). */
+  [endpoint: string]: string;
 }
 
 export interface TemplateTool {
@@ -42,7 +44,7 @@ export function placeholdersUsed(tool: TemplateTool): { state: boolean; run: boo
  */
 export function renderRun(tool: TemplateTool, v: RunValues, shell: ShellRunner | string = process.platform): { argv: string[]; env: Record<string, string> } {
   const runner = typeof shell === "string" ? runnerFor(shell) : shell;
-  const valueOf = (k: string) => v[k as keyof RunValues];
+  const valueOf = (k: string) => v[k] ?? "";
   const env: Record<string, string> = {};
   for (const [k, val] of Object.entries(tool.env)) env[k] = val.replace(STATE_PLACEHOLDERS, (_, key: string) => valueOf(key));
   if (!tool.shell) return { argv: tool.argv.map((a) => a.replace(PLACEHOLDER, (_, key: string) => valueOf(key))), env };
@@ -72,4 +74,13 @@ export function stateRoot(workspace: string): string {
 export function stateDirFor(workspace: string, mode: StateMode, runId: string, tool: string): string {
   const clean = tool.replace(/[^A-Za-z0-9._-]+/g, "_");
   return mode === "fresh" ? path.join(stateRoot(workspace), runId) : path.join(stateRoot(workspace), "shared", clean);
+}
+
+/** Placeholders a daemon's argv and env get: everything but {state}, which startDaemon fills with the daemon's own state dir. */
+const DAEMON_PLACEHOLDERS = /\{(src|dst|run|(?:src|dst)_(?:host|port|ssh|rsh)|port)\}/g;
+
+/** The tool's daemon with the run's values filled in (each argv element stays one element: no shell parses it). */
+export function daemonFor(d: ToolDaemonSpec, v: Record<string, string>): ToolDaemonSpec {
+  const fill = (s: string) => s.replace(DAEMON_PLACEHOLDERS, (_, k: string) => v[k] ?? "");
+  return { ...d, argv: d.argv.map(fill), env: Object.fromEntries(Object.entries(d.env).map(([k, x]) => [k, fill(x)])) };
 }

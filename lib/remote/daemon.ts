@@ -232,5 +232,9 @@ export async function startDaemon(host: SshHost, spec: DaemonSpec, stateDir: str
     if (poll % 5 === 4 && !(await daemon.stillSame()).same) return fail("exited before it was ready");
     await Bun.sleep(REMOTE_DEFAULTS.daemonPollMs);
   }
-  return new RemoteDaemon(host, stateDir, identity, performance.now() - started);
+  // Read again now that it is ready: a daemon started through `sh -c "… && exec rsync …"` had the shell's command
+  // line a moment ago; the start time (same pid, same process) must not have changed.
+  const final = await daemon.readIdentity();
+  if (!final || final.started !== identity.started) return fail("exited before it was ready");
+  return new RemoteDaemon(host, stateDir, final, performance.now() - started);
 }

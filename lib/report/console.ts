@@ -10,7 +10,7 @@ import type { ResultsFile, ScenarioResult } from "../results/file";
 import type { CandidateVerdict, ToolResult, ToolStats } from "../types";
 import { formatBytes, formatDuration, formatSeconds } from "../units";
 import { type FitColumn, fitTable, type Reduction, type RowNote } from "./fit-table";
-import { cacheSummary, preflightLines, settleLine, timeLine, toolFlagLines, verdictDetailLines } from "./run-notes";
+import { cacheSummary, preflightLines, remoteLines, settleLine, timeLine, toolFlagLines, verdictDetailLines } from "./run-notes";
 
 export { cacheSummary } from "./run-notes";
 import { NO_VERDICT_CONTROLS } from "../analyze/control";
@@ -258,7 +258,7 @@ export function scenarioLines(s: ScenarioResult, st: Style): string[] {
   const note = t.note ? wrapWords(`  ${t.note}`, st.widthCols ?? processConsoleWidth(), "   ") : [];
   const widthCols = st.widthCols ?? processConsoleWidth();
   const options = [s.runOptions?.durable.length ? `  ${timeLine(s)}` : null, s.runOptions?.settle.wait ? `  ${settleLine(s)}` : null].filter((x): x is string => !!x);
-  const notes = [...preflightLines(s), ...toolFlagLines(s), ...verdictDetailLines(s).filter(() => s.verdicts.some((v) => v.gate === "paired" || v.control || v.paired?.interval))];
+  const notes = [...preflightLines(s), ...remoteLines(s), ...toolFlagLines(s), ...verdictDetailLines(s).filter(() => s.verdicts.some((v) => v.gate === "paired" || v.control || v.paired?.interval))];
   return [
     ...averageLines(s),
     "",

@@ -8,7 +8,7 @@ import { historySections, stamp } from "./chart-history";
 import { ratioChart } from "./chart-ratio";
 import { type StripRow, stripChart } from "./chart-strip";
 import { sweepSections } from "./chart-sweep";
-import { cacheSummary, controlLine, preflightLines, settleLine, timeLine, toolFlagLines, verdictDetail } from "./run-notes";
+import { cacheSummary, controlLine, preflightLines, remoteLines, settleLine, timeLine, toolFlagLines, verdictDetail } from "./run-notes";
 import { bytesTick, byteUnit, durationTick, esc, Svg } from "./svg";
 import { whyBlocks } from "./why-html";
 import { plural } from "../text";
@@ -65,7 +65,7 @@ function scenarioSection(s: ScenarioResult, colorOf: (t: string) => string, labe
   const gated = s.verdicts.length > 0;
   const out: (string | Svg)[] = [`<section class="scenario" data-scenario="${esc(s.name)}"><h3>${esc(s.name)}</h3>`];
   out.push(`<p class="meta">${esc(w.kind)}, ${esc(plural(w.files, "file"))}, ${esc(formatBytes(w.bytes))} · cache ${esc(cacheSummary(s))} · ${s.verified ? "copies verified" : "copies NOT verified"}</p>`);
-  const how = [s.runOptions ? timeLine(s) : null, settleLine(s), ...preflightLines(s).map((l) => l.trim().replace(/^!\s*/, "")), ...toolFlagLines(s).map((l) => l.trim())].filter((x): x is string => !!x);
+  const how = [s.runOptions ? timeLine(s) : null, settleLine(s), ...preflightLines(s).map((l) => l.trim().replace(/^!\s*/, "")), ...toolFlagLines(s).map((l) => l.trim()), ...remoteLines(s).map((l) => l.trim().replace(/^·\s*/, ""))].filter((x): x is string => !!x);
   if (how.length) out.push(`<p class="meta">${how.map(esc).join("<br>")}</p>`);
   if (gated) out.push(`<ul class="verdicts">${s.verdicts.map((v) => verdictLine(s, v, labels)).join("")}</ul>`);
   const time = stripChart({

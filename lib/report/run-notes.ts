@@ -113,7 +113,32 @@ export function preflightLines(s: ScenarioResult): string[] {
 /** How the cache was really treated, counted over the runs: "dropped 18/18" or "fadvise 12/18, not-dropped: … 6/18". */
 export function cacheSummary(s: ScenarioResult): string {
   if (!s.runs.length) return s.cache;
+  // A remote end: each end's own treatment ("local dropped 8/8; nas dropped 8/8").
+  const hosts = [...new Set(s.runs.flatMap((r) => Object.keys(r.cacheByHost ?? {})))];
+  if (hosts.length) {
+    return hosts.map((h) => {
+      const counts = new Map<string, number>();
+      for (const r of s.runs) counts.set(r.cacheByHost?.[h] ?? "unknown", (counts.get(r.cacheByHost?.[h] ?? "unknown") ?? 0) + 1);
+      return `${h} ${[...counts].map(([k, n]) => `${k} ${n}/${s.runs.length}`).join(", ")}`;
+    }).join("; ");
+  }
   const counts = new Map<string, number>();
   for (const r of s.runs) counts.set(r.cache, (counts.get(r.cache) ?? 0) + 1);
   return [...counts].map(([k, n]) => `${k} ${n}/${s.runs.length}`).join(", ");
+}
+
+/** Under the table when an end or a daemon is remote: which host timed the runs, and each daemon's part of the memory figure. */
+export function remoteLines(s: ScenarioResult): string[] {
+  const out: string[] = [];
+  const timedBy = [...new Set(s.runs.map((r) => r.timedBy).filter((x): x is string => !!x))];
+  if (timedBy.length) out.push(`  · timed on ${timedBy.join(", ")} (the initiating host's meter; ssh dispatch, resets and checks outside the window)`);
+  for (const t of s.tools) {
+    const runs = s.runs.filter((r) => r.tool === t.tool && r.state === "completed" && r.memoryParts);
+    if (!runs.length) continue;
+    const max = (k: "clientBytes" | "daemonBytes") => Math.max(...runs.map((r) => r.memoryParts![k] ?? 0));
+    const d = runs[0]!.daemon!;
+    const cpu = runs.reduce((a, r) => a + (r.daemon?.cpuUserMs ?? 0) + (r.daemon?.cpuSystemMs ?? 0), 0) / runs.length;
+    out.push(`  · ${t.label}: peak RSS = client + daemon (largest: client ${formatBytes(max("clientBytes"))}, daemon ${formatBytes(max("daemonBytes"))} on ${d.host}, one per ${d.per}; daemon CPU ${cpu.toFixed(0)} ms a run)`);
+  }
+  return out;
 }

@@ -77,6 +77,8 @@ export interface ResultsFile {
   timedBy?: string;
   /** Every available tool's binary on this host: path, sha256, version line. Absent in older files. */
   provenance?: Provenance;
+  /** The binaries tools ran on other hosts (a daemon's executable, as /proc/<pid>/exe named it), one entry per host. */
+  remoteProvenance?: Provenance[];
   /** Set when this run was a member of a fleet run started from another host. */
   fleet?: FleetMember;
   /** Preflight: every report (before the first run, before each scenario) or why it was off. Absent in older files. */

@@ -131,6 +131,7 @@ const resultsShape = obj({
   diagnoses: optional(list(diagnosis)),
   timedBy: optional(str),
   provenance: optional(obj({ host: str, tools: record(obj({ path: str, sha256: nullable(str), version: nullable(str) })) })),
+  remoteProvenance: optional(list(obj({ host: str, tools: record(obj({ path: str, sha256: nullable(str), version: nullable(str) })) }))),
   fleet: optional(obj({ host: str, initiator: str })),
   preflight: optional(obj({ off: optional(str), reports: list(obj({ ok: bool, where: str, checks: list(obj({ name: str, ok: bool, measured: str, limit: str })) })) })),
 });

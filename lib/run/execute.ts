@@ -22,6 +22,8 @@ export interface ExecuteOptions {
   harness: RunHarness & RunSteps;
   /** Slot times (default Bun.nanoseconds). */
   clock?: Clock;
+  /** Host id of this machine: recorded per run as the one whose meter timed it, when an end or a daemon is remote. */
+  timedBy?: string;
   /** Called with the live interleaver so Ctrl-C can abort it. */
   onStart?: (il: Interleaved) => void;
   /** What happens during each run, as it happens (live progress, failure output); never affects a run. */
@@ -71,7 +73,7 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
     const run = byKey.get(slotKey(slot))!;
     const slotStartNs = clock.nowNs();
     const tool = opts.tools[toolOfArm(run.tool)]!;
-    const base: Pick<RunRecord, "scenario" | "tool" | "phase" | "index" | "round" | "strayProcessesKilled" | "runId" | "stateDir" | "control" | "settle" | "durable" | "returnedNs"> = {
+    const base: Pick<RunRecord, "scenario" | "tool" | "phase" | "index" | "round" | "strayProcessesKilled" | "runId" | "stateDir" | "control" | "settle" | "durable" | "returnedNs" | "timedBy" | "cacheByHost" | "daemon" | "memoryParts"> = {
       scenario: s.name,
       tool: run.tool,
       phase: run.phase,
@@ -80,12 +82,15 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
       ...(run.runId ? { runId: run.runId } : {}),
       ...(run.stateDir !== undefined ? { stateDir: run.stateDir } : {}),
       ...(run.control ? { control: true } : {}),
+      ...(opts.timedBy && (run.endpoints || run.daemon) ? { timedBy: opts.timedBy } : {}),
     };
     log.line(run.phase === "warmup" ? oldLines.warmupRun(run.label, run.index, run.total, run.dst) : oldLines.measuredRun(run.label, run.index, run.total, run.dst));
 
     // Outside the timed window: an intact source, a fresh destination, then the cache policy.
-    const { cache, residentFraction } = await harness.before(run, (step) => emit({ kind: "step", run, step }));
+    const { cache, residentFraction, cacheByHost } = await harness.before(run, (step) => emit({ kind: "step", run, step }));
+    if (cacheByHost) base.cacheByHost = cacheByHost;
     harness.prepareState?.(run);
+    if (harness.daemonUp && run.daemon) await harness.daemonUp(run);
     // The last step before the clock starts: nothing harness-made is still being written when it does.
     if (harness.settle) {
       emit({ kind: "step", run, step: "settle" });
@@ -100,6 +105,14 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
       }
     })();
     if (out.strayProcessesKilled !== undefined) base.strayProcessesKilled = out.strayProcessesKilled;
+    // Right after the tool: its daemon still the one started? Its peak joins the client's in the memory figure.
+    const daemon = harness.daemonCheck && run.daemon ? await harness.daemonCheck(run) : null;
+    if (daemon?.record) {
+      base.daemon = daemon.record;
+      const client = out.measure?.maxRssBytes ?? null;
+      base.memoryParts = { clientBytes: client, daemonBytes: daemon.record.peakRssBytes };
+      if (out.measure && client !== null && daemon.record.peakRssBytes !== null) out.measure = { ...out.measure, maxRssBytes: client + daemon.record.peakRssBytes };
+    }
     if (out.measure) base.returnedNs = out.measure.wallNs;
     if (out.durable) {
       base.durable = out.durable;
@@ -111,13 +124,17 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
     }
     // After every run, whatever its exit: is {dst} a real directory, did the tool leave the source as it found it?
     emit({ kind: "step", run, step: "check" });
-    const { notReal, tampered } = harness.after(run);
+    const { notReal, tampered } = await harness.after(run);
     if (tampered) log.error(`error: ${run.label}${tampered.startsWith("modified") ? " " : ": "}${tampered}`);
     const fail = (why: string, exitCode: number | null): number => {
       const reason = tampered && why !== tampered ? `${why}; ${tampered}` : why;
       records.push({ ...base, ...toolStats, state: "failed", exitCode, measure: out.measure, reason, cache, residentFraction, slotNs: clock.nowNs() - slotStartNs });
       return Number.NaN;
     };
+    if (daemon?.gone) {
+      log.error(`error: ${run.label}: ${daemon.gone}`);
+      return fail(daemon.gone, out.exitCode);
+    }
     if (out.timedOut) {
       failure.set(slotKey(run), "timeout");
       log.error(`error: ${run.label} timed out after ${(s.timeoutMs / 1000).toFixed(1)}s and was killed`);
@@ -171,5 +188,6 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
   opts.onStart?.(il);
   const timings = await il.run();
   harness.finish();
+  await harness.close?.().catch((e) => log.error(`warning: ${s.name}: stopping what the scenario started: ${(e as Error).message}`));
   return { runs: slots.records(), timings };
 }

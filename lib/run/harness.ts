@@ -20,9 +20,9 @@ import { verifyCopy } from "./verify";
  */
 export interface RunHarness {
   /** Before the run: an intact source, a fresh (or restored) destination, then the cache policy; `step` is told which is under way. */
-  before(run: PlannedRun, step?: (s: "reset" | "cache") => void): Promise<{ cache: CacheTreatment; residentFraction: number | null }>;
-  /** After the run, whatever its exit: why its destination is not a real copy, and why the source check fails (null = fine). */
-  after(run: PlannedRun): { notReal: string | null; tampered: string | null };
+  before(run: PlannedRun, step?: (s: "reset" | "cache") => void): Promise<{ cache: CacheTreatment; residentFraction: number | null; cacheByHost?: Record<string, string> }>;
+  /** After the run, whatever its exit: why its destination is not a real copy, and why the source check fails (null = fine). Remote ends answer asynchronously. */
+  after(run: PlannedRun): { notReal: string | null; tampered: string | null } | Promise<{ notReal: string | null; tampered: string | null }>;
   /** The copy against its source; null when the scenario does not verify. */
   verify(run: PlannedRun): Promise<{ ok: boolean; summary: string } | null>;
   /** A run abandoned over its budget: stop what still works for it. */
@@ -42,7 +42,7 @@ export interface LocalHarnessOptions {
 }
 
 /** The source's files as absolute paths, streamed from its manifest (a million paths are never one array). */
-function* sourceFiles(source: ScenarioSource): Generator<string> {
+export function* sourceFiles(source: ScenarioSource): Generator<string> {
   for (const e of source.manifest.entries()) if (e.type === "file") yield path.join(source.srcDir, e.path);
 }
 
@@ -63,7 +63,10 @@ function sampleFiles(source: ScenarioSource, max: number): string[] {
 }
 
 /** The real steps on this machine; the source is snapshotted now, for the scenario's first run to be checked against. */
-export function localHarness(o: LocalHarnessOptions): RunHarness & Pick<RunSteps, "inspect"> {
+/** The local harness answers after() at once (the diagnosis runs call it synchronously). */
+export type LocalHarness = Omit<RunHarness, "after"> & { after(run: PlannedRun): { notReal: string | null; tampered: string | null } };
+
+export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSteps, "inspect"> {
   const { source, log } = o;
   const guard = new SourceGuard(source, log);
   let sample: string[] | null = null;

@@ -5,7 +5,7 @@ import type { Log } from "../log";
 import type { Platform } from "../platform/index";
 import { describeSettle } from "../platform/settle";
 import { describeReplaced } from "../safe-fs";
-import type { CloneLabel, KindCheck, PlannedRun, SameWorkSpec, SettleRecord, SettleSpec } from "../types";
+import type { CloneLabel, DaemonRunRecord, KindCheck, PlannedRun, SameWorkSpec, SettleRecord, SettleSpec } from "../types";
 import { inWorkspace, workspaceReal } from "../workspace";
 import { detectClone, manifestCandidates } from "./clone-check";
 import { checkSameWork, profileSource, type SourceProfile } from "./same-work";
@@ -24,6 +24,12 @@ export interface RunSteps {
   releaseState?(run: PlannedRun): void;
   /** After a verified copy: did it do the same work (links, xattrs, holes, owners), was it cloned rather than copied? */
   inspect?(run: PlannedRun): Promise<{ sameWork?: KindCheck[]; clone?: CloneLabel }>;
+  /** Before the settle: the tool's daemon up and ready (a throw fails the run, with the daemon's log). */
+  daemonUp?(run: PlannedRun): Promise<void>;
+  /** Right after the tool: is its daemon still the process started (gone = the run fails), and its figures over the run. */
+  daemonCheck?(run: PlannedRun): Promise<{ gone: string | null; record?: DaemonRunRecord }>;
+  /** After the scenario's last run: what is still up (daemons) is stopped. */
+  close?(): Promise<void>;
 }
 
 export interface LocalStepsOptions {
