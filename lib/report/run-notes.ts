@@ -151,6 +151,6 @@ function daemonMemoryText(runs: RunRecord[]): string {
   const unmeasured = runs.find((r) => r.daemon?.peakRssBytes === null);
   if (unmeasured) return `peak RSS = client only; daemon memory on ${d.host}: ${unmeasured.daemon!.memory.how}; ${cpuText}`;
   const source = d.memory.source === "gnu-time" ? "GNU time" : d.memory.source ?? "?";
-  const scope = d.per === "run" ? "one daemon per run, its peak over that run" : `one daemon per scenario, one figure over the ${plural(d.memory.runs, "run")} it served, warmup included`;
+  const scope = d.per === "run" ? "one daemon per run, its peak over that run" : `one daemon per scenario, one figure over the ${plural(d.memory.runs, "run")} it served${runs.length < d.memory.runs ? " (warmup or failed runs included)" : ""}`;
   return `peak RSS = client + daemon (largest: client ${formatBytes(max("clientBytes"))}, daemon ${formatBytes(max("daemonBytes"))} on ${d.host}: largest process of its tree, by ${source} as its parent there; ${scope}; ${cpuText})`;
 }
