@@ -5,7 +5,6 @@ import { REMOTE_DEFAULTS } from "../defaults";
 import { BenchError, EXIT } from "../errors";
 import type { Log } from "../log";
 import { AgentClient } from "../remote/agent-client";
-import { findDaemonMeter, type DaemonMeter } from "../remote/daemon-meter";
 import { endpointLayout, endpointValues } from "../remote/endpoints";
 import { remoteLayout } from "../remote/fleet";
 import { probeHost } from "../remote/probe";
@@ -21,8 +20,6 @@ export interface EndpointHost {
   /** <ws>/.mirrorbench-host/endpoints */
   workspace: string;
   daemonsDir: string;
-  /** What measures a daemon's tree there: the host's mb-run (its agent's probe), else GNU time; asked once, when a daemon first starts. */
-  daemonMeter(): Promise<DaemonMeter>;
 }
 
 export interface OpenEndpoints {
@@ -59,9 +56,7 @@ export async function openEndpoints(config: ResolvedConfig, only: ((n: string) =
         log.line(`${name}: staged the agent ${exe.file} → ${remoteExe} (sha256 checked on both ends)`);
       }
       const layout = endpointLayout(hc.workspace);
-      const agent = new AgentClient(ssh, remoteExe, !!hc.sudo && probe.uid !== 0);
-      let meter: Promise<DaemonMeter> | null = null;
-      hosts.set(name, { ssh, agent, workspace: layout.root, daemonsDir: layout.daemons, daemonMeter: () => (meter ??= findDaemonMeter(ssh, agent)) });
+      hosts.set(name, { ssh, agent: new AgentClient(ssh, remoteExe, !!hc.sudo && probe.uid !== 0), workspace: layout.root, daemonsDir: layout.daemons });
       values[name] = await endpointValues(ssh);
     }
   } catch (e) {

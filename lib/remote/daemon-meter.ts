@@ -70,8 +70,16 @@ const FIND_GNU_TIME = `for t in /usr/bin/time /usr/local/bin/time /usr/local/bin
   [ -x "$t" ] && "$t" --version 2>&1 </dev/null | grep -q GNU && { printf '%s\\n' "$t"; exit 0; }
 done; exit 1`;
 
-/** The host's meter as its agent reports it (built there with its C compiler), else GNU time, else why there is none. */
-export async function findDaemonMeter(ssh: SshHost, agent: AgentClient): Promise<DaemonMeter> {
+const found = new WeakMap<AgentClient, Promise<DaemonMeter>>();
+
+/** The host's meter as its agent reports it (built there with its C compiler), else GNU time, else why there is none; asked once per agent. */
+export function findDaemonMeter(ssh: SshHost, agent: AgentClient): Promise<DaemonMeter> {
+  let m = found.get(agent);
+  if (!m) found.set(agent, (m = askDaemonMeter(ssh, agent)));
+  return m;
+}
+
+async function askDaemonMeter(ssh: SshHost, agent: AgentClient): Promise<DaemonMeter> {
   let note = "its agent did not answer";
   try {
     const p = await agent.call("probe");

@@ -3,7 +3,8 @@
 import { BenchError } from "../errors";
 import type { Log } from "../log";
 import { makeStateDir, startDaemon, type DaemonUsage, type RemoteDaemon } from "../remote/daemon";
-import { meterHow, meterLabel, readDaemonReport, type DaemonMeter } from "../remote/daemon-meter";
+import type { AgentClient } from "../remote/agent-client";
+import { findDaemonMeter, meterHow, meterLabel, readDaemonReport } from "../remote/daemon-meter";
 import type { SshHost } from "../remote/ssh";
 import { remoteSha256 } from "../remote/transfer";
 import type { DaemonRunRecord, PlannedRun } from "../types";
@@ -12,8 +13,8 @@ import type { DaemonRunRecord, PlannedRun } from "../types";
 export interface DaemonHost {
   ssh: SshHost;
   daemonsDir: string;
-  /** What measures a daemon's tree on that host (asked once per host). */
-  meter(): Promise<DaemonMeter>;
+  /** Its agent: asked once which meter can measure a daemon's tree there (findDaemonMeter). */
+  agent: AgentClient;
 }
 
 interface Live {
@@ -81,7 +82,7 @@ export class DaemonKeeper {
     const fill = (s: string) => s.replaceAll("{state}", stateDir);
     const env = Object.fromEntries(Object.entries(d.env).map(([k, v]) => [k, fill(v)]));
     // A run's reason is one line: the end of the daemon's log joins it with " | ".
-    const meter = await h.meter();
+    const meter = await findDaemonMeter(h.ssh, h.agent);
     const daemon = await startDaemon(h.ssh, { argv: d.argv, ready: d.ready, env, meter, ...(d.readyTimeoutMs ? { readyTimeoutMs: d.readyTimeoutMs } : {}) }, stateDir).catch((e: Error) => {
       const [head, ...log] = e.message.trim().split("\n");
       throw new BenchError([head, ...log.slice(-5)].join(" "), e instanceof BenchError && e.hint ? { hint: e.hint } : {});
