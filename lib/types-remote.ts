@@ -41,10 +41,27 @@ export interface DaemonRunRecord {
   cmdline: string[];
   /** Start to ready on the initiating host's clock (0 when it was already running for this arm). */
   readyMs: number;
-  /** VmHWM of the daemon's main process since it started (per scenario: over the arm so far); null = not measurable. */
+  /**
+   * The largest process of the daemon's tree (the daemon or any descendant it reaped, per-connection children that
+   * exited included), from the meter that waited for it on its host, read when the daemon ended: over this run (per
+   * run) or over every run that daemon served (per scenario: the same figure on each of them). null = not measured.
+   */
   peakRssBytes: number | null;
-  /** CPU of the daemon (main + reaped children) during this run: the difference of two samples. */
+  memory: DaemonMemoryHow;
+  /** CPU of the daemon (main + reaped children) during this run: the difference of two samples (per run: the meter's total since ready). */
   cpuUserMs: number;
   cpuSystemMs: number;
+  /** How the CPU figures were read. */
+  how: string;
+}
+
+/** How a daemon's memory figure was taken. */
+export interface DaemonMemoryHow {
+  /** The waiting parent that measured it on the host; null = not measured (`how` says why). */
+  source: "mb-run" | "gnu-time" | null;
+  /** run: the daemon lived for this run only; arm: the peak over the runs that one daemon served. */
+  scope: "run" | "arm";
+  /** Runs the figure covers (1 per run). */
+  runs: number;
   how: string;
 }

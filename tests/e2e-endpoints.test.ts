@@ -76,7 +76,7 @@ describe.skipIf(!!SKIP)("remote ends over a loopback sshd", () => {
     const r = await runCli(["--config", t.cfg], { env: env() });
     expect([0, 1]).toContain(r.code);
     expect(r.stdout).toContain("cache local kept 4/4; nas kept 4/4");
-    expect(r.stdout).toMatch(/· rsync-daemon: peak RSS = client \+ daemon \(largest: client [\d.]+ \w+, daemon [\d.]+ \w+ on nas, one\s+per scenario/);
+    expect(r.stdout.replace(/\s+/g, " ")).toMatch(/· rsync-daemon: peak RSS = client \+ daemon \(largest: client [\d.]+ \w+, daemon [\d.]+ \w+ on nas: largest process of its tree, by mb-run as its parent there; one daemon per scenario, one figure over the 2 runs it served/);
     const res = readResults(t.results);
     const runs = res.scenarios[0].runs;
     expect(runs.map((x: any) => x.state)).toEqual(["completed", "completed", "completed", "completed"]);
@@ -88,6 +88,8 @@ describe.skipIf(!!SKIP)("remote ends over a loopback sshd", () => {
     expect(d[0].daemon.cmdline.slice(0, 3)).toEqual(["rsync", "--daemon", "--no-detach"]);
     expect(d[0].daemon.pid).toBe(d[1].daemon.pid); // per scenario: one daemon for the arm
     expect(d[0].memoryParts.daemonBytes).toBeGreaterThan(0);
+    expect(d[0].daemon.memory).toEqual({ source: "mb-run", scope: "arm", runs: 2, how: expect.stringContaining("wait4 ru_maxrss of the daemon, maxed over every descendant it reaped") });
+    expect(d[1].memoryParts.daemonBytes).toBe(d[0].memoryParts.daemonBytes); // one figure for the arm
     expect(d[0].measure.maxRssBytes).toBe(d[0].memoryParts.clientBytes + d[0].memoryParts.daemonBytes);
     expect(alive(d[0].daemon.pid)).toBe(false); // stopped at the end of the scenario
     for (const tool of ["rsync-ssh", "rsync-daemon"]) expect(files(`${endsRoot()}/dst/push/${tool}`)).toBe(30);
@@ -128,7 +130,43 @@ describe.skipIf(!!SKIP)("remote ends over a loopback sshd", () => {
     expect(runs[1].reason).toMatch(/^the daemon died during the run: daemon pid \d+ on nas is gone/);
     expect(r.stderr).toContain("error: fragile: the daemon died during the run");
     expect(runs[2].daemon.pid).not.toBe(runs[0].daemon.pid);
+    // The daemon that died still reported its tree's peak for the run it served before; the gate's figure adds it.
+    for (const i of [0, 2]) {
+      expect(runs[i].daemon.peakRssBytes).toBeGreaterThan(0);
+      expect(runs[i].daemon.memory.runs).toBe(1);
+      expect(runs[i].measure.maxRssBytes).toBe(runs[i].memoryParts.clientBytes + runs[i].daemon.peakRssBytes);
+    }
   }, 120_000);
+
+  test("a daemon whose per-connection child touches 64 MiB and exits: the daemon's figure covers that child, per run and per scenario", async () => {
+    const port1 = await freePort();
+    const port2 = await freePort();
+    const forking = path.join(import.meta.dir, "fixtures", "forking-daemon.py");
+    const MIB64 = 64 * 1024 * 1024;
+    const t = setup((dir) => {
+      // The client copies over ssh, then opens one connection to the daemon (whose child allocates and exits).
+      const client = (port: number) => JSON.stringify(`rsync -a -e {dst_rsh} {src}/ {dst_ssh}:{dst}/ && /usr/bin/python3 -c 'import socket; s = socket.create_connection(("127.0.0.1", ${port})); assert s.recv(8) == b"ok\\n"'`);
+      const tool = (id: string, port: number, per: string) => `  ${id}:\n    shell: true\n    argv: ${client(port)}\n    daemon: { host: nas, argv: ${JSON.stringify(["/usr/bin/python3", forking, String(port), "64"])}, ready: { tcp: ${port} }, per: ${per} }\n`;
+      return endpointConfig({ dir, f, direction: "push", port: port1, runs: 2, warmup: 0, daemonTool: false, files: "5, size: 1KiB", extraIds: ["per-run", "per-scenario"], extraTools: tool("per-run", port1, "run") + tool("per-scenario", port2, "scenario") });
+    });
+    const r = await runCli(["--config", t.cfg], { env: env() });
+    expect([0, 1]).toContain(r.code);
+    const runs = readResults(t.results).scenarios[0].runs;
+    for (const [tool, scope, n] of [["per-run", "run", 1], ["per-scenario", "arm", 2]] as const) {
+      const d = runs.filter((x: any) => x.tool === tool);
+      expect(d.map((x: any) => x.state)).toEqual(["completed", "completed"]);
+      for (const run of d) {
+        expect(run.daemon.peakRssBytes).toBeGreaterThanOrEqual(MIB64);
+        expect(run.daemon.memory).toMatchObject({ source: "mb-run", scope, runs: n });
+        expect(run.measure.maxRssBytes).toBe(run.memoryParts.clientBytes + run.daemon.peakRssBytes);
+      }
+    }
+    const text = r.stdout.replace(/\s+/g, " ");
+    expect(text).toMatch(/· per-run: peak RSS = client \+ daemon \(largest: client [\d.]+ \w+, daemon (6\d|[7-9]\d|\d{3})\.\d MiB on nas: largest process of its tree, by mb-run as its parent there; one daemon per run, its peak over that run/);
+    expect(text).toMatch(/· per-scenario: peak RSS = client \+ daemon \(largest: client [\d.]+ \w+, daemon (6\d|[7-9]\d|\d{3})\.\d MiB on nas: largest process of its tree, by mb-run as its parent there; one daemon per scenario, one figure over the 2 runs it served/);
+    const decision = fs.readdirSync(t.results).find((x) => x.endsWith(".decision.md"))!;
+    expect(fs.readFileSync(path.join(t.results, decision), "utf8")).toContain("per-run: peak RSS = client + daemon (largest: client");
+  }, 180_000);
 
   test("a daemon that is never ready fails its runs with the end of its log, within its timeout, and leaves nothing running", async () => {
     const port = await freePort();

@@ -3,6 +3,8 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { makeStateDir, type RemoteDaemon, startDaemon } from "../lib/remote/daemon";
+import { readDaemonReport, type DaemonMeter } from "../lib/remote/daemon-meter";
+import { buildMeter } from "../lib/platform/meter";
 import { SshHost } from "../lib/remote/ssh";
 import { type SshdFixture, sshdSkipReason, startSshd } from "./fixtures/sshd";
 
@@ -64,7 +66,7 @@ describe.skipIf(!!SKIP)("over a loopback sshd", () => {
     expect(usage.peakRssBytes).toBeGreaterThan(0);
     expect(usage.rssBytes!).toBeLessThanOrEqual(usage.peakRssBytes!);
     expect(usage.childCpuUserMs).not.toBeNull();
-    expect(usage.how).toContain("VmHWM");
+    expect(usage.how).toContain("cutime");
 
     expect(await d.stop()).toBe("terminated");
     expect((await d.stillSame()).same).toBe(false);
@@ -106,5 +108,66 @@ describe.skipIf(!!SKIP)("over a loopback sshd", () => {
       }
     }
     expect(alive).toBe(false);
+  });
+
+  // The listener stays small; each connection's child touches 64 MiB and is reaped before anyone samples: only a
+  // waiting parent's wait4 (the daemon's cmaxrss) sees it.
+  const FORKING = path.join(import.meta.dir, "fixtures", "forking-daemon.py");
+  const MIB64 = 64 * 1024 * 1024;
+  const ask = async (port: number) => {
+    const s = net.connect({ host: "127.0.0.1", port });
+    const text = await new Promise<string>((resolve, reject) => {
+      let got = "";
+      s.on("data", (b) => (got += b.toString()));
+      s.on("end", () => resolve(got));
+      s.on("error", reject);
+    });
+    expect(text).toBe("ok\n");
+  };
+  const meters: [string, () => DaemonMeter | null][] = [
+    ["mb-run", () => {
+      const m = buildMeter(process.platform);
+      return m.kind === "mb-run" && m.wrapperPath ? { kind: "mb-run", path: m.wrapperPath } : null;
+    }],
+    ["GNU time", () => {
+      if (!fs.existsSync("/usr/bin/time")) return null;
+      const v = Bun.spawnSync(["/usr/bin/time", "--version"], { stderr: "pipe", stdout: "pipe" });
+      return `${v.stdout}${v.stderr}`.includes("GNU") ? { kind: "gnu-time", path: "/usr/bin/time" } : null;
+    }],
+  ];
+  for (const [name, meterOf] of meters) {
+    test(`under ${name}, the daemon's figure covers the per-connection children it reaped (64 MiB), not just its listener`, async () => {
+      const meter = meterOf();
+      if (!meter) return console.warn(`skipped: no ${name} here`);
+      const port = await freePort();
+      const state = await makeStateDir(h, daemons());
+      const d = await startDaemon(h, { argv: ["/usr/bin/python3", FORKING, String(port), "64"], ready: { tcp: port }, meter }, state);
+      started.push(d);
+      // The recorded pid is the daemon itself, not the meter or the shell waiting for it.
+      expect(d.identity.cmdline).toEqual(["/usr/bin/python3", FORKING, String(port), "64"]);
+      expect(d.identity.pgid).not.toBe(d.identity.pid);
+      await ask(port);
+      await ask(port);
+      const listener = await d.sample();
+      expect(listener.peakRssBytes!).toBeLessThan(MIB64); // what the old figure was: the listener's own
+      expect(await d.stop()).toBe("terminated");
+      const rep = await readDaemonReport(h, meter, state);
+      if ("why" in rep) throw new Error(rep.why);
+      expect(rep.peakRssBytes).toBeGreaterThanOrEqual(MIB64);
+      expect(rep.cpuUserMs + rep.cpuSystemMs).toBeGreaterThan(0);
+      expect(fs.readFileSync(path.join(state, "daemon.exit"), "utf8").trim()).toMatch(/^\d+$/);
+      await d.removeStateDir();
+    }, 60_000);
+  }
+
+  test("a daemon started without a meter says why it has no figure", async () => {
+    const port = await freePort();
+    const state = await makeStateDir(h, daemons());
+    const d = await startDaemon(h, { argv: ["/usr/bin/python3", FORKING, String(port), "1"], ready: { tcp: port } }, state);
+    started.push(d);
+    expect(d.identity.pgid).toBe(d.identity.pid); // bare: its own group, as before
+    expect(await d.stop()).toBe("terminated");
+    expect(await readDaemonReport(h, d.meter, state)).toEqual({ why: "started without a meter" });
+    await d.removeStateDir();
   });
 });

@@ -109,7 +109,8 @@ export function probeOp(platform: Platform, at: string): Record<string, unknown>
     path: space?.dir ?? at,
     freeBytes: space?.freeBytes ?? null,
     freeFiles: space?.freeFiles ?? null,
-    meter: { kind: meter.kind, memory: meter.memory.source, note: meter.memoryNote },
+    // path: where a daemon's waiting parent is (lib/remote/daemon-meter.ts), null without mb-run.
+    meter: { kind: meter.kind, memory: meter.memory.source, note: meter.memoryNote, path: meter.wrapperPath },
   };
 }
 

@@ -56,7 +56,7 @@ export async function endpointHarness(s: Session, sp: ScenarioPlan, source: Scen
     if (!entry) list.push((entry = { host: h, tools: {} }));
     entry.tools[tool] = b;
   };
-  const keeper = new DaemonKeeper((name) => ({ ssh: host(name).ssh, daemonsDir: host(name).daemonsDir }), log, onBinary);
+  const keeper = new DaemonKeeper((name) => ({ ssh: host(name).ssh, daemonsDir: host(name).daemonsDir, agent: host(name).agent }), log, onBinary);
   return {
     ...harness,
     ...steps,

@@ -1,8 +1,8 @@
-// The decision document's sections about how each verdict was reached and how each time was taken: paired and bootstrap side by side, the A/A control, flags; settle, durable time, preflight.
+// The decision document's sections about how each verdict was reached and how each time was taken: paired and bootstrap side by side, the A/A control, flags; settle, durable time, preflight, remote timing and daemon memory.
 
 import type { ScenarioResult } from "../analyze/scenario";
 import type { ResultsFile } from "../results/file";
-import { controlLine, preflightLines, settleLine, timeLine, toolFlagLines, verdictDetail } from "./run-notes";
+import { controlLine, preflightLines, remoteLines, settleLine, timeLine, toolFlagLines, verdictDetail } from "./run-notes";
 
 /** "## Paired Analysis and Controls": per verdict both intervals and which decided; the control; every flag. */
 export function pairedSection(gated: readonly ScenarioResult[]): string[] {
@@ -31,6 +31,8 @@ export function measurementSection(results: ResultsFile): string[] {
     const settle = settleLine(s);
     L.push(`- ${s.name}: ${timeLine(s)}${settle ? `; ${settle}` : ""}`);
     for (const p of preflightLines(s)) L.push(`- ${s.name}: ${p.trim().replace(/^!\s*/, "")}`);
+    // Which host timed the runs, and each daemon's part of the memory figure and how it was taken.
+    for (const l of remoteLines(s)) L.push(`- ${s.name}: ${l.trim().replace(/^·\s*/, "")}`);
   }
   const pf = results.preflight;
   if (pf?.off) L.push(`- preflight: off (${pf.off})`);

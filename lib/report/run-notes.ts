@@ -6,7 +6,8 @@ import { completedRuns } from "../analyze/tool-stats";
 import { cloneFlag, sameWorkByTool } from "../analyze/verdicts";
 import { claimedOverMeasured } from "../run/native-stats";
 import { sameWorkFlags } from "../run/same-work";
-import type { CandidateVerdict, ControlSummary, NativeStats, PairedSummary } from "../types";
+import type { CandidateVerdict, ControlSummary, NativeStats, PairedSummary, RunRecord } from "../types";
+import { plural } from "../text";
 import { formatBytes, formatSeconds } from "../units";
 
 /** "time: durable = returned + syncfs(dst) (mb-run: same clock, no gap) for cp, rsync" or "time: returned". */
@@ -134,11 +135,22 @@ export function remoteLines(s: ScenarioResult): string[] {
   if (timedBy.length) out.push(`  · timed on ${timedBy.join(", ")} (the initiating host's meter; ssh dispatch, resets and checks outside the window)`);
   for (const t of s.tools) {
     const runs = s.runs.filter((r) => r.tool === t.tool && r.state === "completed" && r.memoryParts);
-    if (!runs.length) continue;
-    const max = (k: "clientBytes" | "daemonBytes") => Math.max(...runs.map((r) => r.memoryParts![k] ?? 0));
-    const d = runs[0]!.daemon!;
-    const cpu = runs.reduce((a, r) => a + (r.daemon?.cpuUserMs ?? 0) + (r.daemon?.cpuSystemMs ?? 0), 0) / runs.length;
-    out.push(`  · ${t.label}: peak RSS = client + daemon (largest: client ${formatBytes(max("clientBytes"))}, daemon ${formatBytes(max("daemonBytes"))} on ${d.host}, one per ${d.per}; daemon CPU ${cpu.toFixed(0)} ms a run)`);
+    if (runs.length) out.push(`  · ${t.label}: ${daemonMemoryText(runs)}`);
   }
   return out;
+}
+
+/** "peak RSS = client + daemon (largest: client …, daemon … on nas: largest process of its tree, …)", or why the daemon's part is missing. */
+function daemonMemoryText(runs: RunRecord[]): string {
+  const max = (k: "clientBytes" | "daemonBytes") => Math.max(...runs.map((r) => r.memoryParts![k] ?? 0));
+  const d = runs[0]!.daemon!;
+  const cpu = runs.reduce((a, r) => a + (r.daemon?.cpuUserMs ?? 0) + (r.daemon?.cpuSystemMs ?? 0), 0) / runs.length;
+  const cpuText = `daemon CPU ${cpu.toFixed(0)} ms a run`;
+  // Results written before daemons ran under a meter: the figure was VmHWM of the daemon's main process only.
+  if (!d.memory) return `peak RSS = client + daemon (largest: client ${formatBytes(max("clientBytes"))}, daemon ${formatBytes(max("daemonBytes"))} on ${d.host}: its main process only (VmHWM), one per ${d.per}; ${cpuText})`;
+  const unmeasured = runs.find((r) => r.daemon?.peakRssBytes === null);
+  if (unmeasured) return `peak RSS = client only; daemon memory on ${d.host}: ${unmeasured.daemon!.memory.how}; ${cpuText}`;
+  const source = d.memory.source === "gnu-time" ? "GNU time" : d.memory.source ?? "?";
+  const scope = d.per === "run" ? "one daemon per run, its peak over that run" : `one daemon per scenario, one figure over the ${plural(d.memory.runs, "run")} it served${runs.length < d.memory.runs ? " (warmup or failed runs included)" : ""}`;
+  return `peak RSS = client + daemon (largest: client ${formatBytes(max("clientBytes"))}, daemon ${formatBytes(max("daemonBytes"))} on ${d.host}: largest process of its tree, by ${source} as its parent there; ${scope}; ${cpuText})`;
 }

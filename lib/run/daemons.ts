@@ -1,8 +1,10 @@
-// A tool's daemon beside its runs: started per run or per scenario on its host with a fresh state dir, its identity re-checked and its figures read after each run, stopped cleanly.
+// A tool's daemon beside its runs: started per run or per scenario on its host with a fresh state dir under the host's meter, its identity re-checked and its CPU read after each run, stopped cleanly, its tree's peak memory filled in when it ends.
 
 import { BenchError } from "../errors";
 import type { Log } from "../log";
 import { makeStateDir, startDaemon, type DaemonUsage, type RemoteDaemon } from "../remote/daemon";
+import type { AgentClient } from "../remote/agent-client";
+import { findDaemonMeter, meterHow, meterLabel, readDaemonReport } from "../remote/daemon-meter";
 import type { SshHost } from "../remote/ssh";
 import { remoteSha256 } from "../remote/transfer";
 import type { DaemonRunRecord, PlannedRun } from "../types";
@@ -11,14 +13,21 @@ import type { DaemonRunRecord, PlannedRun } from "../types";
 export interface DaemonHost {
   ssh: SshHost;
   daemonsDir: string;
+  /** Its agent: asked once which meter can measure a daemon's tree there (findDaemonMeter). */
+  agent: AgentClient;
 }
 
 interface Live {
   daemon: RemoteDaemon;
   /** The sample CPU is counted from (taken right after it was ready, then after every run). */
   last: DaemonUsage | null;
+  /** The sample right after it was ready (a per-run daemon's CPU is the meter's total since). */
+  ready: DaemonUsage | null;
   /** Not yet reported by a run: that run's record carries its start-to-ready time. */
   fresh: boolean;
+  per: "run" | "scenario";
+  /** The records of the runs it served: their memory figure is the meter's, known when it ends. */
+  served: DaemonRunRecord[];
 }
 
 const cpu = (u: DaemonUsage | null) => ({ user: (u?.cpuUserMs ?? 0) + (u?.childCpuUserMs ?? 0), system: (u?.cpuSystemMs ?? 0) + (u?.childCpuSystemMs ?? 0) });
@@ -73,12 +82,14 @@ export class DaemonKeeper {
     const fill = (s: string) => s.replaceAll("{state}", stateDir);
     const env = Object.fromEntries(Object.entries(d.env).map(([k, v]) => [k, fill(v)]));
     // A run's reason is one line: the end of the daemon's log joins it with " | ".
-    const daemon = await startDaemon(h.ssh, { argv: d.argv, ready: d.ready, env, ...(d.readyTimeoutMs ? { readyTimeoutMs: d.readyTimeoutMs } : {}) }, stateDir).catch((e: Error) => {
+    const meter = await findDaemonMeter(h.ssh, h.agent);
+    const daemon = await startDaemon(h.ssh, { argv: d.argv, ready: d.ready, env, meter, ...(d.readyTimeoutMs ? { readyTimeoutMs: d.readyTimeoutMs } : {}) }, stateDir).catch((e: Error) => {
       const [head, ...log] = e.message.trim().split("\n");
       throw new BenchError([head, ...log.slice(-5)].join(" "), e instanceof BenchError && e.hint ? { hint: e.hint } : {});
     });
-    this.log.file(`[${run.label}] daemon on ${d.host}: pid ${daemon.identity.pid} ready in ${daemon.readyMs.toFixed(0)} ms (${"tcp" in d.ready ? `tcp ${d.ready.tcp}` : `log /${d.ready.log}/`}), state ${stateDir}: ${daemon.identity.cmdline.join(" ")}`);
-    this.live.set(run.tool, { daemon, last: await daemon.sample().catch(() => null), fresh: true });
+    this.log.file(`[${run.label}] daemon on ${d.host}: pid ${daemon.identity.pid} ready in ${daemon.readyMs.toFixed(0)} ms (${"tcp" in d.ready ? `tcp ${d.ready.tcp}` : `log /${d.ready.log}/`}), state ${stateDir}, memory: ${meterHow(meter)}: ${daemon.identity.cmdline.join(" ")}`);
+    const ready = await daemon.sample().catch(() => null);
+    this.live.set(run.tool, { daemon, last: ready, ready, fresh: true, per: d.per, served: [] });
     await this.describe(h, d.host, run.tool, daemon.identity.pid);
   }
 
@@ -92,6 +103,7 @@ export class DaemonKeeper {
     if (!same.same) {
       const tail = (await l.daemon.logTail().catch(() => "")).trimEnd();
       this.live.delete(run.tool);
+      await this.settle(l, run.label); // the runs it served before it died keep their figure
       await l.daemon.removeStateDir().catch(() => undefined);
       // The next run of this arm starts a new one: the benchmark goes on.
       return { gone: `the daemon died during the run: ${same.reason}${tail ? `; its log ends: ${tail.split("\n").slice(-5).join(" | ")}` : ""}` };
@@ -104,13 +116,15 @@ export class DaemonKeeper {
       per: d.per,
       cmdline: l.daemon.identity.cmdline,
       readyMs: l.fresh ? Math.round(l.daemon.readyMs) : 0,
-      peakRssBytes: u.peakRssBytes,
+      peakRssBytes: null, // filled in when the daemon ends (settle)
+      memory: { source: l.daemon.meter.kind, scope: d.per === "run" ? "run" : "arm", runs: 1, how: meterHow(l.daemon.meter) },
       cpuUserMs: Math.round(now.user - before.user),
       cpuSystemMs: Math.round(now.system - before.system),
       how: u.how,
     };
     l.last = u;
     l.fresh = false;
+    l.served.push(record);
     if (d.per === "run") await this.down(run.tool, run.label);
     return { gone: null, record };
   }
@@ -122,7 +136,32 @@ export class DaemonKeeper {
     this.live.delete(key);
     const how = await l.daemon.stop().catch((e) => `not stopped: ${(e as Error).message}`);
     this.log.file(`[${label}] daemon pid ${l.daemon.identity.pid} on ${l.daemon.host.spec.name}: ${how}`);
+    await this.settle(l, label);
     await l.daemon.removeStateDir().catch(() => undefined);
+  }
+
+  /**
+   * The daemon has ended: its meter's report gives every run it served the peak of its whole tree (per scenario, the
+   * peak over those runs). A per-run daemon's CPU becomes the meter's total since it was ready (children reaped after
+   * the last sample included).
+   */
+  private async settle(l: Live, label: string): Promise<void> {
+    if (!l.served.length) return;
+    const m = l.daemon.meter;
+    const rep = await readDaemonReport(l.daemon.host, m, l.daemon.stateDir).catch((e: Error) => ({ why: e.message }));
+    for (const r of l.served) {
+      r.memory.runs = l.served.length;
+      if ("why" in rep) r.memory = { ...r.memory, source: null, how: `not measured (${rep.why})` };
+      else r.peakRssBytes = rep.peakRssBytes;
+    }
+    if ("why" in rep) return this.log.file(`[${label}] daemon pid ${l.daemon.identity.pid}: memory not measured (${rep.why})`);
+    this.log.file(`[${label}] daemon pid ${l.daemon.identity.pid}: largest process of its tree ${rep.peakRssBytes} bytes over ${l.served.length} run(s) (${meterLabel(m)})`);
+    if (l.per === "run" && l.served.length === 1 && l.ready) {
+      const since = cpu(l.ready);
+      l.served[0]!.cpuUserMs = Math.max(0, Math.round(rep.cpuUserMs - since.user));
+      l.served[0]!.cpuSystemMs = Math.max(0, Math.round(rep.cpuSystemMs - since.system));
+      l.served[0]!.how = `${meterLabel(m)}'s utime+stime of the daemon and every descendant it reaped, from its end, less a /proc/<pid>/stat sample right after it was ready`;
+    }
   }
 
   /** After the scenario (or when it is abandoned): every daemon still up is stopped. */

@@ -105,13 +105,11 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
       }
     })();
     if (out.strayProcessesKilled !== undefined) base.strayProcessesKilled = out.strayProcessesKilled;
-    // Right after the tool: its daemon still the one started? Its peak joins the client's in the memory figure.
+    // Right after the tool: its daemon still the one started? Its tree's peak joins the client's once it has ended (addDaemonMemory).
     const daemon = harness.daemonCheck && run.daemon ? await harness.daemonCheck(run) : null;
     if (daemon?.record) {
       base.daemon = daemon.record;
-      const client = out.measure?.maxRssBytes ?? null;
-      base.memoryParts = { clientBytes: client, daemonBytes: daemon.record.peakRssBytes };
-      if (out.measure && client !== null && daemon.record.peakRssBytes !== null) out.measure = { ...out.measure, maxRssBytes: client + daemon.record.peakRssBytes };
+      base.memoryParts = { clientBytes: out.measure?.maxRssBytes ?? null, daemonBytes: null };
     }
     if (out.measure) base.returnedNs = out.measure.wallNs;
     if (out.durable) {
@@ -189,5 +187,20 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
   const timings = await il.run();
   harness.finish();
   await harness.close?.().catch((e) => log.error(`warning: ${s.name}: stopping what the scenario started: ${(e as Error).message}`));
-  return { runs: slots.records(), timings };
+  const runs = slots.records();
+  addDaemonMemory(runs);
+  return { runs, timings };
+}
+
+/**
+ * Every daemon has ended now (close): each run's memory figure becomes client + the daemon tree's peak its meter
+ * reported (per scenario, the peak over that daemon's runs); a daemon not measured leaves the client's figure alone.
+ */
+export function addDaemonMemory(runs: RunRecord[]): void {
+  for (const r of runs) {
+    if (r.state === "skipped" || !r.daemon || !r.memoryParts) continue;
+    const daemonBytes = r.daemon.peakRssBytes;
+    r.memoryParts = { ...r.memoryParts, daemonBytes };
+    if (r.measure && r.memoryParts.clientBytes !== null && daemonBytes !== null) r.measure = { ...r.measure, maxRssBytes: r.memoryParts.clientBytes + daemonBytes };
+  }
 }
