@@ -50,7 +50,8 @@ export function mtimeMatches(expectedMs: number, actualMs: number): boolean {
   return actualMs % 1000 === 0 && diff < DEFAULTS.coarseMtimeToleranceMs;
 }
 
-export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: string, spec: Omit<VerifySpec, "allowSourceLinks">): Promise<VerifyResult> {
+/** `resident`: the caller measured the copy to be in the page cache, so reading it waits on no disk (datasets/pool.ts sizes the threads by it). */
+export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: string, spec: Omit<VerifySpec, "allowSourceLinks">, opts: { resident?: boolean } = {}): Promise<VerifyResult> {
   const t0 = performance.now();
   const r: VerifyResult = {
     ok: true,
@@ -125,7 +126,7 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
       judge(a.e, a.g, rs[k]!.hash);
     });
   };
-  const pool = poolFor(manifest.fileCount, manifest.totalBytes, "io");
+  const pool = poolFor(manifest.fileCount, manifest.totalBytes, "io", opts.resident);
   try {
     const hashes = new HashStream(pool, onBatch);
     let d = walk.next();
