@@ -103,7 +103,7 @@ function point(base: string, files: number, keep: boolean): Point {
     const cli = timedCli(["--config", config(dir, files)], path.join(dir, "time.txt"));
     if (cli.code !== 0) throw new Error(`bench.ts exited ${cli.code}:\n${cli.stderr.slice(-4000)}`);
     const benchLog = fs.readFileSync(path.join(dir, "ws", "bench.log"), "utf8");
-    const gen = /Generated dataset (\w+): \d+ files, [\d.]+ MiB in ([\d.]+)s/.exec(benchLog);
+    const gen = /Generated dataset (\w+): [\d,]+ files, [\d.]+ MiB in ([\d.]+)s/.exec(benchLog);
     if (!gen) throw new Error("bench.log has no 'Generated dataset' line (was the dataset reused?)");
     const genMs = Number(gen[2]) * 1000;
     const steps = /\[cp\] harness: (.*)/.exec(benchLog);
@@ -115,7 +115,7 @@ function point(base: string, files: number, keep: boolean): Point {
     const cpRun = results.scenarios[0].runs.find((r: any) => r.phase === "measured");
     if (cpRun?.state !== "completed") throw new Error(`the cp -a run did not complete: ${JSON.stringify(cpRun)}`);
     const cpMs = cpRun.measure.wallNs / 1e6;
-    const snapshot = /source check: \d+ walk\(s\) of .*, (\d+) entries, ([\d.]+) ms each/.exec(benchLog);
+    const snapshot = /source check: \d+ walks? of .*, ([\d,]+) entries, ([\d.]+) ms each/.exec(benchLog);
 
     const N = label(files);
     const limit = 64 * MiB + 150 * files;
