@@ -104,13 +104,16 @@ export function localHarness(o: LocalHarnessOptions): RunHarness {
     },
     async verify(run) {
       if (!o.verify.enabled) return null;
+      let resident: number | null = null;
       const v = await timed("verify", () => {
         // A copy just written usually sits in the page cache: then verifying it waits on no disk and
         // needs no extra threads (each costs ~10 MiB). Measured on a spread sample of its files.
         sample ??= sampleFiles(source, DEFAULTS.residencySampleFiles);
-        const resident = o.platform.residentFraction(sample.map((f) => path.join(run.dst, path.relative(source.srcDir, f))));
+        resident = o.platform.residentFraction(sample.map((f) => path.join(run.dst, path.relative(source.srcDir, f))));
         return verifyCopy(source.srcDir, source.manifest, run.dst, o.verify, { resident: resident !== null && resident >= DEFAULTS.residentEnoughFraction });
       });
+      const cached = resident === null ? "residency not measured" : `${Math.round(resident * 100)}% of a sample's pages cached`;
+      log.file(`[${run.label}] verify: ${v.threads ? `on ${v.threads} data threads` : "on the main thread"} (copy: ${cached})`);
       report(run.label);
       return v;
     },

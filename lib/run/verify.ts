@@ -41,6 +41,8 @@ export interface VerifyResult {
   elapsedMs: number;
   /** Informational findings that do not fail verification (hard links not preserved). */
   notes?: string[];
+  /** Data threads the files were hashed on (0: on the main thread). */
+  threads?: number;
 }
 
 
@@ -127,6 +129,7 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
     });
   };
   const pool = poolFor(manifest.fileCount, manifest.totalBytes, "io", opts.resident);
+  r.threads = pool.size;
   try {
     const hashes = new HashStream(pool, onBatch);
     let d = walk.next();
