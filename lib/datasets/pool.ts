@@ -37,7 +37,7 @@ export class DataPool {
   constructor(readonly size: number) {
     livePools.add(this);
     for (let i = 0; i < size; i++) {
-      // smol: a smaller heap per worker (measured: 2-3 MiB less each while hashing, no slower).
+      // smol: a smaller heap per worker (measured: 0-3 MiB less each while hashing, within the noise in time).
       const w = new Worker(workerSpecifier(), { smol: true } as WorkerOptions);
       w.addEventListener("message", (ev: MessageEvent) => {
         const res = ev.data as WorkerResponse;
