@@ -26,6 +26,6 @@ scenarios:
   expect(r.code).toBe(0);
   const log = fs.readFileSync(path.join(dir, "ws", "bench.log"), "utf8");
   // 50 files are never worth a thread, cached or not; Linux and macOS measure residency, Windows does not.
-  expect(log).toMatch(/^\[cp\] verify: on the main thread \(copy: (\d+% of a sample's pages cached|residency not measured)\)$/m);
-  if (process.platform === "linux") expect(log).toMatch(/\[cp\] verify: .*\d+% of a sample's pages cached/);
+  expect(log).toMatch(/^\[cp\] verify: on the main thread \(copy: (\d+% of its first files' pages cached|residency not measured)\)$/m);
+  if (process.platform === "linux") expect(log).toMatch(/\[cp\] verify: .*\d+% of its first files' pages cached/);
 });
