@@ -102,6 +102,8 @@ export const DEFAULTS = {
   harnessGraceMs: 60_000,
   /** Source files whose page-cache residency is sampled (mincore) before each cold run. */
   residencySampleFiles: 64,
+  /** A sample this resident counts as cached: verifying it sizes its threads for the page cache, not the disk. */
+  residentEnoughFraction: 0.9,
   /** After SIGTERM, how long a tool tree (or the meter) gets before SIGKILL. */
   killGraceMs: 1000,
   /** `sudo -n tee drop_caches` and other short system commands. */
@@ -124,8 +126,10 @@ export const DEFAULTS = {
   dataWorkersMax: 8,
   /** Threads for work that waits on the disk per small file (verify, checks, restore), whatever the core count. */
   dataWorkersIo: 4,
-  /** Streaming passes (generate, verify, restore, checks) collect garbage every this many batches, so peak memory does not grow with the tree. */
-  gcEveryBatches: 8,
+  /** Reading files already in the page cache, threads pay off from this many bytes to hash (datasets/pool.ts). */
+  dataWorkerResidentMinBytes: 256 << 20,
+  /** Streaming passes (generate, verify, restore, checks, walks) collect garbage after this many entries, so peak memory does not grow with the tree (datasets/records.ts). */
+  gcEveryEntries: 2000,
   /** A lock whose content cannot be parsed for this long is a crash between create and write, not a live writer. */
   lockUnreadableStaleMs: 5_000,
   /** A lock takeover marker older than this belongs to a process that died mid-takeover. */

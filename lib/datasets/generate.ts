@@ -12,6 +12,7 @@ import { combinedHash, hex64, needsChmod, type WritePiece } from "./content";
 import { HASH_ALGORITHM, ManifestWriter, type Manifest } from "./manifest";
 import { PIECE_BYTES, poolFor, type DataPool } from "./pool";
 import type { Progress } from "./progress";
+import { collectAfter } from "./records";
 import { datasetTotals } from "./totals";
 import { filePath, planDirs, planEntries, planLeaves } from "./tree";
 import type { WorkerResponse } from "./worker";
@@ -130,6 +131,7 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
     // Second pass: the manifest in tree order, and dir mtimes (nothing is created after this, so order does not matter).
     const t = FIXED_MTIME_MS / 1000;
     for (const e of planEntries(spec)) {
+      collectAfter(1);
       if (e.kind === "dir") {
         fs.utimesSync(path.join(treeDir, e.path), t, t);
         w.add({ path: e.path, type: "dir", size: 0, mode: DIR_MODE, mtimeMs: FIXED_MTIME_MS });

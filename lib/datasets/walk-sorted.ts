@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Kind } from "../safe-fs";
-import { collectEvery } from "./records";
+import { collectAfter } from "./records";
 
 export interface WalkItem {
   rel: string;
@@ -60,7 +60,7 @@ export class SortedWalk {
       throw e;
     }
     names.sort(byName);
-    collectEvery(16);
+    collectAfter(names.length);
     this.stack.push({ rel, abs, names, i: 0 });
   }
 

@@ -41,6 +41,8 @@ export interface VerifyResult {
   elapsedMs: number;
   /** Informational findings that do not fail verification (hard links not preserved). */
   notes?: string[];
+  /** Data threads the files were hashed on (0: on the main thread). */
+  threads?: number;
 }
 
 
@@ -50,7 +52,8 @@ export function mtimeMatches(expectedMs: number, actualMs: number): boolean {
   return actualMs % 1000 === 0 && diff < DEFAULTS.coarseMtimeToleranceMs;
 }
 
-export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: string, spec: Omit<VerifySpec, "allowSourceLinks">): Promise<VerifyResult> {
+/** `resident`: the caller measured the copy to be in the page cache, so reading it waits on no disk (datasets/pool.ts sizes the threads by it). */
+export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: string, spec: Omit<VerifySpec, "allowSourceLinks">, opts: { resident?: boolean } = {}): Promise<VerifyResult> {
   const t0 = performance.now();
   const r: VerifyResult = {
     ok: true,
@@ -125,7 +128,8 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
       judge(a.e, a.g, rs[k]!.hash);
     });
   };
-  const pool = poolFor(manifest.fileCount, manifest.totalBytes, "io");
+  const pool = poolFor(manifest.fileCount, manifest.totalBytes, "io", opts.resident);
+  r.threads = pool.size;
   try {
     const hashes = new HashStream(pool, onBatch);
     let d = walk.next();
