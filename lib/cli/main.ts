@@ -6,18 +6,17 @@ import { BenchError, EXIT, reportingErrors } from "../errors";
 import { consoleOnStderr, defaultIO, type CliIO } from "../io";
 import { selectPlatform, type Platform } from "../platform/index";
 import { parseCli, usage, type CliOptions } from "./args";
-import { dryRunValues, usedHosts } from "./endpoints";
 import { fleetHosts } from "./hosts";
 import { runBenchmark } from "./run";
 
 // The other commands and modes are imported when asked for: a plain run never loads the report,
-// compare, agent, fleet or listing modules. Peak RSS is what issue 11 budgets; this is a small part
+// compare, agent, fleet or listing (survey) modules. Peak RSS is what issue 11 budgets; this is a small part
 // of it (measured: importing main.ts peaked at 45.4 MiB with them eager, 44.7 MiB lazy; bare Bun 28.1).
 const report = () => import("./report-command");
 const compare = () => import("./compare-command");
 const agent = () => import("./agent");
 const fleetCli = () => import("./fleet");
-const listing = () => import("./list");
+const surveying = () => import("./survey");
 
 export type { CliIO } from "../io";
 
@@ -62,19 +61,7 @@ export async function main(argv: string[], io: CliIO = defaultIO(), platform: Pl
     }
     // A fleet run (--hosts, run_on:) runs the config on those hosts; declared hosts are probed by --list and --dry-run.
     const fleet = fleetHosts(opts, config, cio.env);
-    // Hosts of remote ends and daemons count as used: a finding on one stops --list / --dry-run with exit 2.
-    const ends = usedHosts(config, opts.only);
-    const used = [...new Set([...fleet, ...ends])];
-    if (opts.list) {
-      await (await listing()).listScenarios(config, cio, platform);
-      return await (await fleetCli()).listHosts(config, used, cio);
-    }
-    if (opts.dryRun) {
-      const f = await fleetCli();
-      if (fleet.length) return await f.fleetDryRun({ config, opts, io: cio, platform }, fleet);
-      (await listing()).dryRun(config, cio, platform, opts, await dryRunValues(config, ends));
-      return await f.listHosts(config, used, cio);
-    }
+    if (opts.list || opts.dryRun) return await (await surveying()).survey({ config, opts, io: cio, platform }, fleet);
     if (fleet.length) return await (await fleetCli()).runFleetBenchmark({ config, opts, io: cio, platform }, fleet);
     return await runBenchmark({ config, opts, io: cio, platform });
   });
