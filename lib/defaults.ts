@@ -38,8 +38,8 @@ export const DEFAULTS = {
   state: "fresh" as "fresh" | "shared",
   /**
    * preflight: before the first run (every check, the 1 s timer check once per invocation) and before each scenario
-   * (load, processes, memory). max_load defaults to cores × maxLoadPerCore; a later scenario's check gives the load our
-   * own runs left up to loadWaitMs to fall (polled every loadPollMs) before it fails.
+   * (load, processes, memory). max_load defaults to cores × maxLoadPerCore; a load over it gets up to loadWaitMs to fall
+   * (polled every loadPollMs) before the check fails: what just ended (an install, our own runs) decays, another job stays.
    */
   preflight: {
     maxLoadPerCore: 0.5,

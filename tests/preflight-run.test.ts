@@ -70,16 +70,31 @@ describe("preflight in a run", () => {
     expect(await p.scenario(c.scenarios[1]!)).toBe("preflight failed: processes rustc (pid 1000) (needs none of cargo, rustc, cc1, ld); preflight failed: processes cc1 (pid 1000) (needs none of cargo, rustc, cc1, ld)");
   });
 
-  test("the load our own runs left gets time to fall before a later scenario is refused; the first check does not wait", async () => {
+  test("a load that is falling (an install or our own runs just ended) gets time before the run is refused, and the console says so", async () => {
     const slept: number[] = [];
-    // 1.8 at the first check (fails at once), then 1.6, 1.3 and 0.9 while a later scenario waits.
+    const lines: string[] = [];
+    // 1.8 at the first check, then 1.6, 1.3 and 0.9 while it waits; later scenarios see 0.9.
     const loads = [1.8, 1.6, 1.3, 0.9];
-    const p = preflightRun({ spec: c.preflight, force: true, skip: false, log: log(), io: io({ load: (n) => loads[Math.min(n, 3)]!, slept }) });
+    const p = preflightRun({ spec: c.preflight, force: false, skip: false, log: openLog(null, { out: (l) => void lines.push(l), err: () => {} }), io: io({ load: (n) => loads[Math.min(n, 3)]!, slept }) });
     await p.first(c.scenarios);
-    expect(p.record.reports[0]!.checks[0]!.ok).toBe(false);
-    await p.scenario(c.scenarios[0]!);
-    expect(await p.scenario(c.scenarios[1]!)).toBe(p.record.reports[0]!.reason ? `preflight failed: ${p.record.reports[0]!.reason}` : null);
-    expect(slept).toEqual([2000, 2000]);
-    expect(p.record.reports[1]!.checks[0]).toMatchObject({ ok: true, measured: "0.90 (after waiting 4 s for it to fall)" });
+    expect(slept).toEqual([2000, 2000, 2000]);
+    expect(p.record.reports[0]!.checks[0]).toMatchObject({ ok: true, measured: "0.90 (after waiting 6 s for it to fall)" });
+    expect(lines.join("")).toContain("preflight before the first run: load 1.80 is over 1.00; waiting up to 60 s for it to fall...");
+    expect(await p.scenario(c.scenarios[1]!)).toBeNull();
+    expect(slept.length).toBe(3);
+  });
+
+  test("a load that stays up (another job) is refused after the wait: exit 7 with the load it still had", async () => {
+    const slept: number[] = [];
+    const p = preflightRun({ spec: c.preflight, force: false, skip: false, log: log(), io: io({ load: () => 2.5, slept }) });
+    let err: unknown;
+    try {
+      await p.first(c.scenarios);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as BenchError).exitCode).toBe(EXIT.preflight);
+    expect((err as Error).message).toContain("load 2.50 (after waiting 60 s for it to fall)");
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(60_000);
   });
 });

@@ -48,8 +48,10 @@ export function preflightRun(o: PreflightRunOptions) {
         ...(o.spec?.maxLoad != null ? { maxLoad: o.spec.maxLoad } : {}),
         forbidProcesses: o.spec?.forbidProcesses ?? DEFAULTS.preflight.forbidProcesses,
         ...(timer ? {} : { timer: null }),
-        // After our own runs the 1-minute load still carries them: it gets time to fall before a scenario is refused.
-        loadWaitMs: ran > 0 ? DEFAULTS.preflight.loadWaitMs : 0,
+        // The 1-minute load still carries what just ended (our own runs before a later scenario; an install or a
+        // build just before the first run): it gets time to fall before the run is refused. Another job's stays.
+        loadWaitMs: DEFAULTS.preflight.loadWaitMs,
+        onLoadWait: (load, max, waitMs) => o.log.line(`preflight ${where}: load ${load.toFixed(2)} is over ${max.toFixed(2)}; waiting up to ${Math.round(waitMs / 1000)} s for it to fall...`),
       },
       o.io,
     );

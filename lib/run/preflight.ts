@@ -52,6 +52,8 @@ export interface PreflightOptions {
    */
   loadWaitMs?: number;
   loadPollMs?: number;
+  /** Told once when a wait for the load starts, so a console can say why nothing moves. */
+  onLoadWait?: (load: number, maxLoad: number, waitMs: number) => void;
 }
 
 export interface ProcEntry {
@@ -90,6 +92,7 @@ export async function runPreflight(opts: PreflightOptions, io: PreflightIo = rea
   let load = io.loadavg1();
   let waitedMs = 0;
   const pollMs = opts.loadPollMs ?? PREFLIGHT_DEFAULTS.loadPollMs;
+  if (load !== null && load > maxLoad && pollMs <= (opts.loadWaitMs ?? 0)) opts.onLoadWait?.(load, maxLoad, opts.loadWaitMs ?? 0);
   while (load !== null && load > maxLoad && waitedMs + pollMs <= (opts.loadWaitMs ?? 0)) {
     await (io.sleep ?? Bun.sleep)(pollMs);
     waitedMs += pollMs;
