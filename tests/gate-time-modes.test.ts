@@ -80,7 +80,15 @@ describe("clones and different work in the verdict", () => {
     const [v] = verdicts(sp, toolResults(sp, runs, { files: 8, bytes: 8 << 20 }, {}), runs);
     expect(v!.verdict).toBe("UNDECIDED");
     expect(v!.flags).toContain("CLONED in 6 of 6 runs (8/8 sampled files share the source's blocks) — not a copy");
-    expect(v!.reasons).toContain("cloned, not copied: the candidate's destination shares the source's blocks and the baseline's does not");
+    expect(v!.reasons).toContain("cloned, not copied: the candidate's destination shares the source's blocks and the baseline's does not (on its figures it would have been PASS)");
+  });
+
+  test("a cloned candidate that came out slower gets no verdict either: its figures are not a copy's", () => {
+    const runs = [...series("cand", Array(6).fill(2), () => cloned), ...series("base", Array(6).fill(1), () => ({ clone: { state: "copied", sampledFiles: 8, sampledBytes: 8 << 20 } }))];
+    const sp = plan(["cand", "base"]);
+    const [v] = verdicts(sp, toolResults(sp, runs, { files: 8, bytes: 8 << 20 }, {}), runs);
+    expect(v!.verdict).toBe("UNDECIDED");
+    expect(v!.reasons).toContain("cloned, not copied: the candidate's destination shares the source's blocks and the baseline's does not (on its figures it would have been FAIL)");
   });
 
   test("a candidate that split hard links is flagged in its row, not failed", () => {

@@ -81,13 +81,14 @@ export function verdicts(sp: ScenarioPlan, results: ToolResult[], runs: RunRecor
     // Different work is said, not judged: the row is flagged and the reason listed; the verdict stands.
     for (const f of flagsByTool[candidate] ?? []) v.flags!.push(f);
     for (const f of flagsByTool[baseline] ?? []) v.flags!.push(`baseline ${f}`);
-    // A clone is never a fast copy: a cloned candidate against a copying baseline gets no verdict.
+    // A clone is never a fast copy: a cloned candidate against a copying baseline gets no verdict, whichever
+    // way its figures went (it did other work, so neither a PASS nor a FAIL on them would be the truth).
     const clone = cloneFlag(runs, candidate);
     if (clone) {
       v.flags!.push(clone);
-      if (!cloneFlag(runs, baseline) && verdict !== "FAIL") {
+      if (!cloneFlag(runs, baseline)) {
+        v.reasons.push(`cloned, not copied: the candidate's destination shares the source's blocks and the baseline's does not (on its figures it would have been ${verdict})`);
         verdict = "UNDECIDED";
-        v.reasons.push("cloned, not copied: the candidate's destination shares the source's blocks and the baseline's does not");
       }
     }
     v.reasons.push(...v.flags!.filter((f) => !t.flags.includes(f)));
