@@ -7,7 +7,7 @@ import { describeSettle } from "../platform/settle";
 import { describeReplaced } from "../safe-fs";
 import type { CloneLabel, DaemonRunRecord, KindCheck, PlannedRun, SameWorkSpec, SettleRecord, SettleSpec } from "../types";
 import { inWorkspace, workspaceReal } from "../workspace";
-import { detectClone, manifestCandidates } from "./clone-check";
+import { cloneSample, detectClone, manifestCandidates, type Candidate } from "./clone-check";
 import { checkSameWork, profileSource, type SourceProfile } from "./same-work";
 import { prepareStateDir, releaseStateDir } from "./state-dirs";
 
@@ -75,13 +75,15 @@ export function localInspect(o: { srcDir: string; manifest: Manifest; spec: Same
   if (!any && !clone) return undefined;
   // Taken at the first check: the scenario's source check fails any run that changed the source, so it holds for all.
   let profile: SourceProfile | null = null;
+  // Drawn from the manifest alone, so once per scenario rather than a manifest pass per run.
+  let sample: Candidate[] | null = null;
   return async (run) => {
     const out: { sameWork?: KindCheck[]; clone?: CloneLabel } = {};
     if (any) {
       profile ??= profileSource(o.srcDir, o.manifest);
       out.sameWork = checkSameWork(o.srcDir, run.dst, { kinds: { links, xattrs, sparse, owner }, manifest: o.manifest, profile });
     }
-    if (clone) out.clone = detectClone(o.srcDir, run.dst, { candidates: manifestCandidates(o.manifest) });
+    if (clone) out.clone = detectClone(o.srcDir, run.dst, { sample: (sample ??= cloneSample(manifestCandidates(o.manifest))) });
     const cl = out.clone;
     const cloneText = !cl ? "" : cl.state === "unknown" ? `clone: unknown (${cl.reason})` : `clone: ${cl.state} (${cl.state === "cloned" ? `${cl.clonedFiles} of ` : ""}${cl.sampledFiles} sampled files)`;
     o.log.file(`[${run.label}] same work: ${[...(out.sameWork ?? []).map(describeCheck), cloneText].filter(Boolean).join("; ")}`);
