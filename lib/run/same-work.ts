@@ -7,13 +7,13 @@ import type { Manifest } from "../datasets/manifest";
 import { cmpTreeOrder } from "../datasets/records";
 import { SortedWalk, type WalkItem } from "../datasets/walk-sorted";
 import { readXattrs, sameBytes, xattrUnavailable } from "../platform/xattr";
+import { ProfileTaker, SPARSE_MIN_HOLE_BYTES, type SourceProfile } from "./source-profile";
 import type { KindCheck, SameWorkKind } from "../types";
 
 /** `verify:` keys for the same-work levels (DEFAULTS.sameWork holds the config's defaults). */
 export const SAME_WORK_DEFAULTS: Record<SameWorkKind, boolean> = { links: true, xattrs: true, sparse: true, owner: true };
 export const SAME_WORK_MAX_EXAMPLES = DEFAULTS.sameWorkExamples;
-/** A source file counts as sparse when at least this much of its size is unallocated (one 4 KiB block). */
-export const SPARSE_MIN_HOLE_BYTES = 4096;
+export { SPARSE_MIN_HOLE_BYTES, type SourceProfile } from "./source-profile";
 /** Names kept per hard-link group for its example (a group's count is always exact). */
 const GROUP_NAMES_KEPT = 8;
 
@@ -120,34 +120,13 @@ function sourceCursor(srcRoot: string, m: Manifest | undefined): { s: SrcItem; n
   };
 }
 
-/**
- * What the whole source has, taken once per scenario (its source check guarantees it stays so): its one
- * owner when every entry has the same, whether any file has holes, whether any entry has xattrs. With it
- * and the manifest, a run's check reads only the destination unless the source is mixed.
- */
-export interface SourceProfile {
-  owner: { uid: number; gid: number } | null;
-  sparse: boolean;
-  xattrs: boolean;
-}
-
 export function profileSource(srcRoot: string, m: Manifest, prefixes: readonly string[] = ["user."]): SourceProfile {
-  const xattrsHere = xattrUnavailable() === null;
-  let owner: SourceProfile["owner"] | undefined;
-  let sparse = false;
-  let xattrs = false;
+  const taker = new ProfileTaker(prefixes);
   for (const e of m.entries()) {
     const abs = path.join(srcRoot, e.path);
-    const st = fs.lstatSync(abs);
-    if (owner === undefined) owner = { uid: st.uid, gid: st.gid };
-    else if (owner && (owner.uid !== st.uid || owner.gid !== st.gid)) owner = null;
-    if (st.isFile() && st.size - st.blocks * 512 >= SPARSE_MIN_HOLE_BYTES) sparse = true;
-    if (xattrsHere && !xattrs) {
-      const r = readXattrs(abs, prefixes);
-      xattrs = !r.ok || r.attrs.size > 0;
-    }
+    taker.add(fs.lstatSync(abs), () => abs);
   }
-  return { owner: owner ?? null, sparse, xattrs };
+  return taker.result();
 }
 
 export interface SameWorkOptions {
@@ -156,6 +135,8 @@ export interface SameWorkOptions {
   manifest?: Manifest;
   /** With the manifest: what the whole source has (profileSource), so the source is not read per entry. */
   profile?: SourceProfile;
+  /** With the manifest and no profile: called at the end with the source's profile, taken along this check's reading of the source. */
+  onProfile?: (p: SourceProfile) => void;
   maxExamples?: number;
   xattrPrefixes?: readonly string[];
 }
@@ -181,6 +162,7 @@ export function checkSameWork(srcRoot: string, dstRoot: string, opts: SameWorkOp
   };
 
   const profile = opts.manifest ? opts.profile : undefined;
+  const taker = opts.manifest && !profile && opts.onProfile ? new ProfileTaker(prefixes) : null;
   const src = sourceCursor(srcRoot, opts.manifest);
   const s = src.s;
   // The source is read only where the manifest and the profile do not already say what it has: at most once per entry.
@@ -208,7 +190,8 @@ export function checkSameWork(srcRoot: string, dstRoot: string, opts: SameWorkOp
       const sx = profile && !profile.xattrs ? null : readX(src.abs());
       const dx = d ? readX(d.abs) : null;
       if (sx?.size || dx?.size) xattrsOne(s.rel, sx ?? NO_XATTRS, dx ?? NO_XATTRS, xattrs);
-    }
+      if (taker) taker.add(srcStat(), src.abs, sx ? sx.size > 0 : undefined);
+    } else taker?.add(srcStat(), src.abs);
   };
 
   const dw = new SortedWalk(dstRoot);
@@ -230,6 +213,7 @@ export function checkSameWork(srcRoot: string, dstRoot: string, opts: SameWorkOp
     more = src.next();
   }
 
+  if (taker) opts.onProfile!(taker.result());
   const out: KindCheck[] = [];
   if (on.links) out.push(links.result(max));
   if (on.xattrs) out.push(xattrWhy ? { kind: "xattrs", checked: 0, differing: 0, examples: [], unavailable: xattrWhy } : { kind: "xattrs", checked: xattrs.checked, differing: xattrs.differing, examples: xattrs.examples });
