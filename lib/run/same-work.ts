@@ -120,6 +120,7 @@ function sourceCursor(srcRoot: string, m: Manifest | undefined): { s: SrcItem; n
   };
 }
 
+/** The source's profile by its own pass over the manifest (a scenario's first check takes it on the way instead: onProfile). */
 export function profileSource(srcRoot: string, m: Manifest, prefixes: readonly string[] = ["user."]): SourceProfile {
   const taker = new ProfileTaker(prefixes);
   for (const e of m.entries()) {
