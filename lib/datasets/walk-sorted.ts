@@ -13,6 +13,8 @@ export interface WalkItem {
 interface Frame {
   rel: string;
   abs: string;
+  /** What path.join(abs, name) puts before a name (readdir never returns "", ".", ".." or a name with "/"), built once per directory. */
+  prefix: string;
   names: fs.Dirent[];
   i: number;
 }
@@ -61,7 +63,7 @@ export class SortedWalk {
     }
     names.sort(byName);
     collectAfter(names.length);
-    this.stack.push({ rel, abs, names, i: 0 });
+    this.stack.push({ rel, abs, prefix: path.join(abs, "_").slice(0, -1), names, i: 0 });
   }
 
   /** Do not descend into the directory last returned. */
@@ -82,7 +84,7 @@ export class SortedWalk {
         continue;
       }
       const d = f.names[f.i++]!;
-      const abs = path.join(f.abs, d.name);
+      const abs = f.prefix + d.name;
       const item: WalkItem = { rel: f.rel ? `${f.rel}/${d.name}` : d.name, kind: kindOf(d, abs), abs };
       if (item.kind === "dir") this.pending = item;
       return item;

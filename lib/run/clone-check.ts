@@ -15,7 +15,7 @@ export const CLONE_LARGEST_FILES = DEFAULTS.cloneLargestFiles;
 
 export type { CloneLabel } from "../types";
 
-interface Candidate {
+export interface Candidate {
   rel: string;
   sizeBytes: number;
 }
@@ -75,6 +75,14 @@ function pickSample(c: CloneCandidates, evenly: number, largest: number): Candid
   return [...chosen.values()];
 }
 
+/**
+ * The files detectClone samples from these candidates. From a manifest it depends on the manifest alone, so a
+ * scenario draws it once and passes it as `sample` to every run (held: at most sample + largest names).
+ */
+export function cloneSample(c: CloneCandidates, opts: { sampleFiles?: number; largestFiles?: number } = {}): Candidate[] {
+  return pickSample(c, opts.sampleFiles ?? CLONE_SAMPLE_FILES, opts.largestFiles ?? CLONE_LARGEST_FILES);
+}
+
 function isFile(p: string): boolean {
   return lstatOrNull(p)?.isFile() ?? false;
 }
@@ -86,9 +94,8 @@ function isFile(p: string): boolean {
  * "unknown" when the file system has no FIEMAP (tmpfs, most network file systems). The sample comes from
  * `candidates` (the CLI passes the source's manifest), else from two sorted walks of the destination.
  */
-export function detectClone(srcRoot: string, dstRoot: string, opts: { sampleFiles?: number; largestFiles?: number; sys?: FiemapSys; candidates?: CloneCandidates } = {}): CloneLabel {
-  const candidates = opts.candidates ?? fromTree(dstRoot);
-  const sample = pickSample(candidates, opts.sampleFiles ?? CLONE_SAMPLE_FILES, opts.largestFiles ?? CLONE_LARGEST_FILES);
+export function detectClone(srcRoot: string, dstRoot: string, opts: { sampleFiles?: number; largestFiles?: number; sys?: FiemapSys; candidates?: CloneCandidates; sample?: readonly Candidate[] } = {}): CloneLabel {
+  const sample = opts.sample ?? cloneSample(opts.candidates ?? fromTree(dstRoot), opts);
   let sampledBytes = 0;
   let sampledFiles = 0;
   let clonedFiles = 0;

@@ -7,13 +7,13 @@ import type { Manifest } from "../datasets/manifest";
 import { cmpTreeOrder } from "../datasets/records";
 import { SortedWalk, type WalkItem } from "../datasets/walk-sorted";
 import { readXattrs, sameBytes, xattrUnavailable } from "../platform/xattr";
+import { ProfileTaker, SPARSE_MIN_HOLE_BYTES, type SourceProfile } from "./source-profile";
 import type { KindCheck, SameWorkKind } from "../types";
 
 /** `verify:` keys for the same-work levels (DEFAULTS.sameWork holds the config's defaults). */
 export const SAME_WORK_DEFAULTS: Record<SameWorkKind, boolean> = { links: true, xattrs: true, sparse: true, owner: true };
 export const SAME_WORK_MAX_EXAMPLES = DEFAULTS.sameWorkExamples;
-/** A source file counts as sparse when at least this much of its size is unallocated (one 4 KiB block). */
-export const SPARSE_MIN_HOLE_BYTES = 4096;
+export { SPARSE_MIN_HOLE_BYTES, type SourceProfile } from "./source-profile";
 /** Names kept per hard-link group for its example (a group's count is always exact). */
 const GROUP_NAMES_KEPT = 8;
 
@@ -80,49 +80,54 @@ class LinkGroups {
   }
 }
 
-/** A source entry in tree order, with its hard-link group (and size) when the manifest names them. */
+/** A source entry in tree order, with its hard-link group (and size) when the manifest names them; abs "" until needed. */
 interface SrcItem extends WalkItem {
   group?: string | null;
   size?: number;
 }
 
-/** The source's entries from its manifest (no listing of the source; link groups as generated). */
-function* fromManifest(srcRoot: string, m: Manifest): Generator<SrcItem> {
-  for (const e of m.entries()) yield { rel: e.path, kind: e.type, abs: path.join(srcRoot, e.path), group: e.linkOf ?? (e.linked ? e.path : null), size: e.size };
-}
-
 /**
- * What the whole source has, taken once per scenario (its source check guarantees it stays so): its one
- * owner when every entry has the same, whether any file has holes, whether any entry has xattrs. With it
- * and the manifest, a run's check reads only the destination unless the source is mixed.
+ * The source's entries into one reused item: from the manifest (no listing of the source; link groups as
+ * generated) or, without one, a sorted walk. No object per entry beyond what the stream itself makes.
  */
-export interface SourceProfile {
-  owner: { uid: number; gid: number } | null;
-  sparse: boolean;
-  xattrs: boolean;
+function sourceCursor(srcRoot: string, m: Manifest | undefined): { s: SrcItem; next(): boolean; abs(): string } {
+  const s: SrcItem = { rel: "", kind: "file", abs: "" };
+  const it = m?.entries();
+  const w = it ? null : new SortedWalk(srcRoot);
+  return {
+    s,
+    next() {
+      if (it) {
+        const r = it.next();
+        if (r.done) return false;
+        const e = r.value;
+        s.rel = e.path;
+        s.kind = e.type;
+        s.abs = "";
+        s.group = e.linkOf ?? (e.linked ? e.path : null);
+        s.size = e.size;
+        return true;
+      }
+      const x = w!.next();
+      if (!x) return false;
+      s.rel = x.rel;
+      s.kind = x.kind;
+      s.abs = x.abs;
+      s.group = s.size = undefined;
+      return true;
+    },
+    abs: () => (s.abs ||= path.join(srcRoot, s.rel)),
+  };
 }
 
+/** The source's profile by its own pass over the manifest (a scenario's first check takes it on the way instead: onProfile). */
 export function profileSource(srcRoot: string, m: Manifest, prefixes: readonly string[] = ["user."]): SourceProfile {
-  const xattrsHere = xattrUnavailable() === null;
-  let owner: SourceProfile["owner"] | undefined;
-  let sparse = false;
-  let xattrs = false;
-  for (const e of fromManifest(srcRoot, m)) {
-    const st = fs.lstatSync(e.abs);
-    if (owner === undefined) owner = { uid: st.uid, gid: st.gid };
-    else if (owner && (owner.uid !== st.uid || owner.gid !== st.gid)) owner = null;
-    if (st.isFile() && st.size - st.blocks * 512 >= SPARSE_MIN_HOLE_BYTES) sparse = true;
-    if (xattrsHere && !xattrs) {
-      const r = readXattrs(e.abs, prefixes);
-      xattrs = !r.ok || r.attrs.size > 0;
-    }
+  const taker = new ProfileTaker(prefixes);
+  for (const e of m.entries()) {
+    const abs = path.join(srcRoot, e.path);
+    taker.add(fs.lstatSync(abs), () => abs);
   }
-  return { owner: owner ?? null, sparse, xattrs };
-}
-
-function* fromWalk(root: string): Generator<SrcItem> {
-  const w = new SortedWalk(root);
-  for (let x = w.next(); x; x = w.next()) yield x;
+  return taker.result();
 }
 
 export interface SameWorkOptions {
@@ -131,6 +136,8 @@ export interface SameWorkOptions {
   manifest?: Manifest;
   /** With the manifest: what the whole source has (profileSource), so the source is not read per entry. */
   profile?: SourceProfile;
+  /** With the manifest and no profile: called at the end with the source's profile, taken along this check's reading of the source. */
+  onProfile?: (p: SourceProfile) => void;
   maxExamples?: number;
   xattrPrefixes?: readonly string[];
 }
@@ -156,44 +163,42 @@ export function checkSameWork(srcRoot: string, dstRoot: string, opts: SameWorkOp
   };
 
   const profile = opts.manifest ? opts.profile : undefined;
-  const one = (s: SrcItem, d: WalkItem | null) => {
+  const taker = opts.manifest && !profile && opts.onProfile ? new ProfileTaker(prefixes) : null;
+  const src = sourceCursor(srcRoot, opts.manifest);
+  const s = src.s;
+  // The source is read only where the manifest and the profile do not already say what it has: at most once per entry.
+  let srcSt: fs.Stats | null = null;
+  const srcStat = () => (srcSt ??= fs.lstatSync(src.abs()));
+  const one = (d: WalkItem | null) => {
+    srcSt = null;
     if (needStat) {
-      // The source is read only where the manifest and the profile do not already say what it has.
-      let cached: fs.Stats | null = null;
-      const src = () => (cached ??= fs.lstatSync(s.abs));
       const ds = d ? fs.lstatSync(d.abs) : null;
       const file = s.kind === "file";
-      if (on.links && file) links.pair(s.rel, s.group !== undefined ? s.group : src().nlink > 1 ? src().ino : null, src, ds);
+      if (on.links && file) links.pair(s.rel, s.group !== undefined ? s.group : srcStat().nlink > 1 ? srcStat().ino : null, srcStat, ds);
       if (on.owner) {
         owner.checked++;
-        const o = profile?.owner ?? src();
+        const o = profile?.owner ?? srcStat();
         if (ds && (ds.uid !== o.uid || ds.gid !== o.gid)) owner.differ(() => `${s.rel}: ${ds.uid}:${ds.gid}, source ${o.uid}:${o.gid}`);
       }
       if (on.sparse && file && ds?.isFile()) {
         // A source without holes anywhere: each file counts as fully allocated (only "made sparse" can happen).
         if (profile && !profile.sparse && s.size !== undefined) sparseOne(s.rel, s.size, s.size, ds, sparse);
-        else sparseOne(s.rel, src().size, src().blocks * 512, ds, sparse);
+        else sparseOne(s.rel, srcStat().size, srcStat().blocks * 512, ds, sparse);
       }
     }
     if (on.xattrs && !xattrWhy) {
-      const sx = profile && !profile.xattrs ? new Map<string, Uint8Array>() : readX(s.abs);
-      const dx = d ? readX(d.abs) : new Map<string, Uint8Array>();
-      if (sx.size) xattrs.checked++;
-      const missing = [...sx.keys()].filter((k) => !dx.has(k));
-      const changed = [...sx.keys()].filter((k) => dx.has(k) && !sameBytes(sx.get(k)!, dx.get(k)!));
-      const extra = [...dx.keys()].filter((k) => !sx.has(k));
-      if (missing.length || changed.length || extra.length) {
-        xattrs.differ(() => `${s.rel}: ${[missing.length && `missing ${missing.join(", ")}`, changed.length && `changed ${changed.join(", ")}`, extra.length && `extra ${extra.join(", ")}`].filter(Boolean).join("; ")}`);
-      }
-    }
+      // Most trees have no xattrs on either side: then nothing is compared and nothing allocated for it.
+      const sx = profile && !profile.xattrs ? null : readX(src.abs());
+      const dx = d ? readX(d.abs) : null;
+      if (sx?.size || dx?.size) xattrsOne(s.rel, sx ?? NO_XATTRS, dx ?? NO_XATTRS, xattrs);
+      if (taker) taker.add(srcStat(), src.abs, sx ? sx.size > 0 : undefined);
+    } else taker?.add(srcStat(), src.abs);
   };
 
-  const sw = opts.manifest ? fromManifest(srcRoot, opts.manifest) : fromWalk(srcRoot);
   const dw = new SortedWalk(dstRoot);
-  let n = sw.next();
+  let more = src.next();
   let d = dw.next();
-  while (!n.done) {
-    const s = n.value;
+  while (more) {
     const c = !d ? -1 : cmpTreeOrder(s.rel, d.rel);
     if (c > 0) {
       // Only in the destination: not descended into.
@@ -202,19 +207,33 @@ export function checkSameWork(srcRoot: string, dstRoot: string, opts: SameWorkOp
       continue;
     }
     const match = c === 0 ? d : null;
-    one(s, match);
+    one(match);
     // A directory on one side and not the other: the other side's walk must not descend on its own.
     if (match && match.kind === "dir" && s.kind !== "dir") dw.skip();
     if (c === 0) d = dw.next();
-    n = sw.next();
+    more = src.next();
   }
 
+  if (taker) opts.onProfile!(taker.result());
   const out: KindCheck[] = [];
   if (on.links) out.push(links.result(max));
   if (on.xattrs) out.push(xattrWhy ? { kind: "xattrs", checked: 0, differing: 0, examples: [], unavailable: xattrWhy } : { kind: "xattrs", checked: xattrs.checked, differing: xattrs.differing, examples: xattrs.examples });
   if (on.sparse) out.push({ kind: "sparse", checked: sparse.checked, differing: sparse.differing, examples: sparse.examples });
   if (on.owner) out.push({ kind: "owner", checked: owner.checked, differing: owner.differing, examples: owner.examples });
   return out;
+}
+
+const NO_XATTRS: ReadonlyMap<string, Uint8Array> = new Map();
+
+/** One entry's xattrs, source against destination: missing, changed and extra names. */
+function xattrsOne(rel: string, sx: ReadonlyMap<string, Uint8Array>, dx: ReadonlyMap<string, Uint8Array>, t: Tally): void {
+  if (sx.size) t.checked++;
+  const missing = [...sx.keys()].filter((k) => !dx.has(k));
+  const changed = [...sx.keys()].filter((k) => dx.has(k) && !sameBytes(sx.get(k)!, dx.get(k)!));
+  const extra = [...dx.keys()].filter((k) => !sx.has(k));
+  if (missing.length || changed.length || extra.length) {
+    t.differ(() => `${rel}: ${[missing.length && `missing ${missing.join(", ")}`, changed.length && `changed ${changed.join(", ")}`, extra.length && `extra ${extra.join(", ")}`].filter(Boolean).join("; ")}`);
+  }
 }
 
 /**

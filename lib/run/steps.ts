@@ -7,8 +7,8 @@ import { describeSettle } from "../platform/settle";
 import { describeReplaced } from "../safe-fs";
 import type { CloneLabel, DaemonRunRecord, KindCheck, PlannedRun, SameWorkSpec, SettleRecord, SettleSpec } from "../types";
 import { inWorkspace, workspaceReal } from "../workspace";
-import { detectClone, manifestCandidates } from "./clone-check";
-import { checkSameWork, profileSource, type SourceProfile } from "./same-work";
+import { cloneSample, detectClone, manifestCandidates, type Candidate } from "./clone-check";
+import { checkSameWork, type SourceProfile } from "./same-work";
 import { prepareStateDir, releaseStateDir } from "./state-dirs";
 
 /**
@@ -73,15 +73,18 @@ export function localInspect(o: { srcDir: string; manifest: Manifest; spec: Same
   const { links, xattrs, sparse, owner, clone } = o.spec;
   const any = links || xattrs || sparse || owner;
   if (!any && !clone) return undefined;
-  // Taken at the first check: the scenario's source check fails any run that changed the source, so it holds for all.
+  // Taken by the first check: the scenario's source check fails any run that changed the source, so it holds for all.
   let profile: SourceProfile | null = null;
+  // Drawn from the manifest alone, so once per scenario rather than a manifest pass per run.
+  let sample: Candidate[] | null = null;
   return async (run) => {
     const out: { sameWork?: KindCheck[]; clone?: CloneLabel } = {};
     if (any) {
-      profile ??= profileSource(o.srcDir, o.manifest);
-      out.sameWork = checkSameWork(o.srcDir, run.dst, { kinds: { links, xattrs, sparse, owner }, manifest: o.manifest, profile });
+      // The first check reads the source per entry and takes the profile on the way: no separate pass over it.
+      const taken = profile ?? undefined;
+      out.sameWork = checkSameWork(o.srcDir, run.dst, { kinds: { links, xattrs, sparse, owner }, manifest: o.manifest, profile: taken, onProfile: taken ? undefined : (p) => (profile = p) });
     }
-    if (clone) out.clone = detectClone(o.srcDir, run.dst, { candidates: manifestCandidates(o.manifest) });
+    if (clone) out.clone = detectClone(o.srcDir, run.dst, { sample: (sample ??= cloneSample(manifestCandidates(o.manifest))) });
     const cl = out.clone;
     const cloneText = !cl ? "" : cl.state === "unknown" ? `clone: unknown (${cl.reason})` : `clone: ${cl.state} (${cl.state === "cloned" ? `${cl.clonedFiles} of ` : ""}${cl.sampledFiles} sampled files)`;
     o.log.file(`[${run.label}] same work: ${[...(out.sameWork ?? []).map(describeCheck), cloneText].filter(Boolean).join("; ")}`);
