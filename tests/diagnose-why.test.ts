@@ -1,53 +1,25 @@
 import { describe, expect, test } from "bun:test";
-import fs from "node:fs";
-import path from "node:path";
-import { fitScaling } from "../lib/diagnose/memory-scaling.ts";
-import { parsePerfStat } from "../lib/diagnose/perf.ts";
-import { parseIoTrace } from "../lib/diagnose/strace-io.ts";
-import { parseStraceSummary } from "../lib/diagnose/strace.ts";
-import { diffSyscalls } from "../lib/diagnose/syscall-diff.ts";
-import type { ScenarioDiagnosis, ToolDiagnosis, ToolSyscalls } from "../lib/diagnose/types.ts";
+import type { ScenarioDiagnosis } from "../lib/diagnose/types.ts";
 import { renderWhy, renderWhySection, WHY_MAX_ROWS } from "../lib/diagnose/why.ts";
+import { diagnosisRecord, toolDiag as fixtureTool } from "./fixtures/diagnosis.ts";
 
-// A diagnosis record assembled from the real strace / perf fixtures (the 4 KiB copier against cp over 100 files of 64 KiB).
-const FX = path.join(import.meta.dir, "fixtures", "diagnose");
-const read = (name: string) => fs.readFileSync(path.join(FX, name), "utf8");
-const W = { files: 100, bytes: 100 * 65536 };
-const MiB = 1024 * 1024;
-
-function syscalls(t: string): ToolSyscalls {
-  return { tool: t, label: t, summary: parseStraceSummary(read(`strace61-cw-${t}.txt`), "wall"), io: parseIoTrace(read(`strace61-io-${t}.txt`)) };
-}
-
-function toolDiag(t: string, results = "/r/diagnose/small-files"): ToolDiagnosis {
-  return {
-    tool: t, label: t,
-    syscalls: { state: "completed", value: syscalls(t) },
-    perfStat: { state: "completed", value: parsePerfStat(read(`perf61-stat-${t}.csv`)) },
-    flameGraph: { state: "completed", value: { svg: `${results}/${t}.flamegraph.svg`, speedscope: `${results}/${t}.speedscope.json`, samples: 300 } },
-  };
-}
+// The fixtures' diagnosis record (the 4 KiB copier against cp over 100 files of 64 KiB), with absolute flame-graph
+// paths under /r, perf record available and its own gate reason.
+const toolDiag = (t: string) => fixtureTool(t, "/r/diagnose/small-files");
 
 function record(over: Partial<ScenarioDiagnosis> = {}): ScenarioDiagnosis {
-  return {
-    scenario: "small-files", trigger: "gate-failed", gateReasons: ["time ratio 1.30 > 1.05"],
-    candidate: toolDiag("wasteful"), baseline: toolDiag("cp"), workload: W, cache: "dropped",
-    diff: { state: "completed", value: diffSyscalls(syscalls("wasteful"), syscalls("cp"), W) },
-    memory: {
-      state: "completed",
-      value: [
-        fitScaling("wasteful", [1000, 10000, 100000].map((n) => ({ files: n, peakBytes: 9.8 * MiB + 412 * n }))),
-        fitScaling("cp", [1000, 10000, 100000].map((n) => ({ files: n, peakBytes: 6.1 * MiB + 96 * n }))),
-      ],
-    },
+  const { outDir: _, ...base } = diagnosisRecord({
+    gateReasons: ["time ratio 1.30 > 1.05"],
+    cache: "dropped",
+    candidate: toolDiag("wasteful"),
+    baseline: toolDiag("cp"),
     instruments: [
       { id: "strace", state: "available", path: "/usr/bin/strace", version: "6.1" },
       { id: "perf-stat", state: "available", path: "/usr/bin/perf", version: "6.1.187" },
       { id: "perf-record", state: "available", path: "/usr/bin/perf", version: "6.1.187" },
     ],
-    elapsedNs: 6.08e9,
-    ...over,
-  };
+  });
+  return { ...base, ...over };
 }
 
 describe("the Why section", () => {
