@@ -4,6 +4,7 @@ import { scaleDataset } from "../lib/config/diagnose";
 import { parseConfig } from "../lib/config/load";
 import { BenchError } from "../lib/errors";
 import type { CliIO } from "../lib/io";
+import { benchErrorOf } from "./helpers";
 
 const TOOLS = `tools:
   cp:
@@ -22,13 +23,7 @@ const SCENARIO = `scenarios:
 const load = (text: string, overrides = {}) => parseConfig(text, "d.yaml", { env: {}, machine: null, overrides });
 const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
 function configError(text: string): BenchError {
-  try {
-    load(text);
-  } catch (e) {
-    if (e instanceof BenchError) return e;
-    throw e;
-  }
-  throw new Error("expected a config error");
+  return benchErrorOf(() => load(text));
 }
 const io: CliIO = { out: () => {}, err: () => {}, env: {}, isTTY: false, cwd: "/tmp" };
 

@@ -4,6 +4,7 @@ import { BenchError } from "../lib/errors";
 import { buildPlan } from "../lib/plan/plan";
 import { planText } from "../lib/plan/print";
 import type { ToolAvailability } from "../lib/types";
+import { benchErrorOf } from "./helpers";
 
 // Remote ends and daemons in the config: source:/destination: { host }, a tool's daemon:, the endpoint placeholders
 // (located errors with "did you mean"; argv values one element each, shell values quoted; the dry run shows them).
@@ -14,13 +15,7 @@ const HOSTS = `hosts:\n  nas: { ssh: bench@nas.local, port: 2222, workspace: /sr
 const load = (text: string) => parseConfig(text, FILE, { env: { HOME: "/home/bench" }, machine: null, platform: "linux" });
 
 function error(text: string): BenchError {
-  try {
-    load(text);
-  } catch (e) {
-    if (e instanceof BenchError) return e;
-    throw e;
-  }
-  throw new Error("expected a config error");
+  return benchErrorOf(() => load(text));
 }
 
 const scenario = (ends: string, tools = "[push]") => `scenarios:

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "../lib/config/load";
 import { BenchError } from "../lib/errors";
+import { benchErrorOf } from "./helpers";
 
 const TOOLS = `tools:
   cp:
@@ -19,13 +20,7 @@ function lineOf(text: string, needle: string): number {
 let lastText = "";
 function configError(text: string): BenchError {
   lastText = text;
-  try {
-    parseConfig(text, "bad.yaml", { env: {} });
-  } catch (e) {
-    if (e instanceof BenchError) return e;
-    throw e;
-  }
-  throw new Error("expected a config error");
+  return benchErrorOf(() => parseConfig(text, "bad.yaml", { env: {} }));
 }
 
 describe("config errors name the file, line, key and the fix", () => {

@@ -3,6 +3,7 @@ import { parseHostList } from "../lib/config/hosts";
 import { parseConfig } from "../lib/config/load";
 import { cleanBuildProblem } from "../lib/config/tools";
 import { BenchError } from "../lib/errors";
+import { benchErrorOf } from "./helpers";
 
 // hosts:, run_on: and require_clean_build: — declared once, checked where they are written, paths made absolute.
 
@@ -17,13 +18,7 @@ const FILE = "/etc/mb/bench.config.yaml";
 const load = (text: string, env: Record<string, string> = { HOME: "/home/bench" }) => parseConfig(text, FILE, { env, machine: null, platform: "linux" });
 
 function error(text: string, env?: Record<string, string>): BenchError {
-  try {
-    load(text, env);
-  } catch (e) {
-    if (e instanceof BenchError) return e;
-    throw e;
-  }
-  throw new Error("expected a config error");
+  return benchErrorOf(() => load(text, env));
 }
 
 describe("hosts:", () => {

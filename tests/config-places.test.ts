@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { envOverrides, parseConfig, type Overrides } from "../lib/config/load";
 import { BenchError } from "../lib/errors";
-import { tmpDir } from "./helpers";
+import { benchErrorOf, tmpDir } from "./helpers";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -29,13 +29,7 @@ function lineOf(text: string, needle: string): number {
 }
 
 function configError(text: string, opts: { env?: Record<string, string>; overrides?: Overrides } = {}): BenchError {
-  try {
-    parseConfig(text, "bad.yaml", { env: opts.env ?? {}, overrides: opts.overrides });
-  } catch (e) {
-    if (e instanceof BenchError) return e;
-    throw e;
-  }
-  throw new Error("expected a config error");
+  return benchErrorOf(() => parseConfig(text, "bad.yaml", { env: opts.env ?? {}, overrides: opts.overrides }));
 }
 
 describe("results that a run would lose are config errors", () => {

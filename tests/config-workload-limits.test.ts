@@ -4,6 +4,7 @@ import { datasetTotals } from "../lib/datasets/totals";
 import { DEFAULTS } from "../lib/defaults";
 import { BenchError } from "../lib/errors";
 import type { Machine } from "../lib/platform/machine";
+import { benchErrorOf } from "./helpers";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 ** 3;
@@ -30,13 +31,7 @@ function lineOf(text: string, needle: string): number {
 }
 
 function configError(text: string, m: Machine = machine()): BenchError {
-  try {
-    parseConfig(text, "w.yaml", { env: {}, machine: m });
-  } catch (e) {
-    if (e instanceof BenchError) return e;
-    throw e;
-  }
-  throw new Error("expected a config error");
+  return benchErrorOf(() => parseConfig(text, "w.yaml", { env: {}, machine: m }));
 }
 
 describe("impossible workloads are config errors, by arithmetic", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "../lib/config/load";
 import { BenchError } from "../lib/errors";
+import { benchErrorOf } from "./helpers";
 
 function lineOf(text: string, needle: string, nth = 1): number {
   let seen = 0;
@@ -10,13 +11,7 @@ function lineOf(text: string, needle: string, nth = 1): number {
 }
 
 function configError(text: string): BenchError {
-  try {
-    parseConfig(text, "k.yaml", { env: {} });
-  } catch (e) {
-    if (e instanceof BenchError) return e;
-    throw e;
-  }
-  throw new Error("expected a config error");
+  return benchErrorOf(() => parseConfig(text, "k.yaml", { env: {} }));
 }
 
 const SCENARIO = `scenarios:

@@ -5,7 +5,7 @@ import { hostProbeDeps, probeInstruments } from "../lib/diagnose/instruments.ts"
 import { diagnoseScenario, type DiagnoseRequest } from "../lib/diagnose/run.ts";
 import type { Instrument } from "../lib/diagnose/types.ts";
 import { renderWhy } from "../lib/diagnose/why.ts";
-import { tmpDir } from "./helpers.ts";
+import { ddCopier, tmpDir } from "./helpers.ts";
 
 // Real strace (and perf, where it works) over two real copiers and a real tree: a sh loop of `dd bs=4096` per file
 // (4 KiB reads and writes, no copy_file_range) against `cp -a` (copy_file_range on Linux file systems).
@@ -31,22 +31,8 @@ function makeTree(): string {
   return src;
 }
 
-function ddCopier(): string {
-  const file = path.join(root, "dd-copy.sh");
-  fs.writeFileSync(file, [
-    "#!/bin/sh",
-    "# Copies SRC to DST one file at a time with dd bs=4096: 4 KiB reads and writes.",
-    "set -e",
-    'cd "$1"',
-    'find . -type d | while IFS= read -r d; do mkdir -p "$2/$d"; done',
-    'find . -type f | while IFS= read -r f; do dd if="$f" of="$2/$f" bs=4096 status=none; done',
-    "",
-  ].join("\n"), { mode: 0o755 });
-  return file;
-}
-
 const src = makeTree();
-const dd = ddCopier();
+const dd = ddCopier(root);
 const dst = path.join(root, "dst");
 
 function request(list: Instrument[], outDir: string): DiagnoseRequest {

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { hostProbeDeps, probeInstruments } from "../lib/diagnose/instruments";
 import type { Instrument } from "../lib/diagnose/types";
-import { copyScript, readResults, resultsFiles, runCli, tmpDir, writeConfig } from "./helpers";
+import { copyScript, ddCopier, readResults, resultsFiles, runCli, tmpDir, writeConfig } from "./helpers";
 
 // --diagnose through the real CLI on real trees: a copier that writes 4 KiB at a time (dd bs=4096 per file) against
 // cp -a (copy_file_range), where the gate fails; then what the diagnosis must never do (change the verdict, lose the
@@ -19,19 +19,6 @@ afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 
 const FILES = 40;
 
-function ddCopier(dir: string): string {
-  const file = path.join(dir, "dd-copy.sh");
-  fs.writeFileSync(file, [
-    "#!/bin/sh",
-    "# Copies SRC to DST one file at a time with dd bs=4096: 4 KiB reads and writes.",
-    "set -e",
-    'cd "$1"',
-    'find . -type d | while IFS= read -r d; do mkdir -p "$2/$d"; done',
-    'find . -type f | while IFS= read -r f; do dd if="$f" of="$2/$f" bs=4096 status=none; done',
-    "",
-  ].join("\n"), { mode: 0o755 });
-  return file;
-}
 
 function setup(extra = "", top = "") {
   const dir = tmpDir("mb-e2e-diag-");

@@ -4,6 +4,7 @@ import { afterAll } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { BenchError } from "../lib/errors";
 
 export const ROOT = path.join(import.meta.dir, "..");
 export const BENCH = path.join(ROOT, "scripts", "bench.ts");
@@ -21,6 +22,32 @@ export function tempDirs(prefix: string): () => string {
     dirs.push(d);
     return d;
   };
+}
+
+/** The BenchError `fn` throws (any other error is rethrown); a test failure when it throws none. */
+export function benchErrorOf(fn: () => unknown): BenchError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof BenchError) return e;
+    throw e;
+  }
+  throw new Error("expected a config error");
+}
+
+/** A deliberately wasteful copier (dd bs=4096 per file: 4 KiB reads and writes, no copy_file_range), as `<dir>/dd-copy.sh SRC DST`. */
+export function ddCopier(dir: string): string {
+  const file = path.join(dir, "dd-copy.sh");
+  fs.writeFileSync(file, [
+    "#!/bin/sh",
+    "# Copies SRC to DST one file at a time with dd bs=4096: 4 KiB reads and writes.",
+    "set -e",
+    'cd "$1"',
+    'find . -type d | while IFS= read -r d; do mkdir -p "$2/$d"; done',
+    'find . -type f | while IFS= read -r f; do dd if="$f" of="$2/$f" bs=4096 status=none; done',
+    "",
+  ].join("\n"), { mode: 0o755 });
+  return file;
 }
 
 /** A copy tool as a real script: optional delay, then cp -a, then an exit code. */
