@@ -75,7 +75,9 @@ scenarios:
 function timedCli(args: string[], statsFile: string): { code: number; wallMs: number; rssBytes: number; stderr: string } {
   const t0 = performance.now();
   // -o: time's report goes to its own file, never interleaved with (or cut off from) the child's stderr.
-  const r = spawnSync("/usr/bin/time", ["-v", "-o", statsFile, process.execPath, path.join(ROOT, "scripts/bench.ts"), ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * MiB, env: { ...process.env, NO_COLOR: "1" } });
+  // BENCH_ROOT is this script's work dir; passed on, bench.ts would take it as its workspace (lib/config/load.ts).
+  const { BENCH_ROOT: _, ...env } = process.env;
+  const r = spawnSync("/usr/bin/time", ["-v", "-o", statsFile, process.execPath, path.join(ROOT, "scripts/bench.ts"), ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * MiB, env: { ...env, NO_COLOR: "1" } });
   const wallMs = performance.now() - t0;
   const stats = fs.existsSync(statsFile) ? fs.readFileSync(statsFile, "utf8") : "";
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stats);
