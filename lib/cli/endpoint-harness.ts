@@ -7,7 +7,7 @@ import { DaemonKeeper } from "../run/daemons";
 import type { RunHarness } from "../run/harness";
 import { remoteHarness, syncRemote, type RemoteEnd } from "../run/remote-harness";
 import { localSteps } from "../run/steps";
-import type { RunSteps } from "../run/steps";
+import type { Inspection, RunSteps } from "../run/steps";
 import type { ToolBinary } from "../results/provenance";
 import type { ScenarioPlan } from "../types";
 import { manifestHashOf } from "./agent-ops";
@@ -17,7 +17,7 @@ import type { Session } from "./session";
 const short = (h: string) => h.slice(0, 12);
 
 /** The harness and steps of a scenario whose ends or daemons are remote; null when everything is on this machine. */
-export async function endpointHarness(s: Session, sp: ScenarioPlan, source: ScenarioSource, hosts: Map<string, EndpointHost>, inspect?: RunSteps["inspect"]): Promise<(RunHarness & RunSteps) | null> {
+export async function endpointHarness(s: Session, sp: ScenarioPlan, source: ScenarioSource, hosts: Map<string, EndpointHost>, inspection?: Inspection): Promise<(RunHarness & RunSteps) | null> {
   const sc = sp.scenario;
   if (!sc.sourceHost && !sc.destinationHost && !sp.runs.some((r) => r.daemon)) return null;
   const { config, platform, log } = s;
@@ -47,7 +47,7 @@ export async function endpointHarness(s: Session, sp: ScenarioPlan, source: Scen
   }
   const dst = sc.destinationHost ? { agent: host(sc.destinationHost).agent, workspace: host(sc.destinationHost).workspace } : undefined;
   // Same-work checks need the destination here: a pull or a daemon's local ends get them, a push does not.
-  const harness = remoteHarness({ workspace: config.workspace, source, platform, verify: sc.verify, log, manifestHash, ...(inspect && !sc.destinationHost ? { inspect } : {}), ...(src ? { src } : {}), ...(dst ? { dst } : {}) });
+  const harness = remoteHarness({ workspace: config.workspace, source, platform, verify: sc.verify, log, manifestHash, ...(inspection && !sc.destinationHost ? { inspection } : {}), ...(src ? { src } : {}), ...(dst ? { dst } : {}) });
   const steps = localSteps({ workspace: config.workspace, srcDir: source.srcDir, platform, settle: sc.settle ?? { sync: true, wait: null }, log });
   const remoteEnd = src ?? dst;
   // Provenance on both ends: the binary a daemon runs, hashed on its host, beside this host's own tools.

@@ -42,10 +42,10 @@ export async function runScenario(
   for (const sk of sp.skipped) prose(log, `note: [${config.tools[sk.tool]!.label}] skipped: ${sk.reason}`, s.style);
   // The harness's steps (reset, cache, checks, verify) and issue 12's ({state}, settle, same work) behind one object.
   const { srcDir, manifest } = prepared.source;
-  const inspect = sp.scenario.verify.enabled && sp.scenario.sameWork ? localInspect({ srcDir, manifest, spec: sp.scenario.sameWork, log }) : undefined;
+  const inspection = sp.scenario.verify.enabled && sp.scenario.sameWork ? localInspect({ srcDir, manifest, spec: sp.scenario.sameWork, log }) : undefined;
   // A remote end or a daemon: reset, verify, source checks and cache drops on the tree's host too (endpoint-harness.ts).
-  const harness = (await endpointHarness(s, sp, prepared.source, o.endpoints ?? new Map(), inspect)) ?? {
-    ...localHarness({ workspace: config.workspace, source: prepared.source, platform, verify: sp.scenario.verify, log, ...(inspect ? { inspect } : {}) }),
+  const harness = (await endpointHarness(s, sp, prepared.source, o.endpoints ?? new Map(), inspection)) ?? {
+    ...localHarness({ workspace: config.workspace, source: prepared.source, platform, verify: sp.scenario.verify, log, ...(inspection ? { inspection } : {}) }),
     ...localSteps({ workspace: config.workspace, srcDir, platform, settle: sp.scenario.settle ?? { sync: true, wait: null }, log }),
   };
   const exec = await executeScenario(sp, {

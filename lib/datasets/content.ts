@@ -55,6 +55,8 @@ export interface HashResult {
   mtimeMs?: number;
   mtimeNs?: bigint;
   ino?: number;
+  /** The rest of the fstat taken while hashing a whole file, for the same-work checks (run/same-work-pass.ts). */
+  dev?: number; nlink?: number; uid?: number; gid?: number; blocks?: number;
   error?: string;
 }
 
@@ -190,6 +192,7 @@ export class DataContext {
         out.mtimeNs = st.mtimeNs;
         out.mtimeMs = Number(st.mtimeNs / 1000n) / 1000;
         out.ino = Number(st.ino);
+        out.dev = Number(st.dev); out.nlink = Number(st.nlink); out.uid = Number(st.uid); out.gid = Number(st.gid); out.blocks = Number(st.blocks);
         length = out.size;
       }
       const hashes: bigint[] = [];

@@ -164,6 +164,11 @@ export async function hashFiles(
           mtimeNs: st.mtimeNs,
           mtimeMs: Number(st.mtimeNs / 1000n) / 1000,
           ino: Number(st.ino),
+          dev: Number(st.dev),
+          nlink: Number(st.nlink),
+          uid: Number(st.uid),
+          gid: Number(st.gid),
+          blocks: Number(st.blocks),
         };
         onDone?.(1, size);
       })(),

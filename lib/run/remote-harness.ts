@@ -7,7 +7,7 @@ import type { AgentClient } from "../remote/agent-client";
 import type { PlannedRun, VerifySpec } from "../types";
 import { localHarness, sourceFiles, type RunHarness } from "./harness";
 import { SourceGuard } from "./source-check";
-import type { RunSteps } from "./steps";
+import type { Inspection } from "./steps";
 
 /** One remote end: its agent, the workspace of ours on its host, and the tree there (a destination's parent workspace, or the source). */
 export interface RemoteEnd {
@@ -26,8 +26,8 @@ export interface RemoteHarnessOptions {
   manifestHash: string;
   src?: RemoteEnd & { tree: string };
   dst?: RemoteEnd;
-  /** The same-work checks after a verified copy, for a destination on this machine. */
-  inspect?: RunSteps["inspect"];
+  /** The same-work checks after a verified copy, for a destination on this machine (fed by its verification's walk). */
+  inspection?: Inspection;
 }
 
 const short = (h: string) => h.slice(0, 12);

@@ -23,6 +23,7 @@ import { DEFAULTS } from "../defaults";
 import type { Log } from "../log";
 import { lstatOrNull, walk } from "../safe-fs";
 import { compareSnapshots, snapshotSource, type SourceChanges, type SourceSnapshot } from "./source-snapshot";
+import { ProfileTaker, type SourceProfile } from "./source-profile";
 
 export { compareSnapshots, snapshotSource, type ChangeKind, type SourceChange, type SourceChanges, type SourceSnapshot } from "./source-snapshot";
 /** "a (size, mtime), b (added) and 4 more": the first few changes, most telling first. */
@@ -64,16 +65,22 @@ export class SourceGuard {
   checkMs = 0;
   checks = 0;
 
+  /** What the whole source has for the same-work checks (owner, holes, xattrs), taken along the first snapshot's lstat walk when asked. */
+  readonly profile: SourceProfile | null;
+
   constructor(
     private readonly src: GuardedSource,
     private readonly log: Log,
+    takeProfile = false,
   ) {
-    this.snap = this.take();
+    const taker = takeProfile ? new ProfileTaker() : null;
+    this.snap = this.take(taker ? (st, abs) => taker.add(st, () => abs) : undefined);
+    this.profile = taker ? taker.result() : null;
   }
 
-  private take(): SourceSnapshot {
+  private take(onEntry?: (st: fs.BigIntStats, abs: string) => void): SourceSnapshot {
     const t0 = performance.now();
-    const s = snapshotSource(this.src.srcDir);
+    const s = snapshotSource(this.src.srcDir, onEntry);
     this.checkMs += performance.now() - t0;
     this.checks++;
     return s;

@@ -17,6 +17,9 @@ export interface SourceProfile {
   xattrs: boolean;
 }
 
+/** What the profile reads of an lstat: plain or bigint (the source snapshot's). */
+type StatFields = Pick<fs.Stats, "isFile"> & { [K in "uid" | "gid" | "size" | "blocks"]: number | bigint };
+
 /** Folds source entries into a profile, one at a time; nothing per entry is kept. */
 export class ProfileTaker {
   private owner: SourceProfile["owner"] | undefined;
@@ -25,10 +28,11 @@ export class ProfileTaker {
   private xattrsHere = xattrUnavailable() === null;
   constructor(private prefixes: readonly string[] = ["user."]) {}
   /** One entry: its lstat, its path, and whether it has xattrs when the caller already read them (else read here while none is seen). */
-  add(st: fs.Stats, abs: () => string, hasXattrs?: boolean): void {
-    if (this.owner === undefined) this.owner = { uid: st.uid, gid: st.gid };
-    else if (this.owner && (this.owner.uid !== st.uid || this.owner.gid !== st.gid)) this.owner = null;
-    if (st.isFile() && st.size - st.blocks * 512 >= SPARSE_MIN_HOLE_BYTES) this.sparse = true;
+  add(st: StatFields, abs: () => string, hasXattrs?: boolean): void {
+    const [uid, gid] = [Number(st.uid), Number(st.gid)];
+    if (this.owner === undefined) this.owner = { uid, gid };
+    else if (this.owner && (this.owner.uid !== uid || this.owner.gid !== gid)) this.owner = null;
+    if (st.isFile() && Number(st.size) - Number(st.blocks) * 512 >= SPARSE_MIN_HOLE_BYTES) this.sparse = true;
     if (this.xattrsHere && !this.xattrs) {
       if (hasXattrs !== undefined) this.xattrs = hasXattrs;
       else {

@@ -76,8 +76,8 @@ function* sourceWalk(root: string): Generator<{ rel: string; abs: string }> {
   for (let d = w.next(); d; d = w.next()) yield d;
 }
 
-/** Takes a snapshot of `root` (one lstat per entry, packed as it goes: ~60 bytes an entry). */
-export function snapshotSource(root: string): SourceSnapshot {
+/** Takes a snapshot of `root` (one lstat per entry, packed as it goes: ~60 bytes an entry); `onEntry` sees every entry below the root with its lstat. */
+export function snapshotSource(root: string, onEntry?: (st: fs.BigIntStats, abs: string) => void): SourceSnapshot {
   const records: MemoryRecords = { blocks: [], head: null };
   const buf = Buffer.allocUnsafe(FIXED + 3 * 4096);
   const names = new Map<string, { nlink: bigint; seen: number }>();
@@ -88,6 +88,7 @@ export function snapshotSource(root: string): SourceSnapshot {
       if (rel === "") dev = fs.lstatSync(abs, { bigint: true }).dev;
       const fp = fingerprint(abs, buf, dev);
       w.add(rel, fp.bytes);
+      if (onEntry && rel !== "") onEntry(fp.st, abs);
       if (fp.kind === "f" && fp.st.nlink > 1n) {
         const key = `${fp.st.dev}:${fp.st.ino}`;
         const n = names.get(key) ?? { nlink: fp.st.nlink, seen: 0 };

@@ -8,7 +8,7 @@ import { describeReplaced } from "../safe-fs";
 import type { CloneLabel, DaemonRunRecord, KindCheck, PlannedRun, SameWorkSpec, SettleRecord, SettleSpec } from "../types";
 import { inWorkspace, workspaceReal } from "../workspace";
 import { cloneSample, detectClone, manifestCandidates, type Candidate } from "./clone-check";
-import { checkSameWork, type SourceProfile } from "./same-work";
+import { checkSameWork, SameWorkPass, type SourceProfile } from "./same-work";
 import { prepareStateDir, releaseStateDir } from "./state-dirs";
 
 /**
@@ -64,30 +64,44 @@ export function localSteps(o: LocalStepsOptions): RunSteps {
 
 const describeCheck = (c: KindCheck) => (c.unavailable ? `${c.kind} not checked (${c.unavailable})` : `${c.kind} ${c.differing} differ of ${c.checked}`);
 
+/** The checks after a verified copy: the same-work pass verification feeds as it walks the copy, then its result and the clone label. */
+export interface Inspection {
+  /** A fresh same-work pass for the run's verification to feed (run/verify.ts onPair), given the source's profile when it is known; null when every level is off. */
+  pass(profile?: SourceProfile | null): SameWorkPass | null;
+  /** After a verified copy: the fed pass's findings (without one, a check with its own walk: a copy verification did not walk) and the clone label. */
+  inspect(run: PlannedRun, fed?: SameWorkPass | null): Promise<{ sameWork?: KindCheck[]; clone?: CloneLabel }>;
+}
+
 /**
- * The checks after a verified copy (the harness times them with its other steps): the same-work levels in one
- * merge of the source's manifest with a sorted walk of the destination, the clone label from a sample drawn
- * from the manifest. Nothing per file is held. Undefined when the scenario turned every level off.
+ * The checks after a verified copy (the harness times them with its other steps): the same-work levels
+ * over verification's own merge of the manifest with the copy (each entry's stat from that walk, a
+ * file's from the fstat that hashed it), the clone label from a sample drawn from the manifest. Nothing
+ * per file is held. Undefined when the scenario turned every level off.
  */
-export function localInspect(o: { srcDir: string; manifest: Manifest; spec: SameWorkSpec; log: Log }): RunSteps["inspect"] {
+export function localInspect(o: { srcDir: string; manifest: Manifest; spec: SameWorkSpec; log: Log }): Inspection | undefined {
   const { links, xattrs, sparse, owner, clone } = o.spec;
   const any = links || xattrs || sparse || owner;
   if (!any && !clone) return undefined;
+  const kinds = { links, xattrs, sparse, owner };
   // Taken by the first check: the scenario's source check fails any run that changed the source, so it holds for all.
   let profile: SourceProfile | null = null;
   // Drawn from the manifest alone, so once per scenario rather than a manifest pass per run.
   let sample: Candidate[] | null = null;
-  return async (run) => {
-    const out: { sameWork?: KindCheck[]; clone?: CloneLabel } = {};
-    if (any) {
-      // The first check reads the source per entry and takes the profile on the way: no separate pass over it.
-      const taken = profile ?? undefined;
-      out.sameWork = checkSameWork(o.srcDir, run.dst, { kinds: { links, xattrs, sparse, owner }, manifest: o.manifest, profile: taken, onProfile: taken ? undefined : (p) => (profile = p) });
-    }
-    if (clone) out.clone = detectClone(o.srcDir, run.dst, { sample: (sample ??= cloneSample(manifestCandidates(o.manifest))) });
-    const cl = out.clone;
-    const cloneText = !cl ? "" : cl.state === "unknown" ? `clone: unknown (${cl.reason})` : `clone: ${cl.state} (${cl.state === "cloned" ? `${cl.clonedFiles} of ` : ""}${cl.sampledFiles} sampled files)`;
-    o.log.file(`[${run.label}] same work: ${[...(out.sameWork ?? []).map(describeCheck), cloneText].filter(Boolean).join("; ")}`);
-    return out;
+  // The first check reads the source per entry and takes the profile on the way: no separate pass over it.
+  const options = () => ({ kinds, ...(profile ? { profile } : { onProfile: (p: SourceProfile) => (profile = p) }) });
+  return {
+    pass(known) {
+      if (known) profile ??= known;
+      return any ? new SameWorkPass(options()) : null;
+    },
+    async inspect(run, fed) {
+      const out: { sameWork?: KindCheck[]; clone?: CloneLabel } = {};
+      if (any) out.sameWork = fed ? fed.result() : checkSameWork(o.srcDir, run.dst, { ...options(), manifest: o.manifest });
+      if (clone) out.clone = detectClone(o.srcDir, run.dst, { sample: (sample ??= cloneSample(manifestCandidates(o.manifest))) });
+      const cl = out.clone;
+      const cloneText = !cl ? "" : cl.state === "unknown" ? `clone: unknown (${cl.reason})` : `clone: ${cl.state} (${cl.state === "cloned" ? `${cl.clonedFiles} of ` : ""}${cl.sampledFiles} sampled files)`;
+      o.log.file(`[${run.label}] same work${fed ? " (along verification)" : ""}: ${[...(out.sameWork ?? []).map(describeCheck), cloneText].filter(Boolean).join("; ")}`);
+      return out;
+    },
   };
 }

@@ -25,6 +25,7 @@ import { HashStream, poolFor } from "../datasets/pool";
 import { cmpTreeOrder } from "../datasets/records";
 import { SortedWalk } from "../datasets/walk-sorted";
 import { lstatOrNull } from "../safe-fs";
+import { metaOfStats, type DstMeta } from "./same-work-pass";
 
 export interface VerifyResult {
   ok: boolean;
@@ -52,8 +53,23 @@ export function mtimeMatches(expectedMs: number, actualMs: number): boolean {
   return actualMs % 1000 === 0 && diff < DEFAULTS.coarseMtimeToleranceMs;
 }
 
-/** `resident`: the caller measured the copy to be in the page cache, so reading it waits on no disk (datasets/pool.ts sizes the threads by it). */
-export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: string, spec: Omit<VerifySpec, "allowSourceLinks">, opts: { resident?: boolean } = {}): Promise<VerifyResult> {
+export interface VerifyOptions {
+  /** The caller measured the copy to be in the page cache, so reading it waits on no disk (datasets/pool.ts sizes the threads by it). */
+  resident?: boolean;
+  /**
+   * Told every manifest entry met in the copy under its own type (a symlink whatever it became), with the
+   * copy's stat fields — a file's from the fstat taken to hash it — so the same-work checks ride on this
+   * walk (run/same-work-pass.ts) instead of walking and stat'ing the copy again; an entry missing from the
+   * copy with nulls. Files come in feed order, after the directories and links met before them.
+   */
+  onPair?: (e: ManifestEntry, dstAbs: string | null, meta: DstMeta | null) => void;
+}
+
+/** A hashed file's stat fields as the same-work checks read them. */
+const metaOfHash = (g: HashResult): DstMeta => ({ file: true, ino: g.ino!, dev: g.dev!, nlink: g.nlink!, uid: g.uid!, gid: g.gid!, blocks: g.blocks! });
+
+export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: string, spec: Omit<VerifySpec, "allowSourceLinks">, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const onPair = opts.onPair;
   const t0 = performance.now();
   const r: VerifyResult = {
     ok: true,
@@ -91,14 +107,17 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
   const it = manifest.entries();
   const inodeOf = new Map<string, number>();
   let brokenLinks = 0;
-  let awaitingSrc: { e: ManifestEntry; g: HashResult } | null = null;
-  const judge = (e: ManifestEntry, g: HashResult, srcHash: string | undefined) => {
+  let awaitingSrc: { e: ManifestEntry; g: HashResult; abs: string } | null = null;
+  const judge = (e: ManifestEntry, g: HashResult, srcHash: string | undefined, abs: string) => {
     r.checkedFiles++;
     if (g.error) {
       r.missing++;
       note(e.path, `unreadable: ${g.error}`, "missing");
+      const st = onPair && lstatOrNull(abs);
+      onPair?.(e, st ? abs : null, st ? metaOfStats(st) : null);
       return;
     }
+    onPair?.(e, abs, metaOfHash(g));
     if (g.size !== e.size) {
       r.sizeMismatch++;
       note(e.path, `${g.size} bytes, expected ${e.size}`, "size");
@@ -119,13 +138,13 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
     if (spec.mode && e.linkOf && inodeOf.has(e.linkOf) && inodeOf.get(e.linkOf) !== g.ino) brokenLinks++;
   };
   // Items come back in feed order: an entry without a hash is fed twice (copy, then source) and judged on the second.
-  const onBatch = (items: { e: ManifestEntry; src: boolean }[], rs: HashResult[]) => {
+  const onBatch = (items: { e: ManifestEntry; src: boolean; abs: string }[], rs: HashResult[]) => {
     items.forEach((item, k) => {
-      if (!item.src && item.e.hash) return judge(item.e, rs[k]!, undefined);
-      if (!item.src) return void (awaitingSrc = { e: item.e, g: rs[k]! });
+      if (!item.src && item.e.hash) return judge(item.e, rs[k]!, undefined, item.abs);
+      if (!item.src) return void (awaitingSrc = { e: item.e, g: rs[k]!, abs: item.abs });
       const a = awaitingSrc!;
       awaitingSrc = null;
-      judge(a.e, a.g, rs[k]!.hash);
+      judge(a.e, a.g, rs[k]!.hash, a.abs);
     });
   };
   const pool = poolFor(manifest.fileCount, manifest.totalBytes, "io", opts.resident);
@@ -147,12 +166,14 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
       if (c < 0) {
         r.missing++;
         note(e!.path, "missing", "missing");
+        onPair?.(e!, null, null);
         continue;
       }
       const kind = d!.kind;
       const abs = d!.abs;
       d = walk.next();
       if (e!.type === "symlink") {
+        if (onPair) onPair(e!, abs, metaOfStats(fs.lstatSync(abs)));
         if (!spec.symlinks) continue;
         if (kind !== "symlink") {
           r.symlinkMismatch++;
@@ -167,22 +188,25 @@ export async function verifyCopy(srcDir: string, manifest: Manifest, dstDir: str
         continue;
       }
       if (kind !== e!.type) {
+        if (onPair) onPair(e!, abs, metaOfStats(fs.lstatSync(abs)));
         r.missing++;
         note(e!.path, `${kind} instead of ${e!.type}`, "missing");
         continue;
       }
       if (e!.type === "dir") {
-        if (spec.mode) {
-          const mode = fs.lstatSync(abs).mode & 0o7777;
-          if (mode !== (e!.mode & 0o7777)) {
+        if (spec.mode || onPair) {
+          const st = fs.lstatSync(abs);
+          onPair?.(e!, abs, metaOfStats(st));
+          const mode = st.mode & 0o7777;
+          if (spec.mode && mode !== (e!.mode & 0o7777)) {
             r.modeMismatch++;
             note(e!.path, `mode ${mode.toString(8)}, expected ${(e!.mode & 0o7777).toString(8)}`, "mode");
           }
         }
         continue;
       }
-      await hashes.add({ e: e!, src: false }, abs, e!.size);
-      if (!e!.hash) await hashes.add({ e: e!, src: true }, path.join(srcDir, e!.path), e!.size);
+      await hashes.add({ e: e!, src: false, abs }, abs, e!.size);
+      if (!e!.hash) await hashes.add({ e: e!, src: true, abs }, path.join(srcDir, e!.path), e!.size);
     }
     await hashes.finish();
   } finally {
