@@ -8,11 +8,9 @@ import type { Log } from "../log";
 import type { Platform } from "../platform/index";
 import { describeReplaced } from "../safe-fs";
 import type { CacheTreatment, PlannedRun, VerifySpec } from "../types";
-import type { Inspection, RunSteps } from "./steps";
+import type { Feed, Inspection, RunSteps } from "./steps";
 import { destinationNotReal, realDestination, resetDestination } from "../workspace";
 import { SourceGuard } from "./source-check";
-import type { ManifestEntry } from "../datasets/manifest";
-import type { DstMeta, SameWorkPass } from "./same-work";
 import { verifyCopy } from "./verify";
 
 /**
@@ -78,9 +76,6 @@ function firstFiles(source: ScenarioSource, root: string, max: number): string[]
   return out;
 }
 
-/** A manifest entry as the same-work pass reads a source entry: its hard-link group and size from the manifest. */
-const pairSource = (e: ManifestEntry) => ({ rel: e.path, kind: e.type, group: e.linkOf ?? (e.linked ? e.path : null), size: e.size });
-
 /** The local harness answers after() at once (the diagnosis runs call it synchronously). */
 export type LocalHarness = Omit<RunHarness, "after"> & { after(run: PlannedRun): { notReal: string | null; tampered: string | null } };
 
@@ -91,7 +86,7 @@ export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSte
   const guard = new SourceGuard(source, log, !!o.inspection);
   let sample: string[] | null = null;
   // The same-work pass the last verification fed, for the inspect step that follows it.
-  let fed: SameWorkPass | null = null;
+  let fed: Feed["pass"] | null = null;
   // Each step's time, per run, in the log: what the harness costs around the tool (bench:scale reads it).
   const steps = new Map<string, number>();
   const timed = async <T>(step: string, fn: () => T | Promise<T>): Promise<T> => {
@@ -133,16 +128,15 @@ export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSte
     async verify(run) {
       if (!o.verify.enabled) return null;
       let resident: number | null = null;
-      const pass = o.inspection?.pass(guard.profile) ?? null;
+      const feed = o.inspection?.feed(guard.profile) ?? null;
       fed = null;
       const v = await timed("verify", () => {
         // A copy just written usually sits in the page cache: then verifying it waits on no disk and
         // needs no extra threads (each costs ~10 MiB). Measured (mincore) on its first files.
         resident = o.platform.residentFraction(firstFiles(source, run.dst, DEFAULTS.residencySampleFiles));
-        const onPair = pass ? (e: ManifestEntry, abs: string | null, meta: DstMeta | null) => pass.entry(pairSource(e), () => path.join(source.srcDir, e.path), abs, meta) : undefined;
-        return verifyCopy(source.srcDir, source.manifest, run.dst, o.verify, { resident: resident !== null && resident >= DEFAULTS.residentEnoughFraction, ...(onPair ? { onPair } : {}) });
+        return verifyCopy(source.srcDir, source.manifest, run.dst, o.verify, { resident: resident !== null && resident >= DEFAULTS.residentEnoughFraction, ...(feed ? { onPair: feed.onPair } : {}) });
       });
-      if (v.ok) fed = pass;
+      if (v.ok && feed) fed = feed.pass;
       const cached = resident === null ? "residency not measured" : `${Math.round(resident * 100)}% of its first files' pages cached`;
       log.file(`[${run.label}] verify: ${v.threads ? `on ${v.threads} data threads` : "on the main thread"} (copy: ${cached})`);
       // A verified copy goes on to the same-work checks, which end the run's line.

@@ -1,6 +1,7 @@
 // The steps issue 12 adds around a run, outside the timed window: the {state} directory made and removed, the settle before the spawn, the same-work and clone checks after a verified copy.
 
-import type { Manifest } from "../datasets/manifest";
+import path from "node:path";
+import type { Manifest, ManifestEntry } from "../datasets/manifest";
 import type { Log } from "../log";
 import type { Platform } from "../platform/index";
 import { describeSettle } from "../platform/settle";
@@ -8,7 +9,8 @@ import { describeReplaced } from "../safe-fs";
 import type { CloneLabel, DaemonRunRecord, KindCheck, PlannedRun, SameWorkSpec, SettleRecord, SettleSpec } from "../types";
 import { inWorkspace, workspaceReal } from "../workspace";
 import { cloneSample, detectClone, manifestCandidates, type Candidate } from "./clone-check";
-import { checkSameWork, SameWorkPass, type SourceProfile } from "./same-work";
+import { checkSameWork, SameWorkPass, type DstMeta, type SourceProfile } from "./same-work";
+import type { VerifyOptions } from "./verify";
 import { prepareStateDir, releaseStateDir } from "./state-dirs";
 
 /**
@@ -64,10 +66,16 @@ export function localSteps(o: LocalStepsOptions): RunSteps {
 
 const describeCheck = (c: KindCheck) => (c.unavailable ? `${c.kind} not checked (${c.unavailable})` : `${c.kind} ${c.differing} differ of ${c.checked}`);
 
+/** A same-work pass and what verification calls for each entry pair it meets. */
+export interface Feed {
+  pass: SameWorkPass;
+  onPair: NonNullable<VerifyOptions["onPair"]>;
+}
+
 /** The checks after a verified copy: the same-work pass verification feeds as it walks the copy, then its result and the clone label. */
 export interface Inspection {
-  /** A fresh same-work pass for the run's verification to feed (run/verify.ts onPair), given the source's profile when it is known; null when every level is off. */
-  pass(profile?: SourceProfile | null): SameWorkPass | null;
+  /** A fresh same-work pass and the verification hook that feeds it (run/verify.ts onPair), given the source's profile when it is known; null when every level is off. */
+  feed(profile?: SourceProfile | null): Feed | null;
   /** After a verified copy: the fed pass's findings (without one, a check with its own walk: a copy verification did not walk) and the clone label. */
   inspect(run: PlannedRun, fed?: SameWorkPass | null): Promise<{ sameWork?: KindCheck[]; clone?: CloneLabel }>;
 }
@@ -90,9 +98,13 @@ export function localInspect(o: { srcDir: string; manifest: Manifest; spec: Same
   // The first check reads the source per entry and takes the profile on the way: no separate pass over it.
   const options = () => ({ kinds, ...(profile ? { profile } : { onProfile: (p: SourceProfile) => (profile = p) }) });
   return {
-    pass(known) {
+    feed(known) {
       if (known) profile ??= known;
-      return any ? new SameWorkPass(options()) : null;
+      if (!any) return null;
+      const pass = new SameWorkPass(options());
+      // The source side from the manifest (hard-link groups, sizes); the source itself only where the pass must look.
+      const onPair = (e: ManifestEntry, abs: string | null, meta: DstMeta | null) => pass.entry({ rel: e.path, kind: e.type, group: e.linkOf ?? (e.linked ? e.path : null), size: e.size }, () => path.join(o.srcDir, e.path), abs, meta);
+      return { pass, onPair };
     },
     async inspect(run, fed) {
       const out: { sameWork?: KindCheck[]; clone?: CloneLabel } = {};
