@@ -133,14 +133,14 @@ export async function hashFiles(
     // Big file: stat here, hash ranges in parallel, combine.
     jobs.push(
       (async () => {
-        let st: fs.BigIntStats;
+        let st: fs.Stats;
         try {
-          st = fs.lstatSync(f.path, { bigint: true });
+          st = fs.lstatSync(f.path);
         } catch (e) {
           results[i] = { error: (e as NodeJS.ErrnoException).code ?? String(e) };
           return;
         }
-        const size = Number(st.size);
+        const size = st.size;
         const parts: Promise<WorkerResponse>[] = [];
         for (let off = 0; off < size || (off === 0 && size === 0); off += PIECE_BYTES) {
           parts.push(pool.run({ op: "hash", pieces: [{ path: f.path, offsetBytes: off, lengthBytes: Math.min(PIECE_BYTES, size - off), whole: false }] }));
@@ -160,15 +160,14 @@ export async function hashFiles(
         results[i] = {
           hash: combineChunkHashes(chunks, size),
           size,
-          mode: Number(st.mode),
-          mtimeNs: st.mtimeNs,
-          mtimeMs: Number(st.mtimeNs / 1000n) / 1000,
-          ino: Number(st.ino),
-          dev: Number(st.dev),
-          nlink: Number(st.nlink),
-          uid: Number(st.uid),
-          gid: Number(st.gid),
-          blocks: Number(st.blocks),
+          mode: st.mode,
+          mtimeMs: st.mtimeMs,
+          ino: st.ino,
+          dev: st.dev,
+          nlink: st.nlink,
+          uid: st.uid,
+          gid: st.gid,
+          blocks: st.blocks,
         };
         onDone?.(1, size);
       })(),
