@@ -130,6 +130,8 @@ export const DEFAULTS = {
   dataWorkerResidentMinBytes: 256 << 20,
   /** Streaming passes (generate, verify, restore, checks, walks) collect garbage after this many entries, so peak memory does not grow with the tree (datasets/records.ts). */
   gcEveryEntries: 2000,
+  /** Trees from this many entries get a full collection and the allocator's free pages returned between phases (datasets/records.ts releaseHeap). */
+  releaseHeapMinEntries: 20_000,
   /** A lock whose content cannot be parsed for this long is a crash between create and write, not a live writer. */
   lockUnreadableStaleMs: 5_000,
   /** A lock takeover marker older than this belongs to a process that died mid-takeover. */

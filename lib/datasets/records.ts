@@ -33,6 +33,20 @@ export function collectAfter(entries: number): void {
   Bun.gc(true);
 }
 
+/**
+ * Between phases over a big tree (a dataset generated, the source snapshotted, before a copy is
+ * verified): a full collection, then the allocator asked to return free pages (Bun.shrink), so the next
+ * phase's garbage piles up from what is live rather than on top of the last phase's high-water mark
+ * (measured: 100k files of 1 B–1 KiB through the CLI, peak RSS 92 -> 86 MiB). Below
+ * DEFAULTS.releaseHeapMinEntries entries there is little to return and each call costs a few ms.
+ */
+export function releaseHeap(entries: number): void {
+  if (entries < DEFAULTS.releaseHeapMinEntries) return;
+  owedEntries = 0;
+  Bun.gc(true);
+  Bun.shrink();
+}
+
 /** A record file that is not whole: the caller regenerates what it describes. */
 export class RecordFileError extends Error {
   constructor(file: string, why: string) {

@@ -2,6 +2,7 @@
 
 import path from "node:path";
 import { closeLivePools } from "../datasets/pool";
+import { releaseHeap } from "../datasets/records";
 import { DEFAULTS } from "../defaults";
 import type { ScenarioSource } from "../datasets/sources";
 import type { Log } from "../log";
@@ -84,6 +85,7 @@ export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSte
   const { source, log } = o;
   // With the same-work checks on, the source's profile is taken along its first snapshot (no pass of its own).
   const guard = new SourceGuard(source, log, !!o.inspection);
+  releaseHeap(source.manifest.fileCount);
   let sample: string[] | null = null;
   // The same-work pass the last verification fed, for the inspect step that follows it.
   let fed: Feed["pass"] | null = null;
@@ -129,6 +131,7 @@ export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSte
       if (!o.verify.enabled) return null;
       let resident: number | null = null;
       const feed = o.inspection?.feed(guard.profile) ?? null;
+      releaseHeap(source.manifest.fileCount);
       fed = null;
       const v = await timed("verify", () => {
         // A copy just written usually sits in the page cache: then verifying it waits on no disk and
