@@ -128,6 +128,8 @@ export const DEFAULTS = {
   dataWorkersIo: 4,
   /** Reading files already in the page cache, threads pay off from this many bytes to hash (datasets/pool.ts). */
   dataWorkerResidentMinBytes: 256 << 20,
+  /** …and only when files average this many bytes: below, a worker's per-file messaging costs more than the hashing it takes off the main thread. */
+  dataWorkerResidentMinFileBytes: 16 << 10,
   /** Streaming passes (generate, verify, restore, checks, walks) collect garbage after this many entries, so peak memory does not grow with the tree (datasets/records.ts). */
   gcEveryEntries: 2000,
   /** Trees from this many entries get a full collection and the allocator's free pages returned between phases (datasets/records.ts releaseHeap). */

@@ -87,13 +87,16 @@ export class DataPool {
  * file, the worker's open/read/close costs about what the main thread's walk and lstat of it cost, so
  * threads pay off only for the bytes to hash (DEFAULTS.dataWorkerResidentMinBytes) — and each costs
  * ~10 MiB of peak RSS (measured: verifying 100k cached files of 1 B–1 KiB took 0.9 s inline at
- * 63 MiB peak, 0.9–1.4 s on 2 workers at 74–93 MiB, 1.2–1.3 s on 4 at 109–118 MiB).
+ * 63 MiB peak, 0.9–1.4 s on 2 workers at 74–93 MiB, 1.2–1.3 s on 4 at 109–118 MiB). Small cached
+ * files stay inline however many bytes they add up to (DEFAULTS.dataWorkerResidentMinFileBytes;
+ * measured at load 3 on 2 cores: 100k of ~512 B 1.05–1.27 s inline against 1.8–2.1 s on 2 workers,
+ * 40k of ~8 KiB 0.60–0.81 s against 0.72–0.83 s, 4k of ~128 KiB 0.32–0.57 s against 0.17–0.22 s).
  */
 export function poolFor(files: number, bytes: number, kind: "cpu" | "io" = "cpu", resident = false): DataPool {
   const cores = Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, DEFAULTS.dataWorkersMax));
   const io = kind === "io" && !resident;
   const wanted = Number(process.env.MIRRORBENCH_DATA_WORKERS) || (io && files >= DEFAULTS.dataWorkerMinFiles ? Math.max(cores, DEFAULTS.dataWorkersIo) : cores);
-  const worth = kind === "io" && resident ? bytes >= DEFAULTS.dataWorkerResidentMinBytes : files >= DEFAULTS.dataWorkerMinFiles || bytes >= DEFAULTS.dataWorkerMinBytes;
+  const worth = kind === "io" && resident ? bytes >= DEFAULTS.dataWorkerResidentMinBytes && bytes >= files * DEFAULTS.dataWorkerResidentMinFileBytes : files >= DEFAULTS.dataWorkerMinFiles || bytes >= DEFAULTS.dataWorkerMinBytes;
   return new DataPool(worth && wanted > 1 ? wanted : 0);
 }
 
