@@ -134,6 +134,8 @@ export const DEFAULTS = {
   gcEveryEntries: 2000,
   /** Trees from this many entries get a full collection and the allocator's free pages returned between phases (datasets/records.ts releaseHeap). */
   releaseHeapMinEntries: 20_000,
+  /** Sources of this many files keep the source check's snapshot in a record file in the workspace (`snapshots/`), not in memory (run/source-check.ts). */
+  snapshotSpillMinFiles: 20_000,
   /** A lock whose content cannot be parsed for this long is a crash between create and write, not a live writer. */
   lockUnreadableStaleMs: 5_000,
   /** A lock takeover marker older than this belongs to a process that died mid-takeover. */

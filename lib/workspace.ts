@@ -14,7 +14,7 @@ const MARKER = ".mirrorbench";
  * Every name mirrorbench creates at the top of a workspace, in one place: removeWorkspace deletes
  * these and nothing else (tests/safe-fs-helpers checks that workspacePaths and the lock stay in it).
  */
-export const OWN_TOP_LEVEL = [MARKER, LOCK_NAME, `${LOCK_NAME}.takeover`, "bench.log", "bench.log.1", "datasets", "dst", "state"] as const;
+export const OWN_TOP_LEVEL = [MARKER, LOCK_NAME, `${LOCK_NAME}.takeover`, "bench.log", "bench.log.1", "datasets", "dst", "state", "snapshots"] as const;
 
 export function isOurs(dir: string): boolean {
   return lstatOrNull(path.join(dir, MARKER))?.isFile() ?? false;

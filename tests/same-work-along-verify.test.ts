@@ -105,7 +105,7 @@ test("on a mixed source (holes, xattrs, another owner, a hard link, a symlink rs
     expect(first.taken!).toEqual(profileSource(src, m));
     expect((await along(src, m, dst, first.taken!)).found).toEqual(own);
     // The harness takes the profile along the source check's first snapshot instead: the same profile.
-    const guard = new SourceGuard({ srcDir: src }, openLog(null, { out: () => {}, err: () => {} }), true);
+    const guard = new SourceGuard({ srcDir: src }, openLog(null, { out: () => {}, err: () => {} }), { profile: true });
     expect(guard.profile!).toEqual(first.taken!);
     differing[tool] = Object.fromEntries(own.map((c) => [c.kind, c.differing]));
   }
@@ -114,6 +114,6 @@ test("on a mixed source (holes, xattrs, another owner, a hard link, a symlink rs
   expect(differing["rsync -r"]!.sparse).toBe(1);
   if (root0) expect(differing["rsync -r"]!.owner).toBeGreaterThan(0);
   if (xattrs) expect([differing["cp -a"]!.xattrs, differing["rsync -r"]!.xattrs]).toEqual([1, 1]);
-  const profile = new SourceGuard({ srcDir: src }, openLog(null, { out: () => {}, err: () => {} }), true).profile!;
+  const profile = new SourceGuard({ srcDir: src }, openLog(null, { out: () => {}, err: () => {} }), { profile: true }).profile!;
   expect(profile).toEqual({ owner: root0 ? null : profile.owner, sparse: true, xattrs });
 });

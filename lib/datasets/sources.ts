@@ -1,6 +1,5 @@
 // Each scenario's source: the cached dataset (and for incremental/resync the changed tree and its base mirror).
 
-import { releaseHeap } from "./records";
 import path from "node:path";
 import { BenchError } from "../errors";
 import { oldLines, type Log } from "../log";
@@ -57,8 +56,6 @@ export async function prepareSources(
     }
   };
   const base = await dataset(opts.verifyDataset);
-  // Generation's (or the cache check's) garbage is not the runs' to carry.
-  releaseHeap(base.manifest.fileCount);
   // The manifest already counts them: no second pass over every file's size.
   const totals = { files: base.manifest.fileCount, bytes: base.manifest.totalBytes };
   log.line(oldLines.payloadSize(`${formatBytes(totals.bytes)} in ${totals.files} file(s)${base.reused ? " (cached dataset reused)" : ""}`));

@@ -7,10 +7,10 @@ import { DEFAULTS } from "../defaults";
 import type { ScenarioSource } from "../datasets/sources";
 import type { Log } from "../log";
 import type { Platform } from "../platform/index";
-import { describeReplaced } from "../safe-fs";
+import { describeReplaced, ensureRealDir } from "../safe-fs";
 import type { CacheTreatment, PlannedRun, VerifySpec } from "../types";
 import type { Feed, Inspection, RunSteps } from "./steps";
-import { destinationNotReal, realDestination, resetDestination } from "../workspace";
+import { destinationNotReal, inWorkspace, realDestination, resetDestination, workspaceReal } from "../workspace";
 import { SourceGuard } from "./source-check";
 import { verifyCopy } from "./verify";
 
@@ -77,6 +77,14 @@ function firstFiles(source: ScenarioSource, root: string, max: number): string[]
   return out;
 }
 
+/** Where a big source's snapshot is kept (a real directory of ours in the workspace: a link planted there is replaced), or null: in memory. */
+function spillDir(workspace: string, source: ScenarioSource, log: Log): string | null {
+  if (source.manifest.fileCount < DEFAULTS.snapshotSpillMinFiles) return null;
+  const dir = inWorkspace(workspace, path.join(workspace, "snapshots"));
+  for (const r of ensureRealDir(workspaceReal(workspace), dir)) log.error(describeReplaced(r));
+  return dir;
+}
+
 /** The local harness answers after() at once (the diagnosis runs call it synchronously). */
 export type LocalHarness = Omit<RunHarness, "after"> & { after(run: PlannedRun): { notReal: string | null; tampered: string | null } };
 
@@ -84,7 +92,7 @@ export type LocalHarness = Omit<RunHarness, "after"> & { after(run: PlannedRun):
 export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSteps, "inspect"> {
   const { source, log } = o;
   // With the same-work checks on, the source's profile is taken along its first snapshot (no pass of its own).
-  const guard = new SourceGuard(source, log, !!o.inspection);
+  const guard = new SourceGuard(source, log, { profile: !!o.inspection, spillDir: spillDir(o.workspace, source, log) });
   releaseHeap(source.manifest.fileCount);
   let sample: string[] | null = null;
   // The same-work pass the last verification fed, for the inspect step that follows it.

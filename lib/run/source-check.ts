@@ -19,6 +19,8 @@
 //   (next scenario, next invocation) regenerates it and says so.
 import { plural } from "../text";
 import fs from "node:fs";
+import path from "node:path";
+import { RecordFileError } from "../datasets/records";
 import { DEFAULTS } from "../defaults";
 import type { Log } from "../log";
 import { lstatOrNull, walk } from "../safe-fs";
@@ -58,6 +60,16 @@ export interface GuardedSource {
   rebuild?: () => Promise<void>;
 }
 
+export interface GuardOptions {
+  /** Take the source's profile along the first snapshot (the same-work checks read it). */
+  profile?: boolean;
+  /**
+   * A real directory of ours in the workspace to keep the snapshot in, as a record file, rather than in
+   * memory (~60 bytes an entry: 60 MB for a million); removed by finish().
+   */
+  spillDir?: string | null;
+}
+
 export class SourceGuard {
   private snap: SourceSnapshot;
   private damagedBy: string | null = null;
@@ -67,20 +79,35 @@ export class SourceGuard {
 
   /** What the whole source has for the same-work checks (owner, holes, xattrs), taken along the first snapshot's lstat walk when asked. */
   readonly profile: SourceProfile | null;
+  /** The snapshot's record file when it is kept on disk (GuardOptions.spillDir), else null. */
+  private file: string | null = null;
+  private files = 0;
 
   constructor(
     private readonly src: GuardedSource,
     private readonly log: Log,
-    takeProfile = false,
+    private readonly opts: GuardOptions = {},
   ) {
-    const taker = takeProfile ? new ProfileTaker() : null;
+    const taker = opts.profile ? new ProfileTaker() : null;
     this.snap = this.take(taker ? (st, abs) => taker.add(st, () => abs) : undefined);
     this.profile = taker ? taker.result() : null;
   }
 
   private take(onEntry?: (st: fs.BigIntStats, abs: string) => void): SourceSnapshot {
     const t0 = performance.now();
-    const s = snapshotSource(this.src.srcDir, onEntry);
+    const old = this.file;
+    const file = this.opts.spillDir ? path.join(this.opts.spillDir, `source-${process.pid}-${++this.files}.rec`) : null;
+    // A leftover of a killed run that had our pid: ours to replace (rm removes a link itself, never its target).
+    if (file) fs.rmSync(file, { force: true });
+    let s: SourceSnapshot;
+    try {
+      s = snapshotSource(this.src.srcDir, onEntry, file ?? undefined);
+    } catch (e) {
+      if (file) fs.rmSync(file, { force: true });
+      throw e;
+    }
+    this.file = file;
+    if (old) fs.rmSync(old, { force: true });
     this.checkMs += performance.now() - t0;
     this.checks++;
     return s;
@@ -119,6 +146,8 @@ export class SourceGuard {
       found = this.compare();
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
+      // The snapshot file itself (in the workspace, where a tool may write): the source can no longer be vouched for.
+      if (e instanceof RecordFileError || (this.file && err.path === this.file)) return this.damaged(label, `damaged mirrorbench's snapshot of the source (${err.message}), so the source cannot be checked`);
       return this.damaged(label, `modified the source: it can no longer be read (${err.code ?? err.message}${err.path ? ` ${err.path}` : ""})`);
     }
     if (!found.total) return null;
@@ -155,6 +184,7 @@ export class SourceGuard {
 
   /** After the scenario's last run: say where a damaged source was left. */
   finish(): void {
+    if (this.file) fs.rmSync(this.file, { force: true });
     if (this.damagedBy) this.log.line(`Source ${this.src.srcDir} was modified by ${this.damagedBy}: its cached dataset stays marked invalid and is regenerated on its next use`);
     this.log.file(`source check: ${plural(this.checks, "walk")} of ${this.src.srcDir}, ${this.snap.entries} entries, ${(this.checkMs / Math.max(1, this.checks)).toFixed(1)} ms each`);
   }

@@ -4,10 +4,14 @@ import { cmpTreeOrder, readRecords, RecordWriter, type MemoryRecords } from "../
 import { SortedWalk } from "../datasets/walk-sorted";
 import { DEFAULTS } from "../defaults";
 
-/** A snapshot: one packed record per entry of the source, in tree order (root ""), from one lstat walk; in memory, so no tool can reach it. */
+/**
+ * A snapshot: one packed record per entry of the source, in tree order (root ""), from one lstat walk.
+ * In memory, where no tool can reach it, or (a big source) a record file of ours in the workspace:
+ * checksummed, so a file a tool damaged fails the check rather than reading as an unchanged source.
+ */
 export interface SourceSnapshot {
   root: string;
-  records: MemoryRecords;
+  records: MemoryRecords | string;
   /** The root's device; entries record only whether theirs differs. */
   dev: bigint;
   entries: number;
@@ -76,9 +80,9 @@ function* sourceWalk(root: string): Generator<{ rel: string; abs: string }> {
   for (let d = w.next(); d; d = w.next()) yield d;
 }
 
-/** Takes a snapshot of `root` (one lstat per entry, packed as it goes: ~60 bytes an entry); `onEntry` sees every entry below the root with its lstat. */
-export function snapshotSource(root: string, onEntry?: (st: fs.BigIntStats, abs: string) => void): SourceSnapshot {
-  const records: MemoryRecords = { blocks: [], head: null };
+/** Takes a snapshot of `root` (one lstat per entry, packed as it goes: ~60 bytes an entry) into memory or `file` (created exclusively); `onEntry` sees every entry below the root with its lstat. */
+export function snapshotSource(root: string, onEntry?: (st: fs.BigIntStats, abs: string) => void, file?: string): SourceSnapshot {
+  const records: MemoryRecords | string = file ?? { blocks: [], head: null };
   const buf = Buffer.allocUnsafe(FIXED + 3 * 4096);
   const names = new Map<string, { nlink: bigint; seen: number }>();
   const w = new RecordWriter(records);

@@ -1,0 +1,93 @@
+import { expect, test } from "bun:test";
+import fs from "node:fs";
+import path from "node:path";
+import { openLog } from "../lib/log";
+import { SourceGuard } from "../lib/run/source-check";
+import { localHarness } from "../lib/run/harness";
+import { selectPlatform } from "../lib/platform/index";
+import type { ScenarioSource } from "../lib/datasets/sources";
+import { tempDirs } from "./helpers";
+
+// A big source's snapshot lives in a record file in the workspace (snapshots/) instead of memory: it must
+// find what the in-memory one finds, a damaged file must fail the run (never read as "unchanged"), and the
+// directory must never be followed through a link a tool planted.
+
+const fresh = tempDirs("mb-snap-spill-");
+const silent = () => openLog(null, { out: () => {}, err: () => {} });
+
+function tree(): string {
+  const root = path.join(fresh(), "src");
+  fs.mkdirSync(path.join(root, "d"), { recursive: true });
+  for (const f of ["a", "b", "c"]) fs.writeFileSync(path.join(root, "d", f), f.repeat(100));
+  return root;
+}
+const spilled = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".rec"));
+
+test("a snapshot kept on disk finds a modification as the in-memory one does, and leaves one file, removed at the end", () => {
+  const src = tree();
+  const dir = fresh();
+  const calls: string[] = [];
+  const guard = new SourceGuard({ srcDir: src, invalidate: (why) => calls.push(why) }, silent(), { spillDir: dir });
+  expect(spilled(dir)).toHaveLength(1);
+  expect(guard.afterRun("quiet", null, false)).toBeNull();
+  fs.appendFileSync(path.join(src, "d", "b"), "x");
+  expect(guard.afterRun("vandal", null, false)).toBe("modified the source: d/b (size, mtime)");
+  expect(calls).toEqual(["vandal modified the source: d/b (size, mtime)"]);
+  // Without a rebuild the damaged tree is snapshotted again: a new file, the old one gone.
+  expect(spilled(dir)).toHaveLength(1);
+  expect(guard.afterRun("next", null, false)).toBeNull();
+  guard.finish();
+  expect(spilled(dir)).toEqual([]);
+});
+
+for (const [what, damage] of [
+  ["cut short", (f: string) => fs.truncateSync(f, Math.floor(fs.statSync(f).size / 2))],
+  ["one byte flipped", (f: string) => {
+    const b = fs.readFileSync(f);
+    b[20] = b[20]! ^ 0xff;
+    fs.writeFileSync(f, b);
+  }],
+  ["removed", (f: string) => fs.rmSync(f)],
+] as const) {
+  test(`a snapshot file ${what} during a run fails that run and marks the source for rebuilding: the source is never vouched for by a damaged snapshot`, () => {
+    const src = tree();
+    const dir = fresh();
+    const calls: string[] = [];
+    const guard = new SourceGuard({ srcDir: src, invalidate: (why) => calls.push(why) }, silent(), { spillDir: dir });
+    damage(path.join(dir, spilled(dir)[0]!));
+    const why = guard.afterRun("tool", null, false);
+    expect(why).toStartWith("damaged mirrorbench's snapshot of the source");
+    expect(calls).toHaveLength(1);
+    // Snapshotted again (no rebuild given): the next run is checked against a whole file.
+    expect(guard.afterRun("next", null, false)).toBeNull();
+    guard.finish();
+  });
+}
+
+test("the harness keeps a big source's snapshot in <workspace>/snapshots, replacing a symlink planted there and never writing through it", () => {
+  const src = tree();
+  const ws = fresh();
+  const elsewhere = fresh();
+  fs.writeFileSync(path.join(elsewhere, "keep"), "mine");
+  fs.symlinkSync(elsewhere, path.join(ws, "snapshots"));
+  const errors: string[] = [];
+  const log = openLog(null, { out: () => {}, err: (s) => errors.push(s) });
+  const source = { srcDir: src, manifest: { fileCount: 1_000_000 }, restore: null } as unknown as ScenarioSource;
+  const h = localHarness({ workspace: ws, source, platform: selectPlatform(), verify: { enabled: false, mode: false, mtime: false, symlinks: false, allowSourceLinks: false }, log });
+  const snaps = path.join(ws, "snapshots");
+  expect(fs.lstatSync(snaps).isDirectory()).toBe(true);
+  expect(spilled(snaps)).toHaveLength(1);
+  expect(fs.readdirSync(elsewhere)).toEqual(["keep"]);
+  expect(errors.join("\n")).toContain("snapshots");
+  h.finish();
+  expect(spilled(snaps)).toEqual([]);
+});
+
+test("a small source's snapshot stays in memory: no snapshots directory", () => {
+  const src = tree();
+  const ws = fresh();
+  const source = { srcDir: src, manifest: { fileCount: 3 }, restore: null } as unknown as ScenarioSource;
+  const h = localHarness({ workspace: ws, source, platform: selectPlatform(), verify: { enabled: false, mode: false, mtime: false, symlinks: false, allowSourceLinks: false }, log: silent() });
+  expect(fs.existsSync(path.join(ws, "snapshots"))).toBe(false);
+  h.finish();
+});
