@@ -3,7 +3,7 @@
 // Everything here is synchronous and batch-oriented on purpose: per-file async overhead dominates
 // with 100k small files, so a batch of thousands of files is one message and plain sync syscalls.
 import * as fs from "node:fs";
-import { KeyStream } from "../prng.ts";
+import { KeyBlocks, KeyStream } from "../prng.ts";
 
 /** Content hash chunking: hashes are per 1 MiB chunk so big files can be hashed by several workers. */
 export const HASH_CHUNK_BYTES = 1 << 20;
@@ -83,10 +83,13 @@ function chunkHash(data: Uint8Array, chunkIndex: number): bigint {
 /** Per-thread state: one keystream and reusable buffers. */
 export class DataContext {
   readonly ks: KeyStream;
+  /** Keystream of many small whole files at once (leaf.ts). */
+  readonly blocks: KeyBlocks;
   private buf: Buffer = Buffer.alloc(0);
   private readonly pattern: Buffer;
   constructor(key: Buffer) {
     this.ks = new KeyStream(key, IO_CHUNK_BYTES);
+    this.blocks = new KeyBlocks(key);
     // The repeated unit of "compressible" content; non-zero so it is not mistaken for a hole.
     this.pattern = Buffer.alloc(COMPRESS_UNIT_BYTES);
     this.ks.fill(0xffffffff, 0xffffffff, 0, this.pattern);
@@ -94,6 +97,19 @@ export class DataContext {
   buffer(bytes: number): Buffer {
     if (this.buf.length < bytes) this.buf = Buffer.alloc(Math.max(bytes, 64 * 1024));
     return this.buf.subarray(0, bytes);
+  }
+
+  /** "compressible" content from its keystream in `out` (at `offsetBytes`, a multiple of the unit). */
+  compress(out: Uint8Array, offsetBytes: number, ratio: number): void {
+    if (!(ratio > 1)) return;
+    // Unit u is random when floor((u+1)/ratio) > floor(u/ratio): ~1/ratio of the units, evenly
+    // spread; the others repeat one pattern, which deflate reduces to almost nothing.
+    const firstUnit = offsetBytes / COMPRESS_UNIT_BYTES;
+    for (let pos = 0; pos < out.length; pos += COMPRESS_UNIT_BYTES) {
+      const u = firstUnit + pos / COMPRESS_UNIT_BYTES;
+      if (Math.floor((u + 1) / ratio) > Math.floor(u / ratio)) continue;
+      out.set(this.pattern.subarray(0, Math.min(COMPRESS_UNIT_BYTES, out.length - pos)), pos);
+    }
   }
 
   /** Fill `out` with the logical content of the file at `offsetBytes` (a multiple of 16). */
@@ -107,16 +123,7 @@ export class DataContext {
         return;
       case "compressible": {
         this.ks.fill(d.a, d.b, offsetBytes, out);
-        const ratio = d.compressRatio;
-        if (!(ratio > 1)) return;
-        // Unit u is random when floor((u+1)/ratio) > floor(u/ratio): ~1/ratio of the units, evenly
-        // spread; the others repeat one pattern, which deflate reduces to almost nothing.
-        const firstUnit = offsetBytes / COMPRESS_UNIT_BYTES;
-        for (let pos = 0; pos < out.length; pos += COMPRESS_UNIT_BYTES) {
-          const u = firstUnit + pos / COMPRESS_UNIT_BYTES;
-          if (Math.floor((u + 1) / ratio) > Math.floor(u / ratio)) continue;
-          out.set(this.pattern.subarray(0, Math.min(COMPRESS_UNIT_BYTES, out.length - pos)), pos);
-        }
+        this.compress(out, offsetBytes, d.compressRatio);
         return;
       }
       case "sparse": {

@@ -92,12 +92,13 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
               if (!r.ok) return fail(r);
               let bytes = 0;
               let files = 0;
-              r.leafHashes!.forEach((h, k) => {
-                if (sizes[k]! > PIECE_BYTES) return;
-                hashes[e.offset + lo + k] = h;
+              const got = r.leafHashes!;
+              for (let k = 0; k < got.length; k++) {
+                if (sizes[k]! > PIECE_BYTES) continue; // writeBig's
+                hashes[e.offset + lo + k] = got[k]!;
                 bytes += sizes[k]!;
                 files++;
-              });
+              }
               progress?.tick(files, bytes);
             }),
           );
