@@ -53,9 +53,8 @@ export interface HashResult {
   size?: number;
   mode?: number;
   mtimeMs?: number;
-  ino?: number;
-  /** The rest of the fstat taken while hashing a whole file, for the same-work checks (run/same-work-pass.ts). */
-  dev?: number; nlink?: number; uid?: number; gid?: number; blocks?: number;
+  /** ino…blocks: the rest of the fstat taken while hashing a whole file, for the same-work checks (run/same-work-pass.ts). */
+  ino?: number; dev?: number; nlink?: number; uid?: number; gid?: number; blocks?: number;
   error?: string;
 }
 
