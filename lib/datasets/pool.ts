@@ -34,11 +34,15 @@ export class DataPool {
   private queue: { req: WorkerRequest; resolve: (r: WorkerResponse) => void }[] = [];
   private pending = new Map<number, (r: WorkerResponse) => void>();
   private nextId = 1;
-  constructor(readonly size: number) {
+  /** `specifier`: the worker module (tests give one that fails to start). */
+  constructor(
+    readonly size: number,
+    specifier = workerSpecifier(),
+  ) {
     livePools.add(this);
     for (let i = 0; i < size; i++) {
       // smol: a smaller heap per worker (measured: 0-3 MiB less each while hashing, within the noise in time).
-      const w = new Worker(workerSpecifier(), { smol: true } as WorkerOptions);
+      const w = new Worker(specifier, { smol: true } as WorkerOptions);
       w.addEventListener("message", (ev: MessageEvent) => {
         const res = ev.data as WorkerResponse;
         const cb = this.pending.get(res.id);
@@ -47,17 +51,32 @@ export class DataPool {
         this.pump();
         cb?.(res);
       });
-      w.addEventListener("error", (ev: ErrorEvent) => {
-        for (const [id, cb] of this.pending) cb({ id, ok: false, code: null, message: `data worker failed: ${ev.message}`, path: null });
-        this.pending.clear();
-      });
+      w.addEventListener("error", (ev: ErrorEvent) => this.fail(`data worker failed: ${ev.message}`));
       this.workers.push(w);
       this.idle.push(w);
     }
   }
+  /** Why the pool can no longer answer (a worker died or never started), or null. */
+  private broken: string | null = null;
+
+  /**
+   * A worker that dies, or fails to start, answers nothing more: every request waiting on any worker and
+   * every later one fails at once with the reason (before, a worker that failed to load left generation
+   * waiting forever on requests posted to it).
+   */
+  private fail(message: string): void {
+    this.broken ??= message;
+    const waiting = [...this.pending].map(([id, cb]) => ({ id, cb })).concat(this.queue.map((q) => ({ id: q.req.id, cb: q.resolve })));
+    this.pending.clear();
+    this.queue = [];
+    this.idle = [];
+    for (const { id, cb } of waiting) cb({ id, ok: false, code: null, message: this.broken, path: null });
+  }
+
   run(r: Req): Promise<WorkerResponse> {
     const req = { ...r, id: this.nextId++, mirrorbenchData: true } as WorkerRequest;
     if (this.size === 0) return Promise.resolve(handleRequest(req));
+    if (this.broken) return Promise.resolve({ id: req.id, ok: false, code: null, message: this.broken, path: null });
     return new Promise((resolve) => {
       this.queue.push({ req, resolve });
       this.pump();
