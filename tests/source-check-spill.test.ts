@@ -91,3 +91,17 @@ test("a small source's snapshot stays in memory: no snapshots directory", () => 
   expect(fs.existsSync(path.join(ws, "snapshots"))).toBe(false);
   h.finish();
 });
+
+test("snapshot files a killed run left are removed when the next guard starts; a live run's and anything else are left", () => {
+  const src = tree();
+  const dir = fresh();
+  // A pid that is certainly gone: a child that has exited and been reaped.
+  const gone = Bun.spawnSync(["true"]).pid;
+  const live = process.ppid;
+  for (const f of [`source-${gone}-1.rec`, `source-${live}-3.rec`, "notes.txt", "source-x-1.rec"]) fs.writeFileSync(path.join(dir, f), "x");
+  const guard = new SourceGuard({ srcDir: src }, silent(), { spillDir: dir });
+  const left = fs.readdirSync(dir).sort();
+  expect(left).not.toContain(`source-${gone}-1.rec`);
+  expect(left).toEqual(expect.arrayContaining([`source-${live}-3.rec`, "notes.txt", "source-x-1.rec"]));
+  guard.finish();
+});

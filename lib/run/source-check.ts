@@ -22,6 +22,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { RecordFileError } from "../datasets/records";
 import { DEFAULTS } from "../defaults";
+import { pidAlive } from "../lock";
 import type { Log } from "../log";
 import { lstatOrNull, walk } from "../safe-fs";
 import { compareSnapshots, snapshotSource, type SourceChanges, type SourceSnapshot } from "./source-snapshot";
@@ -70,6 +71,14 @@ export interface GuardOptions {
   spillDir?: string | null;
 }
 
+/** Snapshot files a killed run left (its pid is gone): ours, by name, in our own folder; a live run's are left alone. */
+function sweepLeftovers(dir: string): void {
+  for (const name of fs.readdirSync(dir)) {
+    const pid = Number(/^source-(\d+)-\d+\.rec$/.exec(name)?.[1] ?? NaN);
+    if (Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
 export class SourceGuard {
   private snap: SourceSnapshot;
   private damagedBy: string | null = null;
@@ -88,6 +97,7 @@ export class SourceGuard {
     private readonly log: Log,
     private readonly opts: GuardOptions = {},
   ) {
+    if (opts.spillDir) sweepLeftovers(opts.spillDir);
     const taker = opts.profile ? new ProfileTaker() : null;
     this.snap = this.take(taker ? (st, abs) => taker.add(st, () => abs) : undefined);
     this.profile = taker ? taker.result() : null;
