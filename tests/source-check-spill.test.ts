@@ -49,16 +49,21 @@ for (const [what, damage] of [
   }],
   ["removed", (f: string) => fs.rmSync(f)],
 ] as const) {
-  test(`a snapshot file ${what} during a run fails that run and marks the source for rebuilding: the source is never vouched for by a damaged snapshot`, () => {
+  test(`a snapshot file ${what} during a run fails that run and marks the source for rebuilding: the source is never vouched for by a damaged snapshot`, async () => {
     const src = tree();
     const dir = fresh();
     const calls: string[] = [];
-    const guard = new SourceGuard({ srcDir: src, invalidate: (why) => calls.push(why) }, silent(), { spillDir: dir });
+    const lines: string[] = [];
+    const log = openLog(null, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const guard = new SourceGuard({ srcDir: src, invalidate: (why) => calls.push(why), rebuild: async () => void calls.push("rebuild") }, log, { spillDir: dir });
     damage(path.join(dir, spilled(dir)[0]!));
     const why = guard.afterRun("tool", null, false);
     expect(why).toStartWith("damaged mirrorbench's snapshot of the source");
     expect(calls).toHaveLength(1);
-    // Snapshotted again (no rebuild given): the next run is checked against a whole file.
+    // Rebuilt and snapshotted again before the next run, which is checked against a whole file.
+    await guard.beforeReset();
+    expect(calls[1]).toBe("rebuild");
+    expect(lines.join("\n")).toContain("could not be checked after tool (it damaged mirrorbench's snapshot of the source): rebuilding the source before the next run");
     expect(guard.afterRun("next", null, false)).toBeNull();
     guard.finish();
   });

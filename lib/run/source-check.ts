@@ -82,6 +82,9 @@ function sweepLeftovers(dir: string): void {
 export class SourceGuard {
   private snap: SourceSnapshot;
   private damagedBy: string | null = null;
+  /** Whether the last damage was to our snapshot (the source could not be checked) rather than a change found in the source. */
+  private snapshotDamaged = false;
+  private damageText = () => (this.snapshotDamaged ? `could not be checked after ${this.damagedBy} (it damaged mirrorbench's snapshot of the source)` : `was modified by ${this.damagedBy}`);
   /** Milliseconds spent walking the source, for the log's cost line. */
   checkMs = 0;
   checks = 0;
@@ -134,7 +137,7 @@ export class SourceGuard {
   /** Before a run's reset or restore (restore may read the source): rebuild a source the last tool damaged. */
   async beforeReset(): Promise<void> {
     if (!this.damagedBy || !this.src.rebuild) return;
-    this.log.line(`Source ${this.src.srcDir} was modified by ${this.damagedBy}: rebuilding the source before the next run`);
+    this.log.line(`Source ${this.src.srcDir} ${this.damageText()}: rebuilding the source before the next run`);
     await this.src.rebuild();
     this.damagedBy = null;
     this.snap = this.take();
@@ -157,9 +160,11 @@ export class SourceGuard {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       // The snapshot file itself (in the workspace, where a tool may write): the source can no longer be vouched for.
-      if (e instanceof RecordFileError || (this.file && err.path === this.file)) return this.damaged(label, `damaged mirrorbench's snapshot of the source (${err.message}), so the source cannot be checked`);
+      this.snapshotDamaged = e instanceof RecordFileError || (this.file !== null && err.path === this.file);
+      if (this.snapshotDamaged) return this.damaged(label, `damaged mirrorbench's snapshot of the source (${err.message}), so the source cannot be checked`);
       return this.damaged(label, `modified the source: it can no longer be read (${err.code ?? err.message}${err.path ? ` ${err.path}` : ""})`);
     }
+    this.snapshotDamaged = false;
     if (!found.total) return null;
     const { changes } = found;
     const linked = new Map<string, string>();
@@ -195,7 +200,7 @@ export class SourceGuard {
   /** After the scenario's last run: say where a damaged source was left. */
   finish(): void {
     if (this.file) fs.rmSync(this.file, { force: true });
-    if (this.damagedBy) this.log.line(`Source ${this.src.srcDir} was modified by ${this.damagedBy}: its cached dataset stays marked invalid and is regenerated on its next use`);
+    if (this.damagedBy) this.log.line(`Source ${this.src.srcDir} ${this.damageText()}: its cached dataset stays marked invalid and is regenerated on its next use`);
     this.log.file(`source check: ${plural(this.checks, "walk")} of ${this.src.srcDir}, ${this.snap.entries} entries, ${(this.checkMs / Math.max(1, this.checks)).toFixed(1)} ms each`);
   }
 }
