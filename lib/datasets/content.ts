@@ -1,8 +1,7 @@
 // The per-file work of the data layer (write generated content, hash, copy): synchronous, batch-oriented, run inline or in a Bun Worker.
-//
-// Everything here is synchronous and batch-oriented on purpose: per-file async overhead dominates
-// with 100k small files, so a batch of thousands of files is one message and plain sync syscalls.
+// Synchronous and batched on purpose: per-file async overhead dominates with 100k small files, so a batch of thousands is one message and plain sync syscalls.
 import * as fs from "node:fs";
+import { processUmask } from "../platform/umask.ts";
 import { KeyBlocks, KeyStream } from "../prng.ts";
 
 /** Content hash chunking: hashes are per 1 MiB chunk so big files can be hashed by several workers. */
@@ -240,8 +239,8 @@ export function sparseBlocks(sizeBytes: number): [number, number][] {
   return out;
 }
 
-const UMASK = process.umask();
 /** open()/mkdir() modes go through the umask; only when it would strip bits is a chmod needed. */
+const UMASK = processUmask();
 export function needsChmod(mode: number): boolean {
   return (mode & UMASK & 0o777) !== 0 || (mode & 0o7000) !== 0;
 }
