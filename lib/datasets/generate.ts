@@ -72,7 +72,7 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
     // system time than creating each leaf directory just before its files while workers fill others.
     for (const e of planDirs(spec)) {
       const abs = path.join(treeDir, e);
-      fs.mkdirSync(abs);
+      fs.mkdirSync(abs, DIR_MODE);
       if (needsChmod(DIR_MODE)) fs.chmodSync(abs, DIR_MODE);
     }
     for (const e of planLeaves(spec)) {
