@@ -8,6 +8,9 @@ import { writeXattr, xattrUnavailable } from "../lib/platform/xattr";
 import { checkSameWork, profileSource, SameWorkPass, type SourceProfile } from "../lib/run/same-work";
 import { SourceGuard } from "../lib/run/source-check";
 import { verifyCopy } from "../lib/run/verify";
+import { cloneSample, manifestCandidates } from "../lib/run/clone-check";
+import { localInspect } from "../lib/run/steps";
+import type { PlannedRun } from "../lib/types";
 import { openLog } from "../lib/log";
 import type { DatasetSpec } from "../lib/types";
 import { tempDirs } from "./helpers";
@@ -59,6 +62,18 @@ test("on a generated dataset with hard links, symlinks and empty dirs: the pass 
   }
   // The fixture is not vacuous: rsync without -H split the groups, -aH and cp -a kept them.
   expect(links).toEqual({ "rsync -a": 4, "rsync -aH": 0, "cp -a": 0 });
+
+  // The clone sample drawn along the first verified copy is the one a pass of its own draws, and it is drawn once.
+  const lines: string[] = [];
+  const insp = localInspect({ srcDir: ds.dir, manifest: ds.manifest, spec: { links: true, xattrs: true, sparse: true, owner: true, clone: true }, log: openLog(null, { out: (l) => lines.push(l), err: () => {} }) })!;
+  const feed = insp.feed(null)!;
+  expect((await verifyCopy(ds.dir, ds.manifest, copies["cp -a"], LENIENT, { onPair: feed.onPair })).ok).toBe(true);
+  const own = cloneSample(manifestCandidates(ds.manifest));
+  expect(own.length).toBeGreaterThan(8);
+  expect(feed.picker!.result()).toEqual(own);
+  const out = await insp.inspect({ dst: copies["cp -a"], label: "cp" } as PlannedRun, feed);
+  expect(out.clone?.state === "unknown" || out.clone?.sampledFiles === own.length).toBe(true);
+  expect(insp.feed(null)!.picker).toBeNull();
 });
 
 function manifestOf(tree: string, file: string): Manifest {

@@ -46,22 +46,37 @@ export function manifestCandidates(m: Manifest): CloneCandidates {
   return {
     count: m.fileCount,
     *files() {
-      for (const e of m.entries()) if (e.type === "file" && !e.linkOf && e.size > 0) yield { rel: e.path, sizeBytes: e.size };
+      for (const e of m.entries()) {
+        const c = manifestCandidate(e);
+        if (c) yield c;
+      }
     },
   };
 }
 
-/** One pass: every ⌈count / evenly⌉-th non-empty file, plus the `largest` biggest, each once; at most evenly + largest held. */
-function pickSample(c: CloneCandidates, evenly: number, largest: number): Candidate[] {
-  const even: Candidate[] = [];
-  const big: Candidate[] = [];
-  const stride = Math.max(1, c.count / Math.max(1, evenly));
-  let i = 0;
-  let next = 0;
-  for (const f of c.files()) {
-    if (i++ >= next && even.length < evenly) {
+/**
+ * The sample drawn as files go by: every ⌈count / evenly⌉-th non-empty file plus the `largest` biggest, each
+ * once; at most evenly + largest held. Fed by a pass of its own (pickSample), or by verification's walk
+ * (steps.ts), which meets the manifest's files in the same order, so a scenario's first run costs no pass.
+ */
+export class SamplePicker {
+  private even: Candidate[] = [];
+  private big: Candidate[] = [];
+  private stride: number;
+  private i = 0;
+  private next = 0;
+  constructor(
+    count: number,
+    private evenly = CLONE_SAMPLE_FILES,
+    private largest = CLONE_LARGEST_FILES,
+  ) {
+    this.stride = Math.max(1, count / Math.max(1, evenly));
+  }
+  add(f: Candidate): void {
+    const { even, big, largest } = this;
+    if (this.i++ >= this.next && even.length < this.evenly) {
       even.push(f);
-      next += stride;
+      this.next += this.stride;
     }
     if (largest > 0 && (big.length < largest || f.sizeBytes > big[big.length - 1]!.sizeBytes)) {
       let k = big.findIndex((x) => x.sizeBytes < f.sizeBytes);
@@ -70,9 +85,21 @@ function pickSample(c: CloneCandidates, evenly: number, largest: number): Candid
       if (big.length > largest) big.pop();
     }
   }
-  const chosen = new Map<string, Candidate>();
-  for (const f of [...big, ...even]) chosen.set(f.rel, f);
-  return [...chosen.values()];
+  result(): Candidate[] {
+    const chosen = new Map<string, Candidate>();
+    for (const f of [...this.big, ...this.even]) chosen.set(f.rel, f);
+    return [...chosen.values()];
+  }
+}
+
+/** A manifest entry as a clone candidate: a non-empty file under its first name (a hard link's data is its first name's); null otherwise. */
+export const manifestCandidate = (e: { type: string; linkOf?: string; size: number; path: string }): Candidate | null => (e.type === "file" && !e.linkOf && e.size > 0 ? { rel: e.path, sizeBytes: e.size } : null);
+
+/** One pass of its own over the candidates. */
+function pickSample(c: CloneCandidates, evenly: number, largest: number): Candidate[] {
+  const picker = new SamplePicker(c.count, evenly, largest);
+  for (const f of c.files()) picker.add(f);
+  return picker.result();
 }
 
 /**

@@ -96,7 +96,7 @@ export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSte
   releaseHeap(source.manifest.fileCount);
   let sample: string[] | null = null;
   // The same-work pass the last verification fed, for the inspect step that follows it.
-  let fed: Feed["pass"] | null = null;
+  let fed: Feed | null = null;
   // Each step's time, per run, in the log: what the harness costs around the tool (bench:scale reads it).
   const steps = new Map<string, number>();
   const timed = async <T>(step: string, fn: () => T | Promise<T>): Promise<T> => {
@@ -147,7 +147,7 @@ export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSte
         resident = o.platform.residentFraction(firstFiles(source, run.dst, DEFAULTS.residencySampleFiles));
         return verifyCopy(source.srcDir, source.manifest, run.dst, o.verify, { resident: resident !== null && resident >= DEFAULTS.residentEnoughFraction, ...(feed ? { onPair: feed.onPair } : {}) });
       });
-      if (v.ok && feed) fed = feed.pass;
+      if (v.ok && feed) fed = feed;
       const cached = resident === null ? "residency not measured" : `${Math.round(resident * 100)}% of its first files' pages cached`;
       log.file(`[${run.label}] verify: ${v.threads ? `on ${v.threads} data threads` : "on the main thread"} (copy: ${cached})`);
       // A verified copy goes on to the same-work checks, which end the run's line.

@@ -8,7 +8,7 @@ import { describeSettle } from "../platform/settle";
 import { describeReplaced } from "../safe-fs";
 import type { CloneLabel, DaemonRunRecord, KindCheck, PlannedRun, SameWorkSpec, SettleRecord, SettleSpec } from "../types";
 import { inWorkspace, workspaceReal } from "../workspace";
-import { cloneSample, detectClone, manifestCandidates, type Candidate } from "./clone-check";
+import { cloneSample, detectClone, manifestCandidate, manifestCandidates, SamplePicker, type Candidate } from "./clone-check";
 import { checkSameWork, SameWorkPass, type DstMeta, type SourceProfile } from "./same-work";
 import type { VerifyOptions } from "./verify";
 import { prepareStateDir, releaseStateDir } from "./state-dirs";
@@ -66,18 +66,19 @@ export function localSteps(o: LocalStepsOptions): RunSteps {
 
 const describeCheck = (c: KindCheck) => (c.unavailable ? `${c.kind} not checked (${c.unavailable})` : `${c.kind} ${c.differing} differ of ${c.checked}`);
 
-/** A same-work pass and what verification calls for each entry pair it meets. */
+/** What verification feeds as it meets each entry pair: the same-work pass, and the scenario's clone sample while it is not drawn yet. */
 export interface Feed {
-  pass: SameWorkPass;
+  pass: SameWorkPass | null;
+  picker: SamplePicker | null;
   onPair: NonNullable<VerifyOptions["onPair"]>;
 }
 
 /** The checks after a verified copy: the same-work pass verification feeds as it walks the copy, then its result and the clone label. */
 export interface Inspection {
-  /** A fresh same-work pass and the verification hook that feeds it (run/verify.ts onPair), given the source's profile when it is known; null when every level is off. */
+  /** A fresh same-work pass (and clone sample picker) and the verification hook that feeds them (run/verify.ts onPair), given the source's profile when it is known; null when there is nothing to feed. */
   feed(profile?: SourceProfile | null): Feed | null;
   /** After a verified copy: the fed pass's findings (without one, a check with its own walk: a copy verification did not walk) and the clone label. */
-  inspect(run: PlannedRun, fed?: SameWorkPass | null): Promise<{ sameWork?: KindCheck[]; clone?: CloneLabel }>;
+  inspect(run: PlannedRun, fed?: Feed | null): Promise<{ sameWork?: KindCheck[]; clone?: CloneLabel }>;
 }
 
 /**
@@ -93,23 +94,29 @@ export function localInspect(o: { srcDir: string; manifest: Manifest; spec: Same
   const kinds = { links, xattrs, sparse, owner };
   // Taken by the first check: the scenario's source check fails any run that changed the source, so it holds for all.
   let profile: SourceProfile | null = null;
-  // Drawn from the manifest alone, so once per scenario rather than a manifest pass per run.
+  // Depends on the manifest alone, so drawn once per scenario: along the first verification's walk (or, without one, a pass of its own).
   let sample: Candidate[] | null = null;
   // The first check reads the source per entry and takes the profile on the way: no separate pass over it.
   const options = () => ({ kinds, ...(profile ? { profile } : { onProfile: (p: SourceProfile) => (profile = p) }) });
   return {
     feed(known) {
       if (known) profile ??= known;
-      if (!any) return null;
-      const pass = new SameWorkPass(options());
+      const pass = any ? new SameWorkPass(options()) : null;
+      const picker = clone && !sample ? new SamplePicker(o.manifest.fileCount) : null;
+      if (!pass && !picker) return null;
       // The source side from the manifest (hard-link groups, sizes); the source itself only where the pass must look.
-      const onPair = (e: ManifestEntry, abs: string | null, meta: DstMeta | null) => pass.entry({ rel: e.path, kind: e.type, group: e.linkOf ?? (e.linked ? e.path : null), size: e.size }, () => path.join(o.srcDir, e.path), abs, meta);
-      return { pass, onPair };
+      const onPair = (e: ManifestEntry, abs: string | null, meta: DstMeta | null) => {
+        pass?.entry({ rel: e.path, kind: e.type, group: e.linkOf ?? (e.linked ? e.path : null), size: e.size }, () => path.join(o.srcDir, e.path), abs, meta);
+        const c = picker && manifestCandidate(e);
+        if (c) picker!.add(c);
+      };
+      return { pass, picker, onPair };
     },
     async inspect(run, fed) {
       const out: { sameWork?: KindCheck[]; clone?: CloneLabel } = {};
-      if (any) out.sameWork = fed ? fed.result() : checkSameWork(o.srcDir, run.dst, { ...options(), manifest: o.manifest });
-      if (clone) out.clone = detectClone(o.srcDir, run.dst, { sample: (sample ??= cloneSample(manifestCandidates(o.manifest))) });
+      if (any) out.sameWork = fed?.pass ? fed.pass.result() : checkSameWork(o.srcDir, run.dst, { ...options(), manifest: o.manifest });
+      // A verified copy met every manifest file in order, so the picker saw what a pass of its own would.
+      if (clone) out.clone = detectClone(o.srcDir, run.dst, { sample: (sample ??= fed?.picker ? fed.picker.result() : cloneSample(manifestCandidates(o.manifest))) });
       const cl = out.clone;
       const cloneText = !cl ? "" : cl.state === "unknown" ? `clone: unknown (${cl.reason})` : `clone: ${cl.state} (${cl.state === "cloned" ? `${cl.clonedFiles} of ` : ""}${cl.sampledFiles} sampled files)`;
       o.log.file(`[${run.label}] same work${fed ? " (along verification)" : ""}: ${[...(out.sameWork ?? []).map(describeCheck), cloneText].filter(Boolean).join("; ")}`);
