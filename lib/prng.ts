@@ -115,7 +115,7 @@ export function contentKey(seed: number, tag: number): Buffer {
  * and first-touched memory is slow on a VM with free-page reporting (~0.5 GB/s, the same limit
  * `dd` hits). Slices this small are recycled by the allocator; the extra copy costs little.
  */
-const KEYSTREAM_SLICE_BYTES = 64 << 10;
+export const KEYSTREAM_SLICE_BYTES = 64 << 10;
 
 /**
  * Random bytes of one stream (identified by two words) starting at byte `offsetBytes`:

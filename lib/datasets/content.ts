@@ -74,7 +74,7 @@ export function hex64(h: bigint | number): string {
   return BigInt(h).toString(16).padStart(16, "0");
 }
 
-function chunkHash(data: Uint8Array, chunkIndex: number): bigint {
+export function chunkHash(data: Uint8Array, chunkIndex: number): bigint {
   return Bun.hash.wyhash(data, BigInt(chunkIndex)) as bigint;
 }
 

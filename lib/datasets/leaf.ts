@@ -2,7 +2,8 @@
 import * as fs from "node:fs";
 import { EXEC_MODE, FILE_MODE, FIXED_MTIME_MS, fileName, OLD_MTIME_MS, pad } from "../layout.ts";
 import type { FileGroup } from "../types.ts";
-import { combinedHash, needsChmod, type DataContext, type WritePiece } from "./content.ts";
+import { KEYSTREAM_SLICE_BYTES } from "../prng.ts";
+import { chunkHash, combinedHash, needsChmod, type DataContext, type WritePiece } from "./content.ts";
 
 /**
  * A leaf directory's files written in one request: names and content derived here from the group and
@@ -24,7 +25,7 @@ export interface LeafWork {
  * Keystream bytes per KeyBlocks call (its slice limit): a run of small files shares one cipher call.
  * A file bigger than this goes through DataContext.write on its own.
  */
-const RUN_BYTES = 64 << 10;
+const RUN_BYTES = KEYSTREAM_SLICE_BYTES;
 const ZEROS = Buffer.alloc(RUN_BYTES);
 const FIXED_S = FIXED_MTIME_MS / 1000;
 const OLD_S = OLD_MTIME_MS / 1000;
@@ -58,8 +59,8 @@ export function writeLeaf(ctx: DataContext, w: LeafWork): BigUint64Array {
       const data = ks.subarray(at, at + size);
       at += Math.ceil(size / 16) * 16;
       if (g.content === "compressible") ctx.compress(data, 0, g.compressRatio);
-      // One chunk (≤ 1 MiB): the file's hash is the chunk's, seeded with chunk index 0 (content.ts).
-      out[k] = Bun.hash.wyhash(data, 0n) as bigint;
+      // One chunk (≤ 64 KiB here): hashed by the rule DataContext.write and verification use.
+      out[k] = combinedHash([chunkHash(data, 0)], size);
       const flag = w.flags ? w.flags[k]! : 0;
       writeWhole(name(w.first + k), data, flag & 1 ? EXEC_MODE : FILE_MODE, flag & 2 ? OLD_S : FIXED_S);
     }
