@@ -37,6 +37,9 @@ export interface SrcEntry {
   size?: number;
 }
 
+/** A manifest entry as a source entry: its hard-link group is its first name (generation writes `linked` on it, `linkOf` on the others). */
+export const srcEntryOf = (e: { path: string; type: Kind; size: number; linkOf?: string; linked?: boolean }): SrcEntry => ({ rel: e.path, kind: e.type, group: e.linkOf ?? (e.linked ? e.path : null), size: e.size });
+
 export interface SameWorkOptions {
   kinds?: Partial<Record<SameWorkKind, boolean>>;
   /** What the whole source has (profileSource), so the source is not read per entry; only with a manifest's entries. */

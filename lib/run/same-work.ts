@@ -6,10 +6,10 @@ import type { Manifest } from "../datasets/manifest";
 import { cmpTreeOrder } from "../datasets/records";
 import { SortedWalk, type WalkItem } from "../datasets/walk-sorted";
 import type { KindCheck, SameWorkKind } from "../types";
-import { metaOfStats, SAME_WORK_DEFAULTS, SameWorkPass, type SameWorkOptions } from "./same-work-pass";
+import { metaOfStats, SAME_WORK_DEFAULTS, SameWorkPass, srcEntryOf, type SameWorkOptions } from "./same-work-pass";
 import { ProfileTaker, type SourceProfile } from "./source-profile";
 
-export { SAME_WORK_DEFAULTS, SAME_WORK_MAX_EXAMPLES, SameWorkPass, type DstMeta, type SameWorkOptions } from "./same-work-pass";
+export { SAME_WORK_DEFAULTS, SAME_WORK_MAX_EXAMPLES, SameWorkPass, srcEntryOf, type DstMeta, type SameWorkOptions } from "./same-work-pass";
 export { SPARSE_MIN_HOLE_BYTES, type SourceProfile } from "./source-profile";
 export type { KindCheck, SameWorkKind } from "../types";
 
@@ -33,12 +33,7 @@ function sourceCursor(srcRoot: string, m: Manifest | undefined): { s: SrcItem; n
       if (it) {
         const r = it.next();
         if (r.done) return false;
-        const e = r.value;
-        s.rel = e.path;
-        s.kind = e.type;
-        s.abs = "";
-        s.group = e.linkOf ?? (e.linked ? e.path : null);
-        s.size = e.size;
+        Object.assign(s, srcEntryOf(r.value), { abs: "" });
         return true;
       }
       const x = w!.next();

@@ -9,7 +9,7 @@ import { describeReplaced } from "../safe-fs";
 import type { CloneLabel, DaemonRunRecord, KindCheck, PlannedRun, SameWorkSpec, SettleRecord, SettleSpec } from "../types";
 import { inWorkspace, workspaceReal } from "../workspace";
 import { cloneSample, detectClone, manifestCandidate, manifestCandidates, SamplePicker, type Candidate } from "./clone-check";
-import { checkSameWork, SameWorkPass, type DstMeta, type SourceProfile } from "./same-work";
+import { checkSameWork, SameWorkPass, srcEntryOf, type DstMeta, type SourceProfile } from "./same-work";
 import type { VerifyOptions } from "./verify";
 import { prepareStateDir, releaseStateDir } from "./state-dirs";
 
@@ -106,7 +106,7 @@ export function localInspect(o: { srcDir: string; manifest: Manifest; spec: Same
       if (!pass && !picker) return null;
       // The source side from the manifest (hard-link groups, sizes); the source itself only where the pass must look.
       const onPair = (e: ManifestEntry, abs: string | null, meta: DstMeta | null) => {
-        pass?.entry({ rel: e.path, kind: e.type, group: e.linkOf ?? (e.linked ? e.path : null), size: e.size }, () => path.join(o.srcDir, e.path), abs, meta);
+        pass?.entry(srcEntryOf(e), () => path.join(o.srcDir, e.path), abs, meta);
         const c = picker && manifestCandidate(e);
         if (c) picker!.add(c);
       };
