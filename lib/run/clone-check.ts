@@ -56,7 +56,7 @@ export function manifestCandidates(m: Manifest): CloneCandidates {
 
 /**
  * The sample drawn as files go by: every ⌈count / evenly⌉-th non-empty file plus the `largest` biggest, each
- * once; at most evenly + largest held. Fed by a pass of its own (pickSample), or by verification's walk
+ * once; at most evenly + largest held. Fed by a pass of its own (cloneSample), or by verification's walk
  * (steps.ts), which meets the manifest's files in the same order, so a scenario's first run costs no pass.
  */
 export class SamplePicker {
@@ -95,19 +95,14 @@ export class SamplePicker {
 /** A manifest entry as a clone candidate: a non-empty file under its first name (a hard link's data is its first name's); null otherwise. */
 export const manifestCandidate = (e: { type: string; linkOf?: string; size: number; path: string }): Candidate | null => (e.type === "file" && !e.linkOf && e.size > 0 ? { rel: e.path, sizeBytes: e.size } : null);
 
-/** One pass of its own over the candidates. */
-function pickSample(c: CloneCandidates, evenly: number, largest: number): Candidate[] {
-  const picker = new SamplePicker(c.count, evenly, largest);
-  for (const f of c.files()) picker.add(f);
-  return picker.result();
-}
-
 /**
  * The files detectClone samples from these candidates. From a manifest it depends on the manifest alone, so a
  * scenario draws it once and passes it as `sample` to every run (held: at most sample + largest names).
  */
 export function cloneSample(c: CloneCandidates, opts: { sampleFiles?: number; largestFiles?: number } = {}): Candidate[] {
-  return pickSample(c, opts.sampleFiles ?? CLONE_SAMPLE_FILES, opts.largestFiles ?? CLONE_LARGEST_FILES);
+  const picker = new SamplePicker(c.count, opts.sampleFiles ?? CLONE_SAMPLE_FILES, opts.largestFiles ?? CLONE_LARGEST_FILES);
+  for (const f of c.files()) picker.add(f);
+  return picker.result();
 }
 
 function isFile(p: string): boolean {
