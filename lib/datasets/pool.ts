@@ -58,6 +58,9 @@ export class DataPool {
   }
   /** Why the pool can no longer answer (a worker died or never started), or null. */
   private broken: string | null = null;
+  get failure(): string | null {
+    return this.broken;
+  }
 
   /**
    * A worker that dies, or fails to start, answers nothing more: every request waiting on any worker and

@@ -1,16 +1,19 @@
-// The data worker: one build entry (package.json's build script names it) that answers the pool's write / hash / copy requests with content.ts.
+// The data worker: one build entry (package.json's build script names it) that answers the pool's write / hash / copy requests with content.ts, and a source check against a snapshot file.
 import { copyFiles, DataContext, type CopyItem, type HashPiece, type HashResult, type WritePiece } from "./content";
 import { writeLeaf, type LeafWork } from "./leaf";
+import { RecordFileError } from "./records";
+import { compareSnapshots, type SourceChanges, type SourceSnapshot } from "./source-snapshot";
 
 export type WorkerRequest =
   | { mirrorbenchData: true; id: number; op: "write"; key: Uint8Array; pieces: WritePiece[] }
   | { mirrorbenchData: true; id: number; op: "writeLeaf"; key: Uint8Array; leaf: LeafWork }
   | { mirrorbenchData: true; id: number; op: "hash"; pieces: HashPiece[] }
-  | { mirrorbenchData: true; id: number; op: "copy"; items: CopyItem[] };
+  | { mirrorbenchData: true; id: number; op: "copy"; items: CopyItem[] }
+  | { mirrorbenchData: true; id: number; op: "compareSource"; snapshot: SourceSnapshot & { records: string }; root: string };
 
 export type WorkerResponse =
-  | { id: number; ok: true; hashes?: bigint[][]; results?: HashResult[]; marks?: bigint[]; leafHashes?: BigUint64Array }
-  | { id: number; ok: false; code: string | null; message: string; path: string | null };
+  | { id: number; ok: true; hashes?: bigint[][]; results?: HashResult[]; marks?: bigint[]; leafHashes?: BigUint64Array; found?: SourceChanges; ms?: number }
+  | { id: number; ok: false; code: string | null; message: string; path: string | null; records?: true };
 
 let ctx: DataContext | null = null;
 let ctxKeyHex = "";
@@ -38,10 +41,16 @@ export function handleRequest(req: WorkerRequest): WorkerResponse {
       }
       case "copy":
         return { id: req.id, ok: true, marks: copyFiles(req.items) };
+      case "compareSource": {
+        const t0 = performance.now();
+        const found = compareSnapshots(req.snapshot, req.root);
+        return { id: req.id, ok: true, found, ms: performance.now() - t0 };
+      }
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return { id: req.id, ok: false, code: err.code ?? null, message: err.message ?? String(e), path: err.path ?? null };
+    // A damaged record file says so across the thread: the guard tells it from a source that cannot be read.
+    return { id: req.id, ok: false, code: err.code ?? null, message: err.message ?? String(e), path: err.path ?? null, ...(e instanceof RecordFileError ? { records: true as const } : {}) };
   }
 }
 

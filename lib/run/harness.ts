@@ -2,7 +2,7 @@
 
 import path from "node:path";
 import { closeLivePools } from "../datasets/pool";
-import { releaseHeap } from "../datasets/records";
+import { releaseHeap, scaleCollection } from "../datasets/records";
 import { DEFAULTS } from "../defaults";
 import type { ScenarioSource } from "../datasets/sources";
 import type { Log } from "../log";
@@ -24,6 +24,12 @@ export interface RunHarness {
   before(run: PlannedRun, step?: (s: "reset" | "cache") => void): Promise<{ cache: CacheTreatment; residentFraction: number | null; cacheByHost?: Record<string, string> }>;
   /** After the run, whatever its exit: why its destination is not a real copy, and why the source check fails (null = fine). Remote ends answer asynchronously. */
   after(run: PlannedRun): { notReal: string | null; tampered: string | null } | Promise<{ notReal: string | null; tampered: string | null }>;
+  /**
+   * after(), with the source check left running where it can run beside verification (a big source, on a
+   * data thread): the destination's realness now, the check's verdict later. Called only for a run whose
+   * tool succeeded; null when there is nothing to run beside (then after() is called).
+   */
+  checkBeside?(run: PlannedRun): { notReal: string | null; tampered: Promise<string | null> } | null;
   /** The copy against its source; null when the scenario does not verify. */
   verify(run: PlannedRun): Promise<{ ok: boolean; summary: string } | null>;
   /** A run abandoned over its budget: stop what still works for it. */
@@ -91,14 +97,17 @@ export type LocalHarness = Omit<RunHarness, "after"> & { after(run: PlannedRun):
 /** The real steps on this machine; the source is snapshotted now, for the scenario's first run to be checked against. */
 export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSteps, "inspect"> {
   const { source, log } = o;
+  scaleCollection(source.manifest.entryCount);
   // With the same-work checks on, the source's profile is taken along its first snapshot (no pass of its own).
   const guard = new SourceGuard(source, log, { profile: !!o.inspection, spillDir: spillDir(o.workspace, source, log) });
   releaseHeap(source.manifest.fileCount);
   let sample: string[] | null = null;
   // The same-work pass the last verification fed, for the inspect step that follows it.
   let fed: Feed | null = null;
-  // Each step's time, per run, in the log: what the harness costs around the tool (bench:scale reads it).
+  // Each step's time, per run, in the log, and the wall time of them all: what the harness costs around the tool (bench:scale reads it).
   const steps = new Map<string, number>();
+  let beforeMs = 0;
+  let afterStart: number | null = null;
   const timed = async <T>(step: string, fn: () => T | Promise<T>): Promise<T> => {
     const t0 = performance.now();
     try {
@@ -108,31 +117,66 @@ export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSte
     }
   };
   const report = (label: string) => {
-    log.file(`[${label}] harness: ${[...steps].map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(", ")}`);
+    const wall = afterStart === null ? "" : ` (wall ${(beforeMs + performance.now() - afterStart).toFixed(0)} ms)`;
+    log.file(`[${label}] harness: ${[...steps].map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(", ")}${wall}`);
     steps.clear();
+    afterStart = null;
+  };
+  // The run's source check, timed where it ran: on the main thread, or on a data thread beside verification.
+  const checkTimed = () => {
+    const last = guard.last;
+    guard.last = null;
+    if (!last) return;
+    const key = last.thread ? "source check on a data thread beside verify" : "source check";
+    steps.set(key, (steps.get(key) ?? 0) + last.ms);
+  };
+  // The source check running beside this run's verification (checkBeside), for verify() to end the run's line after it.
+  let pendingCheck: Promise<string | null> | null = null;
+  const prepare = async (run: PlannedRun, step?: (s: "reset" | "cache") => void): ReturnType<RunHarness["before"]> => {
+    steps.clear();
+    pendingCheck = null;
+    step?.("reset");
+    await timed("rebuild", () => guard.beforeReset());
+    const replaced = await timed("reset", () => (source.restore ? realDestination(o.workspace, run.dst) : resetDestination(o.workspace, run.dst, source.srcDir)));
+    for (const r of replaced) log.error(describeReplaced(r));
+    if (source.restore) await timed("restore", () => source.restore!(run.dst));
+    await timed("source check", () => guard.afterReset());
+    guard.last = null;
+    if (run.cache !== "drop") return { cache: "kept", residentFraction: null };
+    step?.("cache");
+    const d = await timed("cache", () => o.platform.dropCaches(source.srcDir, sourceFiles(source)));
+    if (d.detail) log.file(`[${run.label}] cache: ${d.treatment} (${d.detail})`);
+    sample ??= sampleFiles(source, DEFAULTS.residencySampleFiles);
+    return { cache: d.treatment, residentFraction: o.platform.residentFraction(sample) };
   };
   return {
     async before(run, step) {
-      steps.clear();
-      step?.("reset");
-      await timed("rebuild", () => guard.beforeReset());
-      const replaced = await timed("reset", () => (source.restore ? realDestination(o.workspace, run.dst) : resetDestination(o.workspace, run.dst, source.srcDir)));
-      for (const r of replaced) log.error(describeReplaced(r));
-      if (source.restore) await timed("restore", () => source.restore!(run.dst));
-      await timed("source check", () => guard.afterReset());
-      if (run.cache !== "drop") return { cache: "kept", residentFraction: null };
-      step?.("cache");
-      const d = await timed("cache", () => o.platform.dropCaches(source.srcDir, sourceFiles(source)));
-      if (d.detail) log.file(`[${run.label}] cache: ${d.treatment} (${d.detail})`);
-      sample ??= sampleFiles(source, DEFAULTS.residencySampleFiles);
-      return { cache: d.treatment, residentFraction: o.platform.residentFraction(sample) };
+      const t0 = performance.now();
+      try {
+        return await prepare(run, step);
+      } finally {
+        beforeMs = performance.now() - t0;
+      }
     },
     after(run) {
-      const t0 = performance.now();
+      afterStart = performance.now();
       const notReal = destinationNotReal(o.workspace, run.dst);
       const tampered = guard.afterRun(run.label, notReal ? null : run.dst, o.verify.allowSourceLinks);
-      steps.set("source check", (steps.get("source check") ?? 0) + performance.now() - t0);
+      checkTimed();
       if (!o.verify.enabled || notReal || tampered) report(run.label);
+      return { notReal, tampered };
+    },
+    checkBeside(run) {
+      if (!o.verify.enabled) return null;
+      afterStart = performance.now();
+      const notReal = destinationNotReal(o.workspace, run.dst);
+      const tampered = guard.afterRunBeside(run.label, notReal ? null : run.dst, o.verify.allowSourceLinks).then((t) => {
+        checkTimed();
+        return t;
+      });
+      // A copy that is not real is not verified (executeScenario): the check ends the run's line; otherwise verify() waits for it and does.
+      if (notReal) void tampered.finally(() => report(run.label)).catch(() => {});
+      else pendingCheck = tampered;
       return { notReal, tampered };
     },
     async verify(run) {
@@ -148,11 +192,15 @@ export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSte
         resident = o.platform.residentFraction(firstFiles(source, run.dst, DEFAULTS.residencySampleFiles));
         return verifyCopy(source.srcDir, source.manifest, run.dst, o.verify, { resident: resident !== null && resident >= DEFAULTS.residentEnoughFraction, ...(feed ? { onPair: feed.onPair } : {}) });
       });
+      const check = pendingCheck;
+      pendingCheck = null;
+      // A source check that failed the run (or could not be made) leaves no same-work step to end the line.
+      const failedCheck = check ? await check.then((t) => t !== null, () => true) : false;
       if (v.ok && feed) fed = feed;
       const cached = resident === null ? "residency not measured" : `${Math.round(resident * 100)}% of its first files' pages cached`;
       log.file(`[${run.label}] verify: ${v.threads ? `on ${v.threads} data threads` : "on the main thread"} (copy: ${cached})`);
       // A verified copy goes on to the same-work checks, which end the run's line.
-      if (!v.ok || !o.inspection) report(run.label);
+      if (!v.ok || !o.inspection || failedCheck) report(run.label);
       return v;
     },
     ...(o.inspection

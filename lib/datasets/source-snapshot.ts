@@ -1,7 +1,7 @@
 // The source's lstat snapshot as a packed record file, and one run's check: a sorted walk of the source merged with it, the changes it finds (bounded).
 import fs from "node:fs";
-import { cmpTreeOrder, readRecords, RecordWriter, type MemoryRecords } from "../datasets/records";
-import { SortedWalk } from "../datasets/walk-sorted";
+import { cmpTreeOrder, readRecords, RecordWriter, type MemoryRecords } from "./records";
+import { SortedWalk } from "./walk-sorted";
 import { DEFAULTS } from "../defaults";
 
 /**

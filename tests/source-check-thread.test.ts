@@ -1,0 +1,63 @@
+import { expect, test } from "bun:test";
+import fs from "node:fs";
+import path from "node:path";
+import { openLog } from "../lib/log";
+import { SourceGuard } from "../lib/run/source-check";
+import { tempDirs } from "./helpers";
+
+// A big source is checked on a data thread (a real Worker) beside verification: it must find what the
+// main thread's check finds, a snapshot file damaged across the thread must still fail the run as a
+// damaged snapshot (never "unchanged"), and a small or in-memory snapshot is checked on the main thread.
+
+const fresh = tempDirs("mb-snap-thread-");
+const silent = () => openLog(null, { out: () => {}, err: () => {} });
+
+function tree(): string {
+  const root = path.join(fresh(), "src");
+  fs.mkdirSync(path.join(root, "d"), { recursive: true });
+  for (const f of ["a", "b", "c"]) fs.writeFileSync(path.join(root, "d", f), f.repeat(100));
+  return root;
+}
+const spilled = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".rec"));
+
+test("on a data thread the check finds a modification as the main thread's does, and names the thread in its timing", async () => {
+  const src = tree();
+  const calls: string[] = [];
+  const guard = new SourceGuard({ srcDir: src, invalidate: (why) => calls.push(why) }, silent(), { spillDir: fresh(), threadMinEntries: 0 });
+  expect(await guard.afterRunBeside("quiet", null, false)).toBeNull();
+  expect(guard.last?.thread).toBe(true);
+  fs.appendFileSync(path.join(src, "d", "b"), "x");
+  fs.writeFileSync(path.join(src, "d", "new"), "n");
+  expect(await guard.afterRunBeside("vandal", null, false)).toBe("modified the source: d/new (added), d/b (size, mtime), d (mtime)");
+  expect(guard.last?.thread).toBe(true);
+  expect(calls).toEqual(["vandal modified the source: d/new (added), d/b (size, mtime), d (mtime)"]);
+  expect(await guard.afterRunBeside("next", null, false)).toBeNull();
+  guard.finish();
+});
+
+test("a snapshot file damaged during the run fails it as a damaged snapshot across the thread, and is rebuilt before the next run", async () => {
+  const src = tree();
+  const dir = fresh();
+  const calls: string[] = [];
+  const guard = new SourceGuard({ srcDir: src, invalidate: (why) => calls.push(why), rebuild: async () => void calls.push("rebuild") }, silent(), { spillDir: dir, threadMinEntries: 0 });
+  const f = path.join(dir, spilled(dir)[0]!);
+  fs.truncateSync(f, Math.floor(fs.statSync(f).size / 2));
+  expect(await guard.afterRunBeside("tool", null, false)).toStartWith("damaged mirrorbench's snapshot of the source");
+  await guard.beforeReset();
+  expect(calls[1]).toBe("rebuild");
+  expect(await guard.afterRunBeside("next", null, false)).toBeNull();
+  guard.finish();
+});
+
+test("below the threshold, or with the snapshot in memory, the check runs on the main thread", async () => {
+  const src = tree();
+  const small = new SourceGuard({ srcDir: src }, silent(), { spillDir: fresh() });
+  expect(await small.afterRunBeside("t", null, false)).toBeNull();
+  expect(small.last?.thread).toBe(false);
+  small.finish();
+  const inMemory = new SourceGuard({ srcDir: src }, silent(), { threadMinEntries: 0 });
+  fs.appendFileSync(path.join(src, "d", "a"), "x");
+  expect(await inMemory.afterRunBeside("t", null, false)).toBe("modified the source: d/a (size, mtime)");
+  expect(inMemory.last?.thread).toBe(false);
+  inMemory.finish();
+});
