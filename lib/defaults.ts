@@ -130,13 +130,13 @@ export const DEFAULTS = {
   dataWorkerResidentMinBytes: 256 << 20,
   /** …and only when files average this many bytes: below, a worker's per-file messaging costs more than the hashing it takes off the main thread. */
   dataWorkerResidentMinFileBytes: 16 << 10,
-  /** Streaming passes (generate, verify, restore, checks, walks) collect garbage after this many entries at least, so peak memory does not grow with the tree (datasets/records.ts)… */
+  /** Streaming passes (generate, verify, restore, checks, walks) collect garbage after this many entries at least, so peak memory does not grow with the tree (datasets/collect.ts)… */
   gcEveryEntries: 2000,
   /** …after this share of the tree's entries in a bigger tree (its memory allowance is bigger: 150 B a file)… */
   gcEveryTreeFraction: 1 / 64,
   /** …and after this many at most. */
   gcEveryEntriesMax: 32_000,
-  /** Trees from this many entries get a full collection and the allocator's free pages returned between phases (datasets/records.ts releaseHeap). */
+  /** Trees from this many entries get a full collection and the allocator's free pages returned between phases (datasets/collect.ts releaseHeap). */
   releaseHeapMinEntries: 20_000,
   /** Sources of this many entries are checked after a run on a data thread, beside verification (run/source-check.ts afterRunBeside). */
   sourceCheckThreadMinEntries: 200_000,

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { collectionInterval } from "../lib/datasets/records";
+import { collectionInterval } from "../lib/datasets/collect";
 import { DEFAULTS } from "../lib/defaults";
 
 // How often a streaming pass collects garbage: the floor for small trees (their memory allowance is mostly

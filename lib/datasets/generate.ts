@@ -12,7 +12,7 @@ import { combinedHash, hex64, needsChmod, type WritePiece } from "./content";
 import { HASH_ALGORITHM, ManifestWriter, type Manifest } from "./manifest";
 import { PIECE_BYTES, poolFor, type DataPool } from "./pool";
 import type { Progress } from "./progress";
-import { collectAfter } from "./records";
+import { collectAfter, scaleCollection } from "./collect";
 import { datasetTotals } from "./totals";
 import { filePath, planDirs, planEntries, planLeaves } from "./tree";
 import type { WorkerResponse } from "./worker";
@@ -58,6 +58,7 @@ class Jobs {
 /** Generate the planned tree into `treeDir` (which must exist and be empty); writes its manifest to `manifestFile`. */
 export async function generateTree(spec: DatasetSpec, treeDir: string, hash: string, manifestFile: string, progress?: Progress): Promise<Manifest> {
   const totals = datasetTotals(spec);
+  scaleCollection(totals.files);
   const fileSlots = spec.groups.reduce((s, g) => s + Math.max(0, g.count), 0);
   progress?.start(`dataset ${hash}`, totals.files, totals.bytes);
   const key = contentKey(spec.seed, 0x434f4e54);

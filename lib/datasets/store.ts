@@ -14,8 +14,7 @@ import { describeSpec, generateTree } from "./generate";
 import { quickCheck, readManifest, type Manifest, type ManifestEntry } from "./manifest";
 import { HashStream, poolFor } from "./pool";
 import type { Progress } from "./progress";
-import { scaleCollection } from "./records";
-import { datasetTotals, diskBytesNeeded } from "./totals";
+import { diskBytesNeeded } from "./totals";
 import { openManifest } from "./upgrade";
 
 export { openManifest };
@@ -153,8 +152,6 @@ export async function ensureDataset(
   const hash = specHash(spec);
   const p = datasetPaths(datasetsRoot, hash);
   const t0 = performance.now();
-  // Every pass from here (checks, generation, the scenario's runs) is over a tree this big.
-  scaleCollection(datasetTotals(spec).files);
   removeStaleTemps(datasetsRoot, hash);
   if (fs.existsSync(p.complete)) {
     try {

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Kind } from "../safe-fs";
-import { collectAfter } from "./records";
+import { collectAfter } from "./collect";
 
 export interface WalkItem {
   rel: string;

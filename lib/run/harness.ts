@@ -2,7 +2,7 @@
 
 import path from "node:path";
 import { closeLivePools } from "../datasets/pool";
-import { releaseHeap, scaleCollection } from "../datasets/records";
+import { releaseHeap, scaleCollection } from "../datasets/collect";
 import { DEFAULTS } from "../defaults";
 import type { ScenarioSource } from "../datasets/sources";
 import type { Log } from "../log";
