@@ -252,12 +252,12 @@ export function needsChmod(mode: number): boolean {
  */
 const WRITE_SLICE_BYTES = 256 << 10;
 
-function writeAll(fd: number, buf: Uint8Array, position: number): void {
+export function writeAll(fd: number, buf: Uint8Array, position: number): void {
   let done = 0;
   while (done < buf.length) done += fs.writeSync(fd, buf, done, Math.min(WRITE_SLICE_BYTES, buf.length - done), position + done);
 }
 
-function readAll(fd: number, buf: Uint8Array, position: number): number {
+export function readAll(fd: number, buf: Uint8Array, position: number): number {
   let done = 0;
   while (done < buf.length) {
     const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
@@ -265,35 +265,4 @@ function readAll(fd: number, buf: Uint8Array, position: number): number {
     done += n;
   }
   return done;
-}
-
-// ---- copy (restore) -------------------------------------------------------------
-
-export interface CopyItem {
-  src: string;
-  dst: string;
-  mode: number;
-  mtimeMs: number;
-}
-
-/** Copy files (dst must not exist: EXCL never writes through a link or an inode left there), then set mode and mtime; kernel copy_file_range via copyFileSync. Returns each copy's mark (inodeMark). */
-export function copyFiles(items: CopyItem[]): bigint[] {
-  const marks: bigint[] = [];
-  for (const it of items) {
-    fs.copyFileSync(it.src, it.dst, fs.constants.COPYFILE_EXCL);
-    fs.chmodSync(it.dst, it.mode & 0o7777);
-    const s = it.mtimeMs / 1000;
-    fs.utimesSync(it.dst, s, s);
-    marks.push(inodeMark(fs.lstatSync(it.dst, { bigint: true })));
-  }
-  return marks;
-}
-
-/**
- * 64 bits that change whenever a file may have: its inode and ctime mixed (any write, chmod, utimes
- * or rename moves ctime). 0 is never a mark, so a zeroed slot means "not known".
- */
-export function inodeMark(st: { ino: bigint; ctimeNs: bigint }): bigint {
-  const m = (st.ino * 0x9e3779b97f4a7c15n + st.ctimeNs) & 0xffffffffffffffffn;
-  return m === 0n ? 1n : m;
 }

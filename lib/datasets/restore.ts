@@ -2,7 +2,7 @@
 //
 // Decisions (where the issue was silent):
 // - Restore never hard-links (tools may write in place). It remembers, per destination, a mark
-//   (inode and ctime mixed, content.ts inodeMark) of every file it left behind, 8 bytes per entry in
+//   (inode and ctime mixed, copy.ts inodeMark) of every file it left behind, 8 bytes per entry in
 //   a typed array by manifest position: a file whose mark is unchanged since the last restore cannot
 //   have been modified (any write, chmod or utimes moves ctime), so only changed, missing and extra
 //   entries cost I/O. Without that memory (a destination this BaseMirror has not restored yet),
@@ -15,7 +15,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { removeEntry } from "../safe-fs";
-import { inodeMark, type CopyItem } from "./content";
+import { inodeMark, type CopyItem } from "./copy";
 import type { Manifest, ManifestEntry } from "./manifest";
 import { HashStream, poolFor, type DataPool } from "./pool";
 import { cmpTreeOrder } from "./records";

@@ -1,5 +1,6 @@
 // The data worker: one build entry (package.json's build script names it) that answers the pool's write / hash / copy requests with content.ts, and a source check against a snapshot file.
-import { copyFiles, DataContext, type CopyItem, type HashPiece, type HashResult, type WritePiece } from "./content";
+import { DataContext, type HashPiece, type HashResult, type WritePiece } from "./content";
+import { copyFiles, type CopyItem } from "./copy";
 import { writeLeaf, type LeafWork } from "./leaf";
 import { RecordFileError } from "./records";
 import { compareSnapshots, type SourceChanges, type SourceSnapshot } from "./source-snapshot";
