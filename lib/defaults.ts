@@ -138,7 +138,7 @@ export const DEFAULTS = {
   gcEveryEntriesMax: 32_000,
   /** Trees from this many entries get a full collection and the allocator's free pages returned between phases (datasets/collect.ts releaseHeap). */
   releaseHeapMinEntries: 20_000,
-  /** Sources of this many entries are checked after a run on a data thread, beside verification (run/source-check.ts afterRunBeside). */
+  /** Sources of this many entries are checked after a run on a data thread, beside verification (run/harness.ts; run/source-check.ts afterRunBeside): the thread's ~10 MiB is inside the memory allowance from here, and a smaller source's check takes under a second. */
   sourceCheckThreadMinEntries: 200_000,
   /** Sources of this many files keep the source check's snapshot in a record file in the workspace (`snapshots/`), not in memory (run/source-check.ts). */
   snapshotSpillMinFiles: 20_000,

@@ -23,7 +23,7 @@ const spilled = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".
 test("on a data thread the check finds a modification as the main thread's does, and names the thread in its timing", async () => {
   const src = tree();
   const calls: string[] = [];
-  const guard = new SourceGuard({ srcDir: src, invalidate: (why) => calls.push(why) }, silent(), { spillDir: fresh(), threadMinEntries: 0 });
+  const guard = new SourceGuard({ srcDir: src, invalidate: (why) => calls.push(why) }, silent(), { spillDir: fresh(), checkOnThread: true });
   expect(await guard.afterRunBeside("quiet", null, false)).toBeNull();
   expect(guard.last?.thread).toBe(true);
   fs.appendFileSync(path.join(src, "d", "b"), "x");
@@ -39,7 +39,7 @@ test("a snapshot file damaged during the run fails it as a damaged snapshot acro
   const src = tree();
   const dir = fresh();
   const calls: string[] = [];
-  const guard = new SourceGuard({ srcDir: src, invalidate: (why) => calls.push(why), rebuild: async () => void calls.push("rebuild") }, silent(), { spillDir: dir, threadMinEntries: 0 });
+  const guard = new SourceGuard({ srcDir: src, invalidate: (why) => calls.push(why), rebuild: async () => void calls.push("rebuild") }, silent(), { spillDir: dir, checkOnThread: true });
   const f = path.join(dir, spilled(dir)[0]!);
   fs.truncateSync(f, Math.floor(fs.statSync(f).size / 2));
   expect(await guard.afterRunBeside("tool", null, false)).toStartWith("damaged mirrorbench's snapshot of the source");
@@ -49,13 +49,13 @@ test("a snapshot file damaged during the run fails it as a damaged snapshot acro
   guard.finish();
 });
 
-test("below the threshold, or with the snapshot in memory, the check runs on the main thread", async () => {
+test("not asked for, or with the snapshot in memory, the check runs on the main thread", async () => {
   const src = tree();
   const small = new SourceGuard({ srcDir: src }, silent(), { spillDir: fresh() });
   expect(await small.afterRunBeside("t", null, false)).toBeNull();
   expect(small.last?.thread).toBe(false);
   small.finish();
-  const inMemory = new SourceGuard({ srcDir: src }, silent(), { threadMinEntries: 0 });
+  const inMemory = new SourceGuard({ srcDir: src }, silent(), { checkOnThread: true });
   fs.appendFileSync(path.join(src, "d", "a"), "x");
   expect(await inMemory.afterRunBeside("t", null, false)).toBe("modified the source: d/a (size, mtime)");
   expect(inMemory.last?.thread).toBe(false);

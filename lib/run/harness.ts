@@ -99,7 +99,11 @@ export function localHarness(o: LocalHarnessOptions): LocalHarness & Pick<RunSte
   const { source, log } = o;
   scaleCollection(source.manifest.entryCount);
   // With the same-work checks on, the source's profile is taken along its first snapshot (no pass of its own).
-  const guard = new SourceGuard(source, log, { profile: !!o.inspection, spillDir: spillDir(o.workspace, source, log) });
+  const guard = new SourceGuard(source, log, {
+    profile: !!o.inspection,
+    spillDir: spillDir(o.workspace, source, log),
+    checkOnThread: source.manifest.entryCount >= DEFAULTS.sourceCheckThreadMinEntries,
+  });
   releaseHeap(source.manifest.fileCount);
   let sample: string[] | null = null;
   // The same-work pass the last verification fed, for the inspect step that follows it.

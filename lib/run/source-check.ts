@@ -71,8 +71,8 @@ export interface GuardOptions {
    * memory (~60 bytes an entry: 60 MB for a million); removed by finish().
    */
   spillDir?: string | null;
-  /** Sources of this many entries are checked on a data thread by afterRunBeside (DEFAULTS.sourceCheckThreadMinEntries; tests lower it). */
-  threadMinEntries?: number;
+  /** afterRunBeside walks the source on a data thread (when the snapshot is a file): the harness asks for it for a big source (DEFAULTS.sourceCheckThreadMinEntries). */
+  checkOnThread?: boolean;
 }
 
 /** Snapshot files a killed run left (its pid is gone): ours, by name, in our own folder; a live run's are left alone. */
@@ -169,14 +169,14 @@ export class SourceGuard {
   }
 
   /**
-   * afterRun with the walk on a data thread, for a big source whose snapshot is a file: the caller
-   * verifies the copy on the main thread meanwhile (two cores, two walks of a million entries each).
-   * Inline (afterRun) for a smaller source, where the thread's ~10 MiB is not worth a second's walk,
-   * and when the thread cannot start.
+   * afterRun with the walk on a data thread (GuardOptions.checkOnThread, a snapshot kept in a file): the
+   * caller verifies the copy on the main thread meanwhile (two cores, two walks of a million entries
+   * each). Inline (afterRun) otherwise — a smaller source, where the thread's ~10 MiB is not worth a
+   * second's walk — and when the thread cannot start.
    */
   async afterRunBeside(label: string, dstDir: string | null, allowSourceLinks: boolean): Promise<string | null> {
     const snap = this.snap;
-    if (typeof snap.records !== "string" || snap.entries < (this.opts.threadMinEntries ?? DEFAULTS.sourceCheckThreadMinEntries)) return this.afterRun(label, dstDir, allowSourceLinks);
+    if (!this.opts.checkOnThread || typeof snap.records !== "string") return this.afterRun(label, dstDir, allowSourceLinks);
     const pool = new DataPool(1);
     let r: WorkerResponse;
     try {
