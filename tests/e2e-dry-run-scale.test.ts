@@ -29,3 +29,45 @@ scenarios:
   expect(r.stdout).toContain("sources 2,000,000 files");
   expect(fs.existsSync(path.join(ws, "datasets"))).toBe(false);
 });
+
+test("a dry run of a workload the workspace's disk cannot hold prints its plan, then the same located refusal a run gets (exit 2)", async () => {
+  const ws = path.join(dir, "ws-big");
+  const body = `workspace: ${ws}
+results_dir: ${path.join(dir, "results-big")}
+defaults: { runs: 1, warmup: 0, cache: keep }
+tools:
+  cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }
+scenarios:
+  - name: vast
+    workload: { files: { count: 2, size: 100TiB } }
+    tools: [cp]
+`;
+  const file = writeConfig(dir, body);
+  const dry = await runCli(["--config", file, "--dry-run"]);
+  expect(dry.code).toBe(2);
+  expect(dry.stdout).toContain("source: 2 files, 4 entries, 200.0 TiB; on disk at least 200.0 TiB and 4 inodes");
+  const refusal = /error: .*bench.config.yaml:8:17: scenarios\[0\]\.workload\.files: needs at least 400\.0 TiB \(the dataset and one copy of it[^\n]*\n\s+hint: free space/;
+  expect(dry.stderr).toMatch(refusal);
+  // A run is refused the same way, before its plan or anything else.
+  const run = await runCli(["--config", file]);
+  expect(run.code).toBe(2);
+  expect(run.stdout).not.toContain("source: 2 files");
+  expect(run.stderr).toMatch(refusal);
+  expect(fs.existsSync(path.join(ws, "datasets"))).toBe(false);
+});
+
+test("a dry run of a config on stdin reads it once and still gets the disk check", async () => {
+  const body = `workspace: ${path.join(dir, "ws-stdin")}
+results_dir: ${path.join(dir, "results-stdin")}
+tools:
+  cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }
+scenarios:
+  - name: vast
+    workload: { files: { count: 2, size: 100TiB } }
+    tools: [cp]
+`;
+  const r = await runCli(["--config", "-", "--dry-run"], { stdin: body });
+  expect(r.code).toBe(2);
+  expect(r.stdout).toContain("Plan for <stdin>");
+  expect(r.stderr).toMatch(/error: <stdin>:\d+:\d+: scenarios\[0\]\.workload\.files: needs at least 400\.0 TiB/);
+});

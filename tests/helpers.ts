@@ -74,11 +74,11 @@ const OWN_COMMANDS = new Set(["report", "compare", "agent"]);
  * Runs the real CLI. A run gets --no-preflight unless `preflight: true`: the suite runs the CLI dozens of times on a
  * loaded 2-core machine, where the load check would refuse most runs (tests about preflight opt back in).
  */
-export async function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; preflight?: boolean } = {}): Promise<CliRun> {
+export async function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; preflight?: boolean; stdin?: string } = {}): Promise<CliRun> {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), NO_COLOR: "1", ...opts.env };
   for (const k of ["RUNS", "WARMUP", "SIZE_MB", "KEEP_BENCH_DIR", "BENCH_ROOT"]) if (!opts.env?.[k]) delete env[k];
   if (!opts.preflight && !OWN_COMMANDS.has(args[0] ?? "")) args = [...args, "--no-preflight"];
-  const proc = Bun.spawn(["bun", BENCH, ...args], { cwd: opts.cwd ?? ROOT, env, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", BENCH, ...args], { cwd: opts.cwd ?? ROOT, env, stdout: "pipe", stderr: "pipe", ...(opts.stdin !== undefined ? { stdin: new TextEncoder().encode(opts.stdin) } : {}) });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };
 }

@@ -53,6 +53,11 @@ export function workloadBounds(w: WorkloadSpec): WorkloadBounds {
 /** Which part of the workload a problem is about, so config load can point at its line. */
 export type LimitField = "count" | "size" | "names" | "workload";
 
+/** A machine with its disks left out (LoadOptions.disks): its memory still limits a workload, its free space and inodes do not. */
+export function withoutDisks(m: Machine | null): Machine | null {
+  return m && { totalMemBytes: m.totalMemBytes, space: () => null };
+}
+
 export interface LimitProblem {
   /** Index of the group at fault; null = the workload as a whole. */
   group: number | null;

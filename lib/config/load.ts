@@ -70,6 +70,8 @@ export interface LoadOptions {
   platform?: string;
   /** Memory and free space the workload limits are checked against (default: this machine; null: not checked, for report/compare). */
   machine?: Machine | null;
+  /** false: the workspace's free space and inodes are left out of those limits (a dry run shows the plan first, then checks them). */
+  disks?: boolean;
 }
 
 /** Environment knobs of bench_local_mirror.sh, as overrides. */
@@ -130,7 +132,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     tools[e.key] = resolveTool(r, e.key, platform, env);
   }
   const places = resolvePlaces(r, ov, env);
-  const scenarios = resolveScenarios(r, defs, tools, ov, places.workspace, opts.machine);
+  const scenarios = resolveScenarios(r, defs, tools, ov, places.workspace, opts.machine, opts.disks ?? true);
   const keepResults = ov.keepResults ?? (r.has(["keep_results"]) ? r.int(["keep_results"]) : null);
   const hosts = resolveHosts(r, env);
   resolveEndpoints(r, scenarios, tools, hosts, platform);

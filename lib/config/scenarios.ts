@@ -8,7 +8,7 @@ export type { Machine } from "../platform/machine";
 import type { CachePolicy, ChangeSetSpec, DatasetExtras, FileGroup, ScenarioSpec, Thresholds, ToolSpec, VerifySpec, WorkloadKind } from "../types";
 import { parseByteRange, parseBytes, parseDurationMs } from "../units";
 import { resolveMemoryScaling } from "./diagnose";
-import { checkWorkload } from "./limits";
+import { checkWorkload, withoutDisks } from "./limits";
 import type { Reader } from "./reader";
 import { resolveRunOptions, scenarioRunOptions, type RunOptionDefaults } from "./run-options";
 import type { Path } from "./shape";
@@ -136,9 +136,10 @@ function resolveWorkload(r: Reader, p: Path, kind: WorkloadKind, ov: ScenarioOve
 }
 
 /** Every scenario of the file, sweeps expanded, each checked against what a dataset and this machine can hold. */
-export function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolSpecs: Record<string, ToolSpec>, ov: ScenarioOverrides, workspace: string, machineOpt: Machine | null | undefined): ScenarioSpec[] {
-  // undefined: this machine; null: not checked (report, compare).
-  const machine = machineOpt === undefined ? realMachine : machineOpt;
+export function resolveScenarios(r: Reader, defs: ScenarioDefaults, toolSpecs: Record<string, ToolSpec>, ov: ScenarioOverrides, workspace: string, machineOpt: Machine | null | undefined, disks = true): ScenarioSpec[] {
+  // undefined: this machine; null: not checked (report, compare); without disks for a dry run's plan.
+  const chosen = machineOpt === undefined ? realMachine : machineOpt;
+  const machine = disks ? chosen : withoutDisks(chosen);
   const toolIds = Object.keys(toolSpecs);
   if (!r.has(["scenarios"])) r.fail(["scenarios"], "must be a non-empty list", "add at least one scenario with a name, a workload and tools");
   const out: ScenarioSpec[] = [];
