@@ -12,7 +12,7 @@ import { combinedHash, hex64, needsChmod, type WritePiece } from "./content";
 import { HASH_ALGORITHM, ManifestWriter, type Manifest } from "./manifest";
 import { PIECE_BYTES, poolFor, type DataPool } from "./pool";
 import type { Progress } from "./progress";
-import { collectAfter, scaleCollection } from "./collect";
+import { collectAfter, releaseHeap, scaleCollection } from "./collect";
 import { datasetTotals } from "./totals";
 import { filePath, planDirs, planEntries, planLeaves } from "./tree";
 import type { WorkerResponse } from "./worker";
@@ -62,6 +62,9 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
   const fileSlots = spec.groups.reduce((s, g) => s + Math.max(0, g.count), 0);
   progress?.start(`dataset ${hash}`, totals.files, totals.bytes);
   const key = contentKey(spec.seed, 0x434f4e54);
+  // What planning and the checks left on the heap goes before the writer threads start: generation is a
+  // small-file run's peak (100k files through the CLI: 73.3-74.5 MiB with this, 77.1-77.8 without).
+  releaseHeap(totals.files);
   const pool = poolFor(totals.files, totals.bytes);
   const hashes = new BigUint64Array(fileSlots);
   const links: { path: string; file: number }[] = [];
