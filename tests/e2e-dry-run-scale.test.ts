@@ -8,41 +8,29 @@ import { runCli, tmpDir, writeConfig } from "./helpers";
 const dir = tmpDir("mb-dryscale-");
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test("a dry run of a two-million-file scenario prints its size by arithmetic and creates nothing", async () => {
-  const ws = path.join(dir, "ws");
-  const file = writeConfig(
-    dir,
-    `workspace: ${ws}
-results_dir: ${path.join(dir, "results")}
+/** One `cp -a` scenario of `files` (a `files:` mapping's body), its workspace and results under `dir` by `name`. */
+const config = (name: string, files: string) => `workspace: ${path.join(dir, `ws-${name}`)}
+results_dir: ${path.join(dir, `results-${name}`)}
 defaults: { runs: 2, warmup: 0, cache: keep }
 tools:
   cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }
 scenarios:
-  - name: huge
-    workload: { files: { count: 2000000, size: 1B..1KiB, per_dir: 1000 } }
+  - name: ${name}
+    workload: { files: { ${files} } }
     tools: [cp]
-`,
-  );
+`;
+
+test("a dry run of a two-million-file scenario prints its size by arithmetic and creates nothing", async () => {
+  const file = writeConfig(dir, config("huge", "count: 2000000, size: 1B..1KiB, per_dir: 1000"));
   const r = await runCli(["--config", file, "--dry-run"]);
   expect(r.code).toBe(0);
   expect(r.stdout).toContain("source: 2,000,000 files, 2,002,001 entries, 1.9 MiB..1.9 GiB; on disk at least 1.9 MiB and 2,002,001 inodes");
   expect(r.stdout).toContain("sources 2,000,000 files");
-  expect(fs.existsSync(path.join(ws, "datasets"))).toBe(false);
+  expect(fs.existsSync(path.join(dir, "ws-huge", "datasets"))).toBe(false);
 });
 
 test("a dry run of a workload the workspace's disk cannot hold prints its plan, then the same located refusal a run gets (exit 2)", async () => {
-  const ws = path.join(dir, "ws-big");
-  const body = `workspace: ${ws}
-results_dir: ${path.join(dir, "results-big")}
-defaults: { runs: 1, warmup: 0, cache: keep }
-tools:
-  cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }
-scenarios:
-  - name: vast
-    workload: { files: { count: 2, size: 100TiB } }
-    tools: [cp]
-`;
-  const file = writeConfig(dir, body);
+  const file = writeConfig(dir, config("vast", "count: 2, size: 100TiB"));
   const dry = await runCli(["--config", file, "--dry-run"]);
   expect(dry.code).toBe(2);
   expect(dry.stdout).toContain("source: 2 files, 4 entries, 200.0 TiB; on disk at least 200.0 TiB and 4 inodes");
@@ -53,20 +41,11 @@ scenarios:
   expect(run.code).toBe(2);
   expect(run.stdout).not.toContain("source: 2 files");
   expect(run.stderr).toMatch(refusal);
-  expect(fs.existsSync(path.join(ws, "datasets"))).toBe(false);
+  expect(fs.existsSync(path.join(dir, "ws-vast", "datasets"))).toBe(false);
 });
 
 test("a dry run of a config on stdin reads it once and still gets the disk check", async () => {
-  const body = `workspace: ${path.join(dir, "ws-stdin")}
-results_dir: ${path.join(dir, "results-stdin")}
-tools:
-  cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }
-scenarios:
-  - name: vast
-    workload: { files: { count: 2, size: 100TiB } }
-    tools: [cp]
-`;
-  const r = await runCli(["--config", "-", "--dry-run"], { stdin: body });
+  const r = await runCli(["--config", "-", "--dry-run"], { stdin: config("stdin", "count: 2, size: 100TiB") });
   expect(r.code).toBe(2);
   expect(r.stdout).toContain("Plan for <stdin>");
   expect(r.stderr).toMatch(/error: <stdin>:\d+:\d+: scenarios\[0\]\.workload\.files: needs at least 400\.0 TiB/);

@@ -6,6 +6,7 @@ import { SourceGuard } from "../lib/run/source-check";
 import { localHarness } from "../lib/run/harness";
 import { selectPlatform } from "../lib/platform/index";
 import type { ScenarioSource } from "../lib/datasets/sources";
+import { silent, smallSource, spilled } from "./fixtures/snapshot-source";
 import { tempDirs } from "./helpers";
 
 // A big source's snapshot lives in a record file in the workspace (snapshots/) instead of memory: it must
@@ -13,15 +14,7 @@ import { tempDirs } from "./helpers";
 // directory must never be followed through a link a tool planted.
 
 const fresh = tempDirs("mb-snap-spill-");
-const silent = () => openLog(null, { out: () => {}, err: () => {} });
-
-function tree(): string {
-  const root = path.join(fresh(), "src");
-  fs.mkdirSync(path.join(root, "d"), { recursive: true });
-  for (const f of ["a", "b", "c"]) fs.writeFileSync(path.join(root, "d", f), f.repeat(100));
-  return root;
-}
-const spilled = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".rec"));
+const tree = () => smallSource(fresh);
 
 test("a snapshot kept on disk finds a modification as the in-memory one does, and leaves one file, removed at the end", () => {
   const src = tree();

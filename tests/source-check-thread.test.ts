@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { openLog } from "../lib/log";
 import { SourceGuard } from "../lib/run/source-check";
+import { silent, smallSource, spilled } from "./fixtures/snapshot-source";
 import { tempDirs } from "./helpers";
 
 // A big source is checked on a data thread (a real Worker) beside verification: it must find what the
@@ -10,15 +11,7 @@ import { tempDirs } from "./helpers";
 // damaged snapshot (never "unchanged"), and a small or in-memory snapshot is checked on the main thread.
 
 const fresh = tempDirs("mb-snap-thread-");
-const silent = () => openLog(null, { out: () => {}, err: () => {} });
-
-function tree(): string {
-  const root = path.join(fresh(), "src");
-  fs.mkdirSync(path.join(root, "d"), { recursive: true });
-  for (const f of ["a", "b", "c"]) fs.writeFileSync(path.join(root, "d", f), f.repeat(100));
-  return root;
-}
-const spilled = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".rec"));
+const tree = () => smallSource(fresh);
 
 test("on a data thread the check finds a modification as the main thread's does, and names the thread in its timing", async () => {
   const src = tree();
@@ -60,4 +53,19 @@ test("not asked for, or with the snapshot in memory, the check runs on the main 
   expect(await inMemory.afterRunBeside("t", null, false)).toBe("modified the source: d/a (size, mtime)");
   expect(inMemory.last?.thread).toBe(false);
   inMemory.finish();
+});
+
+test("a data thread that cannot start: the check falls back to the main thread, finds the same change, and the log says so", async () => {
+  const src = tree();
+  const broken = path.join(fresh(), "broken-worker.ts");
+  fs.writeFileSync(broken, 'throw new Error("broken on purpose");\n');
+  const logFile = path.join(fresh(), "bench.log");
+  const log = openLog(logFile, { out: () => {}, err: () => {} });
+  const guard = new SourceGuard({ srcDir: src }, log, { spillDir: fresh(), checkOnThread: true, threadModule: broken });
+  fs.appendFileSync(path.join(src, "d", "c"), "x");
+  const within = Promise.race([guard.afterRunBeside("t", null, false), Bun.sleep(10_000).then(() => "still waiting after 10 s")]);
+  expect(await within).toBe("modified the source: d/c (size, mtime)");
+  expect(guard.last?.thread).toBe(false);
+  expect(fs.readFileSync(logFile, "utf8")).toMatch(/source check: no data thread \(data worker failed: .*broken on purpose.*\); checked on the main thread/);
+  guard.finish();
 });

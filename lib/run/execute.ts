@@ -122,10 +122,21 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
     }
     // After every run, whatever its exit: is {dst} a real directory, did the tool leave the source as it found it?
     emit({ kind: "step", run, step: "check" });
+    // The tool's own outcome: why its run failed by itself (its daemon, its timeout, its exit status, the meter), or what it measured.
+    const timeoutS = (s.timeoutMs / 1000).toFixed(1);
+    type ToolFailure = { why: string; line: string | null; kind?: "exit" | "timeout" };
+    const outcome: { failure: ToolFailure } | { failure: null; exitCode: number; measure: NonNullable<typeof out.measure> } = daemon?.gone
+      ? { failure: { why: daemon.gone, line: `error: ${run.label}: ${daemon.gone}` } }
+      : out.timedOut
+        ? { failure: { why: `timed out after ${timeoutS}s (killed with its process tree)`, line: `error: ${run.label} timed out after ${timeoutS}s and was killed`, kind: "timeout" } }
+        : out.exitCode === null || !tool.successCodes.includes(out.exitCode)
+          ? { failure: { why: `exited with status ${out.exitCode ?? "unknown"}`, line: oldLines.exited(run.label, out.exitCode ?? "unknown"), kind: "exit" } }
+          : !out.measure
+            ? { failure: { why: "the meter reported no measurement", line: null } }
+            : { failure: null, exitCode: out.exitCode, measure: out.measure };
     // A run whose tool succeeded may have its copy verified beside the source check (a big source's walk on
     // a data thread): both outside the timed window, and the check still decides first.
-    const toolOk = !daemon?.gone && !out.timedOut && out.exitCode !== null && tool.successCodes.includes(out.exitCode) && !!out.measure;
-    const beside = toolOk ? (harness.checkBeside?.(run) ?? null) : null;
+    const beside = outcome.failure ? null : (harness.checkBeside?.(run) ?? null);
     let verifying: ReturnType<typeof harness.verify> | null = null;
     if (beside && !beside.notReal) {
       emit({ kind: "step", run, step: "verify" });
@@ -147,21 +158,13 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
       records.push({ ...base, ...toolStats, state: "failed", exitCode, measure: out.measure, reason, cache, residentFraction, slotNs: clock.nowNs() - slotStartNs });
       return Number.NaN;
     };
-    if (daemon?.gone) {
-      log.error(`error: ${run.label}: ${daemon.gone}`);
-      return fail(daemon.gone, out.exitCode);
+    if (outcome.failure) {
+      const f = outcome.failure;
+      if (f.kind) failure.set(slotKey(run), f.kind);
+      if (f.line) log.error(f.line);
+      return fail(f.why, out.exitCode);
     }
-    if (out.timedOut) {
-      failure.set(slotKey(run), "timeout");
-      log.error(`error: ${run.label} timed out after ${(s.timeoutMs / 1000).toFixed(1)}s and was killed`);
-      return fail(`timed out after ${(s.timeoutMs / 1000).toFixed(1)}s (killed with its process tree)`, out.exitCode);
-    }
-    if (out.exitCode === null || !tool.successCodes.includes(out.exitCode)) {
-      failure.set(slotKey(run), "exit");
-      log.error(oldLines.exited(run.label, out.exitCode ?? "unknown"));
-      return fail(`exited with status ${out.exitCode ?? "unknown"}`, out.exitCode);
-    }
-    if (!out.measure) return fail("the meter reported no measurement", out.exitCode);
+    const { exitCode, measure } = outcome;
     if (notReal) {
       log.error(`error: ${run.label}: ${notReal}`);
       return fail(notReal, out.exitCode);
@@ -183,9 +186,9 @@ export async function executeScenario(sp: ScenarioPlan, opts: ExecuteOptions): P
       emit({ kind: "step", run, step: "inspect" });
       inspected = await harness.inspect(run);
     }
-    records.push({ ...base, ...toolStats, ...inspected, state: "completed", exitCode: out.exitCode, measure: out.measure, verified: v ? true : null, cache, residentFraction, slotNs: clock.nowNs() - slotStartNs });
-    if (run.phase === "measured") log.line(oldLines.measuredDone(run.label, run.index, formatSeconds(out.measure.wallNs)));
-    return out.measure.wallNs;
+    records.push({ ...base, ...toolStats, ...inspected, state: "completed", exitCode, measure, verified: v ? true : null, cache, residentFraction, slotNs: clock.nowNs() - slotStartNs });
+    if (run.phase === "measured") log.line(oldLines.measuredDone(run.label, run.index, formatSeconds(measure.wallNs)));
+    return measure.wallNs;
   };
 
   const abandon = () => {

@@ -73,6 +73,8 @@ export interface GuardOptions {
   spillDir?: string | null;
   /** afterRunBeside walks the source on a data thread (when the snapshot is a file): the harness asks for it for a big source (DEFAULTS.sourceCheckThreadMinEntries). */
   checkOnThread?: boolean;
+  /** The data thread's module (DataPool's; tests give one that fails to start, to see the check fall back to the main thread). */
+  threadModule?: string;
 }
 
 /** Snapshot files a killed run left (its pid is gone): ours, by name, in our own folder; a live run's are left alone. */
@@ -177,7 +179,7 @@ export class SourceGuard {
   async afterRunBeside(label: string, dstDir: string | null, allowSourceLinks: boolean): Promise<string | null> {
     const snap = this.snap;
     if (!this.opts.checkOnThread || typeof snap.records !== "string") return this.afterRun(label, dstDir, allowSourceLinks);
-    const pool = new DataPool(1);
+    const pool = this.opts.threadModule ? new DataPool(1, this.opts.threadModule) : new DataPool(1);
     let r: WorkerResponse;
     try {
       r = await pool.run({ op: "compareSource", snapshot: { ...snap, records: snap.records }, root: this.src.srcDir });
@@ -192,7 +194,7 @@ export class SourceGuard {
       return this.judge(label, dstDir, allowSourceLinks, r.found!);
     }
     if (pool.failure) {
-      this.log.file(`source check: no data thread (${pool.failure}); checked on the main thread`);
+      this.log.file(`source check: no data thread (${pool.failure.replace(/\s+/g, " ").trim()}); checked on the main thread`);
       return this.afterRun(label, dstDir, allowSourceLinks);
     }
     return this.unreadable(label, Object.assign(new Error(r.message), { code: r.code ?? undefined, path: r.path ?? undefined }), !!r.records);
