@@ -50,6 +50,24 @@ test("a flipped byte inside a manifest's records is caught by the checksum, neve
   expect(why[0]).toMatch(/checksum mismatch|damaged/);
 });
 
+test("the manifest handed back by a fresh generation is the renamed file's, and its reads still check the checksum", async () => {
+  const r = root();
+  const s = spec();
+  const fresh = await ensureDataset(s, r);
+  expect(fresh.reused).toBe(false);
+  // Not the temp directory's path it was written at: that directory was renamed into place.
+  expect(fresh.manifest.file).toBe(manifestOf(r, s));
+  expect(fs.existsSync(fresh.manifest.file)).toBe(true);
+  const reopened = readManifest(manifestOf(r, s));
+  expect(allEntries(fresh.manifest)).toEqual(allEntries(reopened));
+  expect({ ...fresh.manifest, entries: 0 }).toEqual({ ...reopened, entries: 0 });
+  // No second checksum pass at generation's end, so a byte damaged after it must fail the next read.
+  const bytes = fs.readFileSync(fresh.manifest.file);
+  bytes[200] = bytes[200]! ^ 0x01;
+  fs.writeFileSync(fresh.manifest.file, bytes);
+  expect(() => allEntries(fresh.manifest)).toThrow(RecordFileError);
+});
+
 test("reading a record file whose end was cut off throws instead of yielding a shorter list", () => {
   const file = path.join(tmp, `cut${n++}.bin`);
   const w = new RecordWriter(file);

@@ -143,6 +143,16 @@ export function readManifest(file: string): Manifest {
   return handle(file, m, head);
 }
 
+/**
+ * A manifest this process has just written (ManifestWriter.finish, fsynced), now at `file` because its
+ * directory was renamed into place: the same meta, without readManifest's second checksum pass (80 ms
+ * a 100k-file dataset, 0.8 s at 1M). Every later read still checks the checksum as it streams.
+ */
+export function manifestMovedTo(written: Manifest, file: string): Manifest {
+  const { file: _was, entries: _e, ...meta } = written;
+  return handle(file, meta);
+}
+
 /** Every entry, in memory: for tests and small tools only, never on a dataset's hot path. */
 export function allEntries(m: Manifest): ManifestEntry[] {
   return [...m.entries()];

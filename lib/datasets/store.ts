@@ -11,7 +11,7 @@ import type { DatasetSpec } from "../types";
 import { formatBytes } from "../units";
 import { invalidReason, structureCheck } from "./check";
 import { describeSpec, generateTree } from "./generate";
-import { quickCheck, readManifest, type Manifest, type ManifestEntry } from "./manifest";
+import { manifestMovedTo, quickCheck, type Manifest, type ManifestEntry } from "./manifest";
 import { HashStream, poolFor } from "./pool";
 import type { Progress } from "./progress";
 import { diskBytesNeeded } from "./totals";
@@ -123,7 +123,7 @@ export async function buildCached(
   try {
     const tree = path.join(tmp, "tree");
     fs.mkdirSync(tree);
-    await build(tree, path.join(tmp, "manifest.bin"));
+    const written = await build(tree, path.join(tmp, "manifest.bin"));
     try {
       fs.renameSync(tmp, p.dir);
     } catch (e) {
@@ -136,7 +136,7 @@ export async function buildCached(
       throw e;
     }
     writeFileDurable(p.complete, new Date().toISOString() + "\n");
-    return { dir: p.tree, manifest: readManifest(p.manifest) };
+    return { dir: p.tree, manifest: manifestMovedTo(written, p.manifest) };
   } catch (e) {
     removeEntry(tmp);
     if ((e as NodeJS.ErrnoException).code === "ENOSPC") throw spaceError(" (ran out of space while writing)");
