@@ -19,6 +19,7 @@ import { BaseMirror } from "../lib/datasets/restore.ts";
 import { compareSnapshots, snapshotSource } from "../lib/run/source-check.ts";
 import { structureCheck } from "../lib/datasets/check.ts";
 import { removeEntry } from "../lib/safe-fs.ts";
+import { buildFloorWriter, floorMs, writerThreads } from "./floor.ts";
 
 function parseSize(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB|K|M|G|T)?$/i.exec(s.trim());
@@ -108,6 +109,15 @@ async function main() {
     const cp2 = run("cp", ["-a", ds.dir, path.join(work, "cp2")]);
     const cpMs = Math.min(cp1, cp2);
     out(`generate ${N} small files: ${(genMs / cpMs).toFixed(2)}x cp -a (ours ${s(genMs)}, cp -a ${s(cpMs)} [runs ${s(cp1)}, ${s(cp2)}]; target <= 0.50x)`);
+    const floorWriter = buildFloorWriter(work);
+    if ("why" in floorWriter) console.log(`info: kernel floor for generation not measured (${floorWriter.why})`);
+    else {
+      log("the kernel floor (floor-writer)");
+      const fMs = floorMs(floorWriter.exe, ds.manifest.file, work);
+      console.log(
+        `info: kernel floor for generating ${N} small files ${(fMs / cpMs).toFixed(2)}x cp -a (a C writer, ${writerThreads()} threads, the same dirs, names and sizes, constant bytes, no hashing or manifest: ${s(fMs)}); ours ${(genMs / fMs).toFixed(2)}x that floor`,
+      );
+    }
 
     log("reuse");
     const [again, reuseMs] = await timed(() => ensureDataset(small, root));

@@ -11,13 +11,17 @@
 // ("Generated dataset … in S s") and the harness's own per-run steps and their wall time ("[cp]
 // harness: reset …, source check …, verify … (wall N ms)": steps may overlap); from the results file the cp -a run's
 // wall time (mb-run's). Removal: our non-following walker on the cp -a copy against `rm -rf` of the
-// dataset tree (same shape), both timed here after a sync and 5 s to settle. Work dir: $BENCH_ROOT or the OS temp dir, removed
+// dataset tree (same shape), both timed here after a sync and 5 s to settle. The kernel's floor for
+// generation: scripts/floor-writer.c (built with the machine's cc) writes the dataset's own directories,
+// names and sizes with as many threads as generation's writers and nothing else (constant bytes, no
+// hashing, no manifest), on the same file system after the same settling; printed beside generation's line. Work dir: $BENCH_ROOT or the OS temp dir, removed
 // after each point unless --keep. Nothing here is a test assertion; lines say PASS or FAIL.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { removeEntry } from "../lib/safe-fs.ts";
+import { buildFloorWriter, floorMs, writerThreads, type FloorWriter } from "./floor.ts";
 
 const ROOT = path.resolve(import.meta.dir, "..");
 const MiB = 1024 * 1024;
@@ -137,7 +141,7 @@ interface Point {
   rssBytes: number;
 }
 
-async function point(base: string, files: number, keep: boolean): Promise<Point> {
+async function point(base: string, files: number, keep: boolean, floorWriter: FloorWriter): Promise<Point> {
   const dir = fs.mkdtempSync(path.join(base, `mb-scale-${label(files)}-`));
   try {
     log(`${label(files)}: bun run bench under /usr/bin/time -v (${dir})`);
@@ -167,6 +171,14 @@ async function point(base: string, files: number, keep: boolean): Promise<Point>
     const hard = Math.min(limit, 200e6);
     console.log(`${verdict(cli.rssBytes <= hard)} ${N} files: harness peak RSS ${mib(cli.rssBytes)} (${(cli.rssBytes / files).toFixed(0)} B/file all in; target <= ${mib(hard)} = ${hard < limit ? "200 MB" : "64 MB + 150 B/file"}; /usr/bin/time -v; at the largest of the 50 ms samples, ${mib(cli.split.rssBytes)}: ${mib(cli.split.anonBytes)} anonymous, ${mib(cli.split.fileBytes)} file-backed, mostly Bun's own executable)`);
     console.log(`${verdict(genMs <= 0.4 * cpMs)} ${N} files: generate ${(genMs / cpMs).toFixed(2)}x cp -a (ours ${s(genMs)}, cp -a ${s(cpMs)}; target <= 0.40x)`);
+    if ("why" in floorWriter) console.log(`info ${N} files: kernel floor for generation not measured (${floorWriter.why})`);
+    else {
+      log(`${N}: the kernel floor (floor-writer)`);
+      const fMs = floorMs(floorWriter.exe, path.join(dir, "ws", "datasets", gen[1]!, "manifest.bin"), dir);
+      console.log(
+        `info ${N} files: kernel floor for generation ${(fMs / cpMs).toFixed(2)}x cp -a (a C writer, ${writerThreads()} threads, the same dirs, names and sizes, constant bytes, no hashing or manifest: ${s(fMs)}); ours ${(genMs / fMs).toFixed(2)}x that floor`,
+      );
+    }
     console.log(
       `${verdict(harnessMs <= 0.5 * cpMs)} ${N} files: harness per-run work ${(harnessMs / cpMs).toFixed(2)}x cp -a (${wall ? `wall ${harnessMs} ms of ` : ""}${stepMs.map((x) => `${x.step} ${x.ms} ms`).join(", ")}${verifyHow ? `, verify ${verifyHow}` : ""}; cp -a ${s(cpMs)}; target <= 0.50x)`,
     );
@@ -227,7 +239,13 @@ async function main() {
   console.log(`work dir: ${base}; load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(", ")} on ${os.availableParallelism()} cores`);
   await dryRun(base, opts.dryRunFiles);
   const points: Point[] = [];
-  for (const files of opts.points) points.push(await point(base, files, opts.keep));
+  const tools = fs.mkdtempSync(path.join(base, "mb-scale-tools-"));
+  try {
+    const floorWriter = buildFloorWriter(tools);
+    for (const files of opts.points) points.push(await point(base, files, opts.keep, floorWriter));
+  } finally {
+    fs.rmSync(tools, { recursive: true, force: true });
+  }
   if (points.length >= 2) {
     const f = fit(points);
     console.log(`info memory: ${f.slope.toFixed(0)} B/file slope and ${mib(f.intercept)} fixed (least squares over ${points.map((p) => label(p.files)).join(", ")}; target slope <= 150 B/file)`);
