@@ -14,14 +14,14 @@
 // dataset tree (same shape), both timed here after a sync and 5 s to settle. The kernel's floor for
 // generation: scripts/floor-writer.c (built with the machine's cc) writes the dataset's own directories,
 // names and sizes with as many threads as generation's writers and nothing else (constant bytes, no
-// hashing, no manifest), on the same file system after the same settling; printed beside generation's line. Work dir: $BENCH_ROOT or the OS temp dir, removed
+// hashing, no manifest), on the same file system once the point's trees are removed, after the same settling. Work dir: $BENCH_ROOT or the OS temp dir, removed
 // after each point unless --keep. Nothing here is a test assertion; lines say PASS or FAIL.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { removeEntry } from "../lib/safe-fs.ts";
-import { buildFloorWriter, floorMs, writerThreads, type FloorWriter } from "./floor.ts";
+import { buildFloorWriter, floorLine, floorMs, manifestFloorEntries, writeFloorList, type FloorWriter } from "./floor.ts";
 
 const ROOT = path.resolve(import.meta.dir, "..");
 const MiB = 1024 * 1024;
@@ -171,14 +171,9 @@ async function point(base: string, files: number, keep: boolean, floorWriter: Fl
     const hard = Math.min(limit, 200e6);
     console.log(`${verdict(cli.rssBytes <= hard)} ${N} files: harness peak RSS ${mib(cli.rssBytes)} (${(cli.rssBytes / files).toFixed(0)} B/file all in; target <= ${mib(hard)} = ${hard < limit ? "200 MB" : "64 MB + 150 B/file"}; /usr/bin/time -v; at the largest of the 50 ms samples, ${mib(cli.split.rssBytes)}: ${mib(cli.split.anonBytes)} anonymous, ${mib(cli.split.fileBytes)} file-backed, mostly Bun's own executable)`);
     console.log(`${verdict(genMs <= 0.4 * cpMs)} ${N} files: generate ${(genMs / cpMs).toFixed(2)}x cp -a (ours ${s(genMs)}, cp -a ${s(cpMs)}; target <= 0.40x)`);
-    if ("why" in floorWriter) console.log(`info ${N} files: kernel floor for generation not measured (${floorWriter.why})`);
-    else {
-      log(`${N}: the kernel floor (floor-writer)`);
-      const fMs = floorMs(floorWriter.exe, path.join(dir, "ws", "datasets", gen[1]!, "manifest.bin"), dir);
-      console.log(
-        `info ${N} files: kernel floor for generation ${(fMs / cpMs).toFixed(2)}x cp -a (a C writer, ${writerThreads()} threads, the same dirs, names and sizes, constant bytes, no hashing or manifest: ${s(fMs)}); ours ${(genMs / fMs).toFixed(2)}x that floor`,
-      );
-    }
+    // The floor is written last, once this point's trees are gone (see floorMs): its input now, from the manifest.
+    const floorList = path.join(dir, "floor-list.txt");
+    if (!("why" in floorWriter)) writeFloorList(manifestFloorEntries(path.join(dir, "ws", "datasets", gen[1]!, "manifest.bin")), floorList);
     console.log(
       `${verdict(harnessMs <= 0.5 * cpMs)} ${N} files: harness per-run work ${(harnessMs / cpMs).toFixed(2)}x cp -a (${wall ? `wall ${harnessMs} ms of ` : ""}${stepMs.map((x) => `${x.step} ${x.ms} ms`).join(", ")}${verifyHow ? `, verify ${verifyHow}` : ""}; cp -a ${s(cpMs)}; target <= 0.50x)`,
     );
@@ -198,6 +193,11 @@ async function point(base: string, files: number, keep: boolean, floorWriter: Fl
     settle();
     const rmMs = run("rm", ["-rf", path.join(dir, "ws", "datasets", gen[1]!, "tree")]);
     console.log(`${verdict(oursMs <= rmMs * 1.05)} ${N} files: remove the copy ${(oursMs / rmMs).toFixed(2)}x rm -rf (ours ${s(oursMs)}, rm -rf of the source tree ${s(rmMs)}; target <= 1.00x, 5% noise allowed)`);
+    if ("why" in floorWriter) console.log(`info ${N} files: kernel floor for generation not measured (${floorWriter.why})`);
+    else {
+      log(`${N}: the kernel floor (floor-writer)`);
+      console.log(floorLine(`${N} files`, floorMs(floorWriter.exe, floorList, path.join(dir, "floor")), genMs, cpMs));
+    }
     return { files, rssBytes: cli.rssBytes };
   } finally {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });
