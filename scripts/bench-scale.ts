@@ -173,7 +173,7 @@ async function point(base: string, files: number, keep: boolean, floorWriter: Fl
     console.log(`${verdict(genMs <= 0.4 * cpMs)} ${N} files: generate ${(genMs / cpMs).toFixed(2)}x cp -a (ours ${s(genMs)}, cp -a ${s(cpMs)}; target <= 0.40x)`);
     // The floor is written last, once this point's trees are gone (see floorMs): its input now, from the manifest.
     const floorList = path.join(dir, "floor-list.txt");
-    if (!("why" in floorWriter)) writeFloorList(manifestFloorEntries(path.join(dir, "ws", "datasets", gen[1]!, "manifest.bin")), floorList);
+    writeFloorList(manifestFloorEntries(path.join(dir, "ws", "datasets", gen[1]!, "manifest.bin")), floorList);
     console.log(
       `${verdict(harnessMs <= 0.5 * cpMs)} ${N} files: harness per-run work ${(harnessMs / cpMs).toFixed(2)}x cp -a (${wall ? `wall ${harnessMs} ms of ` : ""}${stepMs.map((x) => `${x.step} ${x.ms} ms`).join(", ")}${verifyHow ? `, verify ${verifyHow}` : ""}; cp -a ${s(cpMs)}; target <= 0.50x)`,
     );
@@ -193,11 +193,8 @@ async function point(base: string, files: number, keep: boolean, floorWriter: Fl
     settle();
     const rmMs = run("rm", ["-rf", path.join(dir, "ws", "datasets", gen[1]!, "tree")]);
     console.log(`${verdict(oursMs <= rmMs * 1.05)} ${N} files: remove the copy ${(oursMs / rmMs).toFixed(2)}x rm -rf (ours ${s(oursMs)}, rm -rf of the source tree ${s(rmMs)}; target <= 1.00x, 5% noise allowed)`);
-    if ("why" in floorWriter) console.log(`info ${N} files: kernel floor for generation not measured (${floorWriter.why})`);
-    else {
-      log(`${N}: the kernel floor (floor-writer)`);
-      console.log(floorLine(`${N} files`, floorMs(floorWriter.exe, floorList, path.join(dir, "floor")), genMs, cpMs));
-    }
+    log(`${N}: the kernel floor (floor-writer)`);
+    console.log(floorLine(`${N} files`, floorMs(floorWriter, floorList, path.join(dir, "floor")), genMs, cpMs));
     return { files, rssBytes: cli.rssBytes };
   } finally {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });

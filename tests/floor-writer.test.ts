@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { ensureDataset } from "../lib/datasets/store.ts";
 import { allEntries } from "../lib/datasets/manifest.ts";
 import type { DatasetSpec } from "../lib/types.ts";
-import { buildFloorWriter, floorMs, manifestFloorEntries, writeFloorList } from "../scripts/floor.ts";
+import { buildFloorWriter, floorLine, floorMs, manifestFloorEntries, writeFloorList } from "../scripts/floor.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-floor-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -49,8 +49,9 @@ test.skipIf("why" in writer)("the floor writes the dataset's directories, names 
   const list = path.join(tmp, "floor-list.txt");
   writeFloorList(manifestFloorEntries(ds.manifest.file), list);
   const root = path.join(tmp, "floor");
-  const ms = floorMs(spy, list, root, 0);
-  expect(ms).toBeGreaterThan(0);
+  const ms = floorMs({ exe: spy }, list, root, 0);
+  expect(typeof ms).toBe("number");
+  expect(ms as number).toBeGreaterThan(0);
   const got = fs
     .readFileSync(seen, "utf8")
     .trim()
@@ -79,4 +80,17 @@ test.skipIf("why" in writer)("the floor never writes through a symlink planted w
   expect(r.stderr.toString()).toContain("floor-writer: create pre/a.dat");
   expect(fs.readFileSync(victim, "utf8")).toBe("keep me");
   expect(listTree(root)).toEqual(["pre dir", "pre/a.dat other", "pre2 dir"]);
+});
+
+test("a floor that cannot be measured says why instead of stopping the script", () => {
+  const list = path.join(tmp, "bad-list.txt");
+  fs.writeFileSync(list, "F 12 no-such-dir/a.dat\n");
+  const root = path.join(tmp, "floor-bad");
+  const why = floorMs(writer, list, root, 0);
+  if ("why" in writer) expect(why).toBe(writer.why);
+  else expect(String(why)).toContain("floor-writer failed (exit 1): floor-writer: create no-such-dir/a.dat");
+  expect(floorLine("100k files", why, 1000, 2000)).toMatch(/^info 100k files: kernel floor for generation not measured \(/);
+  expect(floorLine("100k files", 500, 1000, 2000)).toContain("0.25x cp -a");
+  expect(floorLine("100k files", 500, 1000, 2000)).toContain("ours 2.00x that floor");
+  expect(fs.existsSync(root)).toBe(false);
 });
