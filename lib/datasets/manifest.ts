@@ -145,8 +145,9 @@ export function readManifest(file: string): Manifest {
 
 /**
  * A manifest this process has just written (ManifestWriter.finish, fsynced), now at `file` because its
- * directory was renamed into place: the same meta, without readManifest's second checksum pass (80 ms
- * a 100k-file dataset, 0.8 s at 1M). Every later read still checks the checksum as it streams.
+ * directory was renamed into place: the same meta, without readManifest's second checksum pass (measured:
+ * 80-90 ms of a 100k-file dataset's generation; 0.75-0.82 s to read a 1M-entry manifest). Every later
+ * read still checks the checksum as it streams.
  */
 export function manifestMovedTo(written: Manifest, file: string): Manifest {
   const { file: _was, entries: _e, ...meta } = written;
