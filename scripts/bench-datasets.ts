@@ -19,8 +19,7 @@ import { BaseMirror } from "../lib/datasets/restore.ts";
 import { compareSnapshots, snapshotSource } from "../lib/run/source-check.ts";
 import { structureCheck } from "../lib/datasets/check.ts";
 import { removeEntry } from "../lib/safe-fs.ts";
-import { buildFloorWriter, floorLine, floorMs, writeFloorList } from "./floor.ts";
-import { planEntries } from "../lib/datasets/tree.ts";
+import { buildFloorWriter, floorLine, floorMs, planFloorEntries, writeFloorList } from "./floor.ts";
 
 function parseSize(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB|K|M|G|T)?$/i.exec(s.trim());
@@ -104,14 +103,8 @@ async function main() {
     // The kernel's floor first, on the file system as generation finds it, then removed and settled (floorMs):
     // after a removal ext4 creates files no faster, so generation is not flattered by going second.
     log("the kernel floor (floor-writer)");
-    const list = path.join(work, "floor-list.txt");
-    writeFloorList(
-      (function* () {
-        for (const e of planEntries(small)) yield { kind: e.kind === "dir" ? "dir" : e.kind === "file" && !e.linkOf ? "file" : "other", path: e.path, sizeBytes: "sizeBytes" in e ? e.sizeBytes : 0 } as const;
-      })(),
-      list,
-    );
-    const floor = floorMs(buildFloorWriter(work), list, path.join(work, "floor"));
+    const floorInput = writeFloorList(planFloorEntries(small), path.join(work, "floor-list.txt"));
+    const floor = floorMs(buildFloorWriter(work), floorInput, path.join(work, "floor"));
     sync();
     Bun.sleepSync(5000);
     log("generate");

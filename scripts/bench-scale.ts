@@ -172,8 +172,7 @@ async function point(base: string, files: number, keep: boolean, floorWriter: Fl
     console.log(`${verdict(cli.rssBytes <= hard)} ${N} files: harness peak RSS ${mib(cli.rssBytes)} (${(cli.rssBytes / files).toFixed(0)} B/file all in; target <= ${mib(hard)} = ${hard < limit ? "200 MB" : "64 MB + 150 B/file"}; /usr/bin/time -v; at the largest of the 50 ms samples, ${mib(cli.split.rssBytes)}: ${mib(cli.split.anonBytes)} anonymous, ${mib(cli.split.fileBytes)} file-backed, mostly Bun's own executable)`);
     console.log(`${verdict(genMs <= 0.4 * cpMs)} ${N} files: generate ${(genMs / cpMs).toFixed(2)}x cp -a (ours ${s(genMs)}, cp -a ${s(cpMs)}; target <= 0.40x)`);
     // The floor is written last, once this point's trees are gone (see floorMs): its input now, from the manifest.
-    const floorList = path.join(dir, "floor-list.txt");
-    writeFloorList(manifestFloorEntries(path.join(dir, "ws", "datasets", gen[1]!, "manifest.bin")), floorList);
+    const floorInput = writeFloorList(manifestFloorEntries(path.join(dir, "ws", "datasets", gen[1]!, "manifest.bin")), path.join(dir, "floor-list.txt"));
     console.log(
       `${verdict(harnessMs <= 0.5 * cpMs)} ${N} files: harness per-run work ${(harnessMs / cpMs).toFixed(2)}x cp -a (${wall ? `wall ${harnessMs} ms of ` : ""}${stepMs.map((x) => `${x.step} ${x.ms} ms`).join(", ")}${verifyHow ? `, verify ${verifyHow}` : ""}; cp -a ${s(cpMs)}; target <= 0.50x)`,
     );
@@ -194,7 +193,7 @@ async function point(base: string, files: number, keep: boolean, floorWriter: Fl
     const rmMs = run("rm", ["-rf", path.join(dir, "ws", "datasets", gen[1]!, "tree")]);
     console.log(`${verdict(oursMs <= rmMs * 1.05)} ${N} files: remove the copy ${(oursMs / rmMs).toFixed(2)}x rm -rf (ours ${s(oursMs)}, rm -rf of the source tree ${s(rmMs)}; target <= 1.00x, 5% noise allowed)`);
     log(`${N}: the kernel floor (floor-writer)`);
-    console.log(floorLine(`${N} files`, floorMs(floorWriter, floorList, path.join(dir, "floor")), genMs, cpMs));
+    console.log(floorLine(`${N} files`, floorMs(floorWriter, floorInput, path.join(dir, "floor")), genMs, cpMs));
     return { files, rssBytes: cli.rssBytes };
   } finally {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });

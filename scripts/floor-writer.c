@@ -69,7 +69,8 @@ int main(int argc, char **argv) {
   rootfd = open(argv[2], O_RDONLY | O_DIRECTORY);
   if (rootfd < 0) die("open", argv[2]);
   int threads = atoi(argv[3]);
-  if (threads < 1 || threads > 64) threads = 1;
+  if (threads < 1) threads = 1;
+  if (threads > 64) threads = 64;
   memset(data, 'x', sizeof data);
   size_t cap = 1 << 16, dcap = 1 << 10, ndirs = 0;
   files = malloc(cap * sizeof *files);

@@ -1,10 +1,12 @@
 // The kernel's floor for generating a dataset, for the bench scripts: scripts/floor-writer.c built with the machine's C compiler and run on a dataset's own list of directories, names and sizes.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { DEFAULTS } from "../lib/defaults.ts";
 import { readManifest } from "../lib/datasets/manifest.ts";
+import { poolSize } from "../lib/datasets/pool.ts";
+import { planEntries } from "../lib/datasets/tree.ts";
+import type { DatasetSpec } from "../lib/types.ts";
+import { removeEntry } from "../lib/safe-fs.ts";
 
 export type FloorWriter = { exe: string } | { why: string };
 
@@ -17,9 +19,6 @@ export function buildFloorWriter(dir: string): FloorWriter {
   return r.status === 0 ? { exe } : { why: `${cc} failed: ${(r.stderr || "").trim().slice(0, 300)}` };
 }
 
-/** Generation's writers: as many threads as the data pool gives a CPU-bound job (lib/datasets/pool.ts). */
-export const writerThreads = () => Math.max(1, Math.min(os.availableParallelism(), DEFAULTS.dataWorkersMax));
-
 /** A tree's entry as the floor needs it (from a manifest, or from the plan before generation). */
 export interface FloorEntry {
   kind: "dir" | "file" | "other";
@@ -27,29 +26,52 @@ export interface FloorEntry {
   sizeBytes: number;
 }
 
-/** The floor's input: the tree's directories and files (hard links and symlinks left out), one line each in tree order. */
-export function writeFloorList(entries: Iterable<FloorEntry>, listFile: string): void {
+/** The floor's input: its list file, and the threads generation writes such a tree with (poolFor's rule; inline is one). */
+export interface FloorInput {
+  listFile: string;
+  threads: number;
+}
+
+/** The tree's directories and files (hard links and symlinks left out), one line each in tree order, into `listFile`. */
+export function writeFloorList(entries: Iterable<FloorEntry>, listFile: string): FloorInput {
   const out = fs.openSync(listFile, "w");
+  let files = 0;
+  let bytes = 0;
   try {
     let lines: string[] = [];
     const flush = () => (fs.writeSync(out, lines.join("")), (lines = []));
     for (const e of entries) {
       if (e.kind === "dir") lines.push(`D ${e.path}\n`);
-      else if (e.kind === "file") lines.push(`F ${e.sizeBytes} ${e.path}\n`);
+      else if (e.kind === "file") {
+        lines.push(`F ${e.sizeBytes} ${e.path}\n`);
+        files++;
+        bytes += e.sizeBytes;
+      }
       if (lines.length >= 10_000) flush();
     }
     flush();
   } finally {
     fs.closeSync(out);
   }
+  return { listFile, threads: Math.max(1, poolSize(files, bytes)) };
 }
 
-/** A dataset's manifest as floor entries. */
+/** A dataset's manifest as floor entries (bench:scale, after generation). */
 export function* manifestFloorEntries(manifestFile: string): Generator<FloorEntry> {
   for (const e of readManifest(manifestFile).entries()) {
     yield { kind: e.type === "dir" ? "dir" : e.type === "file" && !e.linkOf ? "file" : "other", path: e.path, sizeBytes: e.size };
   }
 }
+
+/** A dataset's plan as floor entries (bench:datasets, before generation): the same tree the manifest will list. */
+export function* planFloorEntries(spec: DatasetSpec): Generator<FloorEntry> {
+  for (const e of planEntries(spec)) {
+    yield { kind: e.kind === "dir" ? "dir" : e.kind === "file" && !e.linkOf ? "file" : "other", path: e.path, sizeBytes: "sizeBytes" in e ? e.sizeBytes : 0 };
+  }
+}
+
+/** The floor's time, with the threads it wrote on; or why it was not measured. */
+export type FloorResult = { ms: number; threads: number } | string;
 
 /**
  * The floor: the listed tree written by floor-writer into `root` (created here, removed after), after a
@@ -59,26 +81,31 @@ export function* manifestFloorEntries(manifestFile: string): Generator<FloorEntr
  * emptied disk). Milliseconds of the writing part, as the writer prints them, or why there are none:
  * the floor is a reference line, so its failure is said on that line and the script goes on.
  */
-export function floorMs(writer: FloorWriter, listFile: string, root: string, settleMs = 5000): number | string {
+export function floorMs(writer: FloorWriter, input: FloorInput, root: string, settleMs = 5000): FloorResult {
   if ("why" in writer) return writer.why;
+  // Only a directory made here is removed afterwards: a `root` that already exists is refused, never emptied.
   try {
     fs.mkdirSync(root);
+  } catch (e) {
+    return `cannot make its directory ${root}: ${(e as NodeJS.ErrnoException).code ?? e}`;
+  }
+  try {
     spawnSync("sync");
     Bun.sleepSync(settleMs);
-    const r = spawnSync(writer.exe, [listFile, root, String(writerThreads())], { encoding: "utf8" });
+    const r = spawnSync(writer.exe, [input.listFile, root, String(input.threads)], { encoding: "utf8" });
     const ms = Number(r.stdout?.trim());
     if (r.status !== 0 || !Number.isFinite(ms)) return `floor-writer failed (exit ${r.status}): ${(r.stderr || r.stdout || "").trim().slice(0, 300)}`;
-    return ms;
+    return { ms, threads: input.threads };
   } catch (e) {
     return `floor-writer failed: ${e instanceof Error ? e.message : e}`;
   } finally {
-    fs.rmSync(root, { recursive: true, force: true });
+    removeEntry(root);
   }
 }
 
 /** The line both scripts print: the floor against cp -a and ours against the floor, or why it was not measured. */
-export function floorLine(what: string, floor: number | string, oursMs: number, cpMs: number): string {
+export function floorLine(what: string, floor: FloorResult, oursMs: number, cpMs: number): string {
   if (typeof floor === "string") return `info ${what}: kernel floor for generation not measured (${floor})`;
   const s = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
-  return `info ${what}: kernel floor for generation ${(floor / cpMs).toFixed(2)}x cp -a (a C writer, ${writerThreads()} threads, the same dirs, names and sizes, constant bytes, no hashing or manifest, on the emptied file system: ${s(floor)}); ours ${(oursMs / floor).toFixed(2)}x that floor`;
+  return `info ${what}: kernel floor for generation ${(floor.ms / cpMs).toFixed(2)}x cp -a (a C writer, ${floor.threads} thread${floor.threads === 1 ? "" : "s"}, the same dirs, names and sizes, constant bytes, no hashing or manifest, on the emptied file system: ${s(floor.ms)}); ours ${(oursMs / floor.ms).toFixed(2)}x that floor`;
 }

@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { ensureDataset } from "../lib/datasets/store.ts";
 import { allEntries } from "../lib/datasets/manifest.ts";
 import type { DatasetSpec } from "../lib/types.ts";
-import { buildFloorWriter, floorLine, floorMs, manifestFloorEntries, writeFloorList } from "../scripts/floor.ts";
+import { buildFloorWriter, floorLine, floorMs, manifestFloorEntries, planFloorEntries, writeFloorList } from "../scripts/floor.ts";
+import { poolSize } from "../lib/datasets/pool.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mb-floor-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -47,11 +48,18 @@ test.skipIf("why" in writer)("the floor writes the dataset's directories, names 
   const seen = path.join(tmp, "seen.txt");
   fs.writeFileSync(spy, `#!/bin/sh\n"${exe}" "$@" && (cd "$2" && find . -mindepth 1 -printf '%P %y %s\\n') > "${seen}"\n`, { mode: 0o755 });
   const list = path.join(tmp, "floor-list.txt");
-  writeFloorList(manifestFloorEntries(ds.manifest.file), list);
+  const input = writeFloorList(manifestFloorEntries(ds.manifest.file), list);
+  // Generation's own writer count for this tree (poolFor's rule), at least one thread.
+  expect(input.threads).toBe(Math.max(1, poolSize(ds.manifest.fileCount, ds.manifest.totalBytes)));
+  // The plan, which bench:datasets lists before generating, gives the very same list.
+  const fromPlan = path.join(tmp, "floor-list-plan.txt");
+  writeFloorList(planFloorEntries(spec), fromPlan);
+  expect(fs.readFileSync(fromPlan, "utf8")).toBe(fs.readFileSync(list, "utf8"));
   const root = path.join(tmp, "floor");
-  const ms = floorMs({ exe: spy }, list, root, 0);
-  expect(typeof ms).toBe("number");
-  expect(ms as number).toBeGreaterThan(0);
+  const r = floorMs({ exe: spy }, input, root, 0);
+  if (typeof r === "string") throw new Error(r);
+  expect(r.ms).toBeGreaterThan(0);
+  expect(r.threads).toBe(input.threads);
   const got = fs
     .readFileSync(seen, "utf8")
     .trim()
@@ -86,11 +94,24 @@ test("a floor that cannot be measured says why instead of stopping the script", 
   const list = path.join(tmp, "bad-list.txt");
   fs.writeFileSync(list, "F 12 no-such-dir/a.dat\n");
   const root = path.join(tmp, "floor-bad");
-  const why = floorMs(writer, list, root, 0);
+  const why = floorMs(writer, { listFile: list, threads: 2 }, root, 0);
   if ("why" in writer) expect(why).toBe(writer.why);
   else expect(String(why)).toContain("floor-writer failed (exit 1): floor-writer: create no-such-dir/a.dat");
   expect(floorLine("100k files", why, 1000, 2000)).toMatch(/^info 100k files: kernel floor for generation not measured \(/);
-  expect(floorLine("100k files", 500, 1000, 2000)).toContain("0.25x cp -a");
-  expect(floorLine("100k files", 500, 1000, 2000)).toContain("ours 2.00x that floor");
+  expect(floorLine("100k files", { ms: 500, threads: 2 }, 1000, 2000)).toContain("0.25x cp -a");
+  expect(floorLine("100k files", { ms: 500, threads: 2 }, 1000, 2000)).toContain("a C writer, 2 threads, the same dirs");
+  expect(floorLine("100k files", { ms: 500, threads: 2 }, 1000, 2000)).toContain("ours 2.00x that floor");
   expect(fs.existsSync(root)).toBe(false);
+});
+
+test("a floor directory that already exists is refused and left as it was, never emptied", () => {
+  const root = fs.mkdtempSync(path.join(tmp, "theirs-"));
+  fs.writeFileSync(path.join(root, "keep.txt"), "not the floor's");
+  const list = path.join(tmp, "one-list.txt");
+  fs.writeFileSync(list, "F 3 a.dat\n");
+  const r = floorMs(writer, { listFile: list, threads: 1 }, root, 0);
+  expect(typeof r).toBe("string");
+  if (!("why" in writer)) expect(String(r)).toContain("EEXIST");
+  expect(fs.readFileSync(path.join(root, "keep.txt"), "utf8")).toBe("not the floor's");
+  expect(fs.readdirSync(root)).toEqual(["keep.txt"]);
 });

@@ -115,11 +115,16 @@ export class DataPool {
  * 40k of ~8 KiB 0.60–0.81 s against 0.72–0.83 s, 4k of ~128 KiB 0.32–0.57 s against 0.17–0.22 s).
  */
 export function poolFor(files: number, bytes: number, kind: "cpu" | "io" = "cpu", resident = false): DataPool {
+  return new DataPool(poolSize(files, bytes, kind, resident));
+}
+
+/** The workers poolFor starts for such a job (0: it runs inline); bench:scale's kernel floor writes with as many threads as generation. */
+export function poolSize(files: number, bytes: number, kind: "cpu" | "io" = "cpu", resident = false): number {
   const cores = Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, DEFAULTS.dataWorkersMax));
   const io = kind === "io" && !resident;
   const wanted = Number(process.env.MIRRORBENCH_DATA_WORKERS) || (io && files >= DEFAULTS.dataWorkerMinFiles ? Math.max(cores, DEFAULTS.dataWorkersIo) : cores);
   const worth = kind === "io" && resident ? bytes >= DEFAULTS.dataWorkerResidentMinBytes && bytes >= files * DEFAULTS.dataWorkerResidentMinFileBytes : files >= DEFAULTS.dataWorkerMinFiles || bytes >= DEFAULTS.dataWorkerMinBytes;
-  return new DataPool(worth && wanted > 1 ? wanted : 0);
+  return worth && wanted > 1 ? wanted : 0;
 }
 
 /** Batches of pieces: whole files grouped up to `batchBytes`/`batchFiles`, big files split into PIECE_BYTES ranges. */
