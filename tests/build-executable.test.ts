@@ -129,3 +129,22 @@ test("the executable measures memory like the script does (mitata and the mb-run
   expect(a.meter.kind).toBe(b.meter.kind);
   expect(a.engine.version).toBe(b.engine.version);
 });
+
+// The native run writer (leaf-writer.c, compiled by Bun's TinyCC from a private copy) must work inside the
+// executable too, in its data-worker threads: seen from the kernel, each generated file is created relative
+// to its directory's descriptor, as the C does, never by a whole path from the working directory, as node:fs does.
+test.skipIf(process.platform !== "linux" || !Bun.which("strace"))("the executable generates through the native writer (strace: files created relative to their directory)", () => {
+  const cfg = path.join(tmp, "native.yaml");
+  fs.writeFileSync(
+    cfg,
+    `version: 1\nworkspace: ${path.join(tmp, "ws-native")}\nresults_dir: results\ndefaults: { runs: 1, warmup: 0, cache: keep, verify: false }\n` +
+      `tools:\n  cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }\nscenarios:\n  - name: native\n    workload: { files: { count: 2500, size: 1KiB, per_dir: 500 } }\n    tools: [cp]\n`,
+  );
+  const trace = path.join(tmp, "openat.trace");
+  const r = run(["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=openat", "-o", trace, exe, "--config", cfg, "--results-dir", path.join(tmp, "r-native"), "--no-preflight"], path.join(tmp, "bare"), { PATH: noBunPath, HOME: path.join(tmp, "home") });
+  expect([0, 1]).toContain(r.exitCode);
+  const creates = fs.readFileSync(trace, "utf8").split("\n").filter((l) => /O_CREAT\|O_EXCL/.test(l) && /\.dat"/.test(l));
+  // The copies (cp) create files too, under the run's destination; the dataset's own are these.
+  expect(creates.filter((l) => /openat\((\d+), "f\d+\.dat"/.test(l))).toHaveLength(2500);
+  expect(creates.filter((l) => /\/datasets\//.test(l))).toEqual([]);
+}, 60_000);

@@ -1,0 +1,145 @@
+import { describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import path from "node:path";
+import { DataContext } from "../lib/datasets/content";
+import { writeLeaf, type LeafWork } from "../lib/datasets/leaf";
+import { runWriter } from "../lib/datasets/native-writer";
+import { EXEC_MODE, FILE_MODE, FIXED_MTIME_MS, OLD_MTIME_MS } from "../lib/layout";
+import { contentKey } from "../lib/prng";
+import type { FileGroup } from "../lib/types";
+import { BENCH, tempDirs } from "./helpers";
+
+// Generation's small files go through a C run writer (TinyCC, Linux) instead of node:fs: the same bytes,
+// modes and times as the node:fs path, never through a planted link, never over a file that was there, and
+// a failure is the system's own error with its path.
+
+const fresh = tempDirs("mb-native-");
+const linux = process.platform === "linux";
+
+function group(over: Partial<FileGroup> = {}): FileGroup {
+  return { name: "g", count: 300, minBytes: 0, maxBytes: 3000, distribution: "uniform", perDir: 300, depth: 0, content: "random", compressRatio: 1, names: "short", ...over };
+}
+
+function leaf(dir: string, g: FileGroup, n: number, flags: Uint8Array | null): LeafWork {
+  // Sizes around the 16-byte block edges, empty files and a few KiB, so runs split and slices realign.
+  const sizes = Float64Array.from({ length: n }, (_, i) => [0, 1, 15, 16, 17, 31, 33, 1000, 2999, 4096][i % 10]! + (i % 7));
+  return { dir, group: g, gi: 0, first: 0, fileDigits: 4, sizes, flags, maxBytes: 1 << 20 };
+}
+
+/** Every file of `dir` by name: bytes, permission bits, mtime. */
+function snapshot(dir: string): Record<string, { hex: string; mode: number; mtimeMs: number }> {
+  const out: Record<string, { hex: string; mode: number; mtimeMs: number }> = {};
+  for (const name of fs.readdirSync(dir).sort()) {
+    const st = fs.lstatSync(path.join(dir, name));
+    out[name] = { hex: fs.readFileSync(path.join(dir, name)).toString("hex"), mode: st.mode & 0o7777, mtimeMs: st.mtimeMs };
+  }
+  return out;
+}
+
+describe.skipIf(!linux)("the native run writer", () => {
+  test("builds on Linux with Bun's own compiler (no C compiler or libc headers needed)", () => {
+    const { writer, why } = runWriter();
+    expect(why).toBe("");
+    expect(writer).not.toBeNull();
+  });
+
+  for (const content of ["random", "compressible", "zero"] as const) {
+    for (const names of ["short", "unicode"] as const) {
+      test(`writes exactly what node:fs writes (${content} content, ${names} names, executables and old mtimes)`, () => {
+        const g = group({ content, names, compressRatio: content === "compressible" ? 3 : 1 });
+        const flags = Uint8Array.from({ length: 300 }, (_, i) => (i % 5 === 0 ? 1 : 0) | (i % 11 === 0 ? 2 : 0));
+        const key = Buffer.from(contentKey(7, 0x434f4e54));
+        const a = path.join(fresh(), "a");
+        const b = path.join(fresh(), "b");
+        fs.mkdirSync(a);
+        fs.mkdirSync(b);
+        const viaNative = writeLeaf(new DataContext(key), leaf(a, g, 300, flags), runWriter().writer);
+        const viaFs = writeLeaf(new DataContext(key), leaf(b, g, 300, flags), null);
+        expect([...viaNative]).toEqual([...viaFs]);
+        const sa = snapshot(a);
+        expect(Object.keys(sa).length).toBe(300);
+        expect(sa).toEqual(snapshot(b));
+        const modes = new Set(Object.values(sa).map((f) => f.mode));
+        expect(modes).toEqual(new Set([FILE_MODE, EXEC_MODE]));
+        const mtimes = new Set(Object.values(sa).map((f) => f.mtimeMs));
+        expect(mtimes).toEqual(new Set([FIXED_MTIME_MS, OLD_MTIME_MS]));
+      });
+    }
+  }
+
+  test("a link planted at a file's name is never written through: the run stops there with the system's error, the target untouched", () => {
+    const root = fresh();
+    const dir = path.join(root, "leaf");
+    fs.mkdirSync(dir);
+    const target = path.join(root, "precious");
+    fs.writeFileSync(target, "keep me");
+    fs.symlinkSync(target, path.join(dir, "f0005.dat"));
+    const w = leaf(dir, group(), 20, null);
+    let err: NodeJS.ErrnoException | null = null;
+    try {
+      writeLeaf(new DataContext(Buffer.alloc(16, 1)), w, runWriter().writer);
+    } catch (e) {
+      err = e as NodeJS.ErrnoException;
+    }
+    expect(err?.code).toBe("EEXIST");
+    expect(err?.path).toBe(path.join(dir, "f0005.dat"));
+    expect(fs.readFileSync(target, "utf8")).toBe("keep me");
+    expect(fs.readlinkSync(path.join(dir, "f0005.dat"))).toBe(target);
+    // The files before it were written whole; none after it.
+    expect(fs.readdirSync(dir).sort()).toEqual(["f0000.dat", "f0001.dat", "f0002.dat", "f0003.dat", "f0004.dat", "f0005.dat"]);
+    expect(fs.statSync(path.join(dir, "f0004.dat")).size).toBe(w.sizes[4]!);
+  });
+
+  test("a file already at a name is neither overwritten nor removed", () => {
+    const dir = path.join(fresh(), "leaf");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "f0002.dat"), "not ours");
+    expect(() => writeLeaf(new DataContext(Buffer.alloc(16, 1)), leaf(dir, group(), 10, null), runWriter().writer)).toThrow(/EEXIST/);
+    expect(fs.readFileSync(path.join(dir, "f0002.dat"), "utf8")).toBe("not ours");
+  });
+
+  test("a leaf directory that is a link is refused, not followed", () => {
+    const root = fresh();
+    fs.mkdirSync(path.join(root, "elsewhere"));
+    fs.symlinkSync(path.join(root, "elsewhere"), path.join(root, "leaf"));
+    expect(() => writeLeaf(new DataContext(Buffer.alloc(16, 1)), leaf(path.join(root, "leaf"), group(), 10, null), runWriter().writer)).toThrow(/ELOOP|ENOTDIR/);
+    expect(fs.readdirSync(path.join(root, "elsewhere"))).toEqual([]);
+  });
+
+  test("through the CLI, a dataset generated with the native writer equals one generated without it (manifest and tree)", async () => {
+    const trees: string[] = [];
+    for (const native of ["1", "0"]) {
+      const dir = fresh();
+      const cfg = path.join(dir, "c.yaml");
+      fs.writeFileSync(
+        cfg,
+        `version: 1\nworkspace: ${JSON.stringify(path.join(dir, "ws"))}\nresults_dir: ${JSON.stringify(path.join(dir, "results"))}\ndefaults: { runs: 1, warmup: 0, cache: keep }\n` +
+          `tools:\n  cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }\nscenarios:\n  - name: s\n    workload:\n      files: { count: 3000, size: 0..2KiB, per_dir: 700, content: compressible }\n` +
+          `      extras: { executables: 40, old_mtimes: 30, hardlinks: 5, symlinks: 5, empty_dirs: 2 }\n    tools: [cp]\n`,
+      );
+      const p = Bun.spawnSync(["bun", BENCH, "--config", cfg], { env: { ...process.env, MIRRORBENCH_NATIVE_WRITER: native, MIRRORBENCH_DATA_WORKERS: "2" }, stdout: "pipe", stderr: "pipe" });
+      expect(p.exitCode, p.stderr.toString()).toBe(0);
+      trees.push(path.join(dir, "ws"));
+    }
+    const dump = (ws: string) => {
+      const ds = path.join(ws, "datasets");
+      const [hash] = fs.readdirSync(ds).filter((n) => !n.startsWith("."));
+      const tree = path.join(ds, hash!, "tree");
+      const files: string[] = [];
+      const walk = (d: string, rel: string) => {
+        for (const n of fs.readdirSync(d).sort()) {
+          const st = fs.lstatSync(path.join(d, n));
+          const r = `${rel}${n}`;
+          files.push(`${r} ${st.mode.toString(8)} ${st.mtimeMs} ${st.size} ${st.isFile() ? Bun.hash.wyhash(fs.readFileSync(path.join(d, n))) : st.isSymbolicLink() ? fs.readlinkSync(path.join(d, n)) : ""}`);
+          if (st.isDirectory()) walk(path.join(d, n), `${r}/`);
+        }
+      };
+      walk(tree, "");
+      return { files, manifest: fs.readFileSync(path.join(ds, hash!, "manifest.bin")) };
+    };
+    const [a, b] = trees.map(dump);
+    expect(a!.files.length).toBeGreaterThan(3000);
+    expect(a!.files).toEqual(b!.files);
+    expect(Buffer.compare(a!.manifest, b!.manifest)).toBe(0);
+  }, 60_000);
+});
