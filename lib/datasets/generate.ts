@@ -4,7 +4,7 @@
 // of write batches in flight, and the extras' links; the plan itself is regenerated per pass.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DIR_MODE, EXEC_MODE, FILE_MODE, FIXED_MTIME_MS, fileName, OLD_MTIME_MS } from "../layout";
+import { DIR_MODE, EXEC_MODE, FILE_MODE, FIXED_MTIME_MS, fileName, OLD_MTIME_MS, pad } from "../layout";
 import { contentKey } from "../prng";
 import type { DatasetSpec } from "../types";
 import { formatBytes } from "../units";
@@ -14,7 +14,7 @@ import { PIECE_BYTES, poolFor, type DataPool } from "./pool";
 import type { Progress } from "./progress";
 import { collectAfter, releaseHeap, scaleCollection } from "./collect";
 import { datasetTotals } from "./totals";
-import { filePath, planDirs, planEntries, planLeaves } from "./tree";
+import { filePath, leafOrder, planDirs, planLeaves } from "./tree";
 import type { WorkerResponse } from "./worker";
 
 export function describeSpec(spec: DatasetSpec): string {
@@ -134,17 +134,33 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
       fs.lutimesSync(abs, FIXED_MTIME_MS / 1000, FIXED_MTIME_MS / 1000);
     }
     // Second pass: the manifest in tree order, and dir mtimes (nothing is created after this, so order does not matter).
+    // Leaf by leaf, a file costs its path string and nothing else: no plan object, no bigint, no hex string.
     const t = FIXED_MTIME_MS / 1000;
-    for (const e of planEntries(spec)) {
+    // Each hash as two 32-bit words, low word first (little-endian, as on every platform Bun runs on).
+    const words = new Uint32Array(hashes.buffer, hashes.byteOffset, hashes.length * 2);
+    for (const e of planLeaves(spec)) {
       collectAfter(1);
       if (e.kind === "dir") {
         fs.utimesSync(path.join(treeDir, e.path), t, t);
         w.add({ path: e.path, type: "dir", size: 0, mode: DIR_MODE, mtimeMs: FIXED_MTIME_MS });
       } else if (e.kind === "symlink") {
         w.add({ path: e.path, type: "symlink", size: Buffer.byteLength(e.target), mode: 0o777, mtimeMs: FIXED_MTIME_MS, target: e.target });
-      } else {
+      } else if (e.kind === "hardlink") {
         const entry = { path: e.path, type: "file" as const, size: e.sizeBytes, mode: e.mode, mtimeMs: e.mtimeMs, hash: hex64(hashes[e.file]!) };
         w.add(e.linkOf ? { ...entry, linkOf: e.linkOf } : e.linked ? { ...entry, linked: true } : entry);
+      } else if (e.kind === "leaf") {
+        const g = spec.groups[e.gi]!;
+        const order = leafOrder(g, e.gi, e);
+        const plain = g.names === "short" || g.names === "deep";
+        for (let j = 0; j < e.sizes.length; j++) {
+          const k = order ? order[j]! : j;
+          const i = e.first + k;
+          const f = e.offset + k;
+          const flag = e.flags ? e.flags[k]! : 0;
+          const name = plain ? `f${pad(i, e.fileDigits)}.dat` : fileName(g, e.gi, i, e.fileDigits);
+          w.addFile(`${e.path}/${name}`, e.sizes[k]!, flag & 1 ? EXEC_MODE : FILE_MODE, flag & 2 ? OLD_MTIME_MS : FIXED_MTIME_MS, words[2 * f + 1]!, words[2 * f]!, e.links?.get(k));
+          if ((j & 3) === 3) collectAfter(1);
+        }
       }
     }
     progress?.end();

@@ -74,6 +74,16 @@ function encode(e: ManifestEntry, out: Buffer): number {
   return n;
 }
 
+const HEX = "0123456789abcdef";
+const hex32 = (x: number): string => (x >>> 0).toString(16).padStart(8, "0");
+/** `x` (a uint32) as 8 lower-case hex digits at `at`, as the hash's hex string is written. */
+function hexInto(b: Buffer, at: number, x: number): void {
+  for (let i = 7; i >= 0; i--) {
+    b[at + i] = HEX.charCodeAt(x & 15);
+    x >>>= 4;
+  }
+}
+
 function decode(p: string, b: Buffer, file: string): ManifestEntry {
   if (b.length < 20) throw new RecordFileError(file, `damaged entry ${p}`);
   const type = TYPES[b.readUInt8(0)];
@@ -112,6 +122,27 @@ export class ManifestWriter {
     if (e.type !== "file") return;
     this.fileCount++;
     if (!e.linkOf) this.totalBytes += e.size;
+  }
+  /**
+   * A file entry without the entry object: the same record `add` writes, with the hash given as its two
+   * 32-bit halves (read from a BigUint64Array's words, so no bigint or hex string is made per file).
+   */
+  addFile(path: string, size: number, mode: number, mtimeMs: number, hashHi: number, hashLo: number, link?: { linkOf?: string; linked?: true }): void {
+    if (link?.linkOf !== undefined || link?.linked) {
+      this.add({ path, type: "file", size, mode, mtimeMs, hash: hex32(hashHi) + hex32(hashLo), ...link });
+      return;
+    }
+    const b = this.buf;
+    b[0] = 1; // TYPES.indexOf("file")
+    b[1] = F_HASH;
+    b.writeUInt16LE(mode & 0xffff, 2);
+    b.writeDoubleLE(size, 4);
+    b.writeDoubleLE(mtimeMs, 12);
+    hexInto(b, 20, hashHi);
+    hexInto(b, 28, hashLo);
+    this.w.add(path, b.subarray(0, 36));
+    this.fileCount++;
+    this.totalBytes += size;
   }
   finish(meta: Omit<ManifestMeta, "version" | "fileCount" | "totalBytes" | "entryCount">): Manifest {
     const m: ManifestMeta = { version: 2, ...meta, fileCount: this.fileCount, totalBytes: this.totalBytes, entryCount: this.w.count };

@@ -145,6 +145,14 @@ export interface PlanLeaf {
   sizes: Float64Array;
   flags: Uint8Array | null;
   fileDigits: number;
+  /** linkOf / linked of the leaf's files that have more names (by index in the leaf); null when none do. */
+  links: Map<number, { linkOf?: string; linked?: true }> | null;
+}
+
+/** A leaf's file indices (0..n-1) in tree order: null when that is index order (every name style but unicode). */
+export function leafOrder(g: FileGroup, gi: number, leaf: PlanLeaf): number[] | null {
+  if (monotone(g)) return null;
+  return [...byName(leaf.sizes.length, (k) => fileName(g, gi, leaf.first + k, leaf.fileDigits), false)];
 }
 
 /** Every entry the spec produces, in tree order (the order a sorted walk of the generated tree visits them). */
@@ -227,7 +235,12 @@ function* groupEntries(spec: DatasetSpec, gi: number, lay: GroupLayout, offset: 
     if (leaves) {
       const sizes = new Float64Array(n);
       for (let k = 0; k < n; k++) sizes[k] = sizeOf(first + k);
-      yield { kind: "leaf", path: dir, gi, offset: offset + first, first, sizes, flags: ex.flags ? ex.flags.slice(offset + first, offset + first + n) : null, fileDigits: lay.fileDigits };
+      let links: PlanLeaf["links"] = null;
+      for (const f of ex.firstName.keys()) {
+        if (f < offset + first || f >= offset + first + n) continue;
+        (links ??= new Map()).set(f - offset - first, linkFields(ex, f, `${dir}/${fileName(g, gi, f - offset, lay.fileDigits)}`));
+      }
+      yield { kind: "leaf", path: dir, gi, offset: offset + first, first, sizes, flags: ex.flags ? ex.flags.slice(offset + first, offset + first + n) : null, fileDigits: lay.fileDigits, links };
       return;
     }
     for (const k of byName(n, (k) => fileName(g, gi, first + k, lay.fileDigits), sorted)) {
