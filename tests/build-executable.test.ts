@@ -133,6 +133,7 @@ test("the executable measures memory like the script does (mitata and the mb-run
 // The native run writer (leaf-writer.c, compiled by Bun's TinyCC from a private copy) must work inside the
 // executable too, in its data-worker threads: seen from the kernel, each generated file is created relative
 // to its directory's descriptor, as the C does, never by a whole path from the working directory, as node:fs does.
+// (Forced on: it is used by itself from DEFAULTS.nativeWriterMinFiles files, too many for this test.)
 test.skipIf(process.platform !== "linux" || !Bun.which("strace"))("the executable generates through the native writer (strace: files created relative to their directory)", () => {
   const cfg = path.join(tmp, "native.yaml");
   fs.writeFileSync(
@@ -141,7 +142,7 @@ test.skipIf(process.platform !== "linux" || !Bun.which("strace"))("the executabl
       `tools:\n  cp: { argv: [cp, -a, "{src}/.", "{dst}/"] }\nscenarios:\n  - name: native\n    workload: { files: { count: 2500, size: 1KiB, per_dir: 500 } }\n    tools: [cp]\n`,
   );
   const trace = path.join(tmp, "openat.trace");
-  const r = run(["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=openat", "-o", trace, exe, "--config", cfg, "--results-dir", path.join(tmp, "r-native"), "--no-preflight"], path.join(tmp, "bare"), { PATH: noBunPath, HOME: path.join(tmp, "home") });
+  const r = run(["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=openat", "-o", trace, exe, "--config", cfg, "--results-dir", path.join(tmp, "r-native"), "--no-preflight"], path.join(tmp, "bare"), { PATH: noBunPath, HOME: path.join(tmp, "home"), MIRRORBENCH_NATIVE_WRITER: "1" });
   expect([0, 1]).toContain(r.exitCode);
   const creates = fs.readFileSync(trace, "utf8").split("\n").filter((l) => /O_CREAT\|O_EXCL/.test(l) && /\.dat"/.test(l));
   // The copies (cp) create files too, under the run's destination; the dataset's own are these.

@@ -3,7 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { DataContext } from "../lib/datasets/content";
 import { writeLeaf, type LeafWork } from "../lib/datasets/leaf";
-import { runWriter } from "../lib/datasets/native-writer";
+import { nativeWriterFor, runWriter } from "../lib/datasets/native-writer";
+import { DEFAULTS } from "../lib/defaults";
 import { EXEC_MODE, FILE_MODE, FIXED_MTIME_MS, OLD_MTIME_MS } from "../lib/layout";
 import { contentKey } from "../lib/prng";
 import type { FileGroup } from "../lib/types";
@@ -23,7 +24,7 @@ function group(over: Partial<FileGroup> = {}): FileGroup {
 function leaf(dir: string, g: FileGroup, n: number, flags: Uint8Array | null): LeafWork {
   // Sizes around the 16-byte block edges, empty files and a few KiB, so runs split and slices realign.
   const sizes = Float64Array.from({ length: n }, (_, i) => [0, 1, 15, 16, 17, 31, 33, 1000, 2999, 4096][i % 10]! + (i % 7));
-  return { dir, group: g, gi: 0, first: 0, fileDigits: 4, sizes, flags, maxBytes: 1 << 20 };
+  return { dir, group: g, gi: 0, first: 0, fileDigits: 4, sizes, flags, maxBytes: 1 << 20, native: true };
 }
 
 /** Every file of `dir` by name: bytes, permission bits, mtime. */
@@ -35,6 +36,22 @@ function snapshot(dir: string): Record<string, { hex: string; mode: number; mtim
   }
   return out;
 }
+
+test("datasets from DEFAULTS.nativeWriterMinFiles files use the native writer; MIRRORBENCH_NATIVE_WRITER=1 / 0 forces it on / off", () => {
+  const old = process.env.MIRRORBENCH_NATIVE_WRITER;
+  try {
+    delete process.env.MIRRORBENCH_NATIVE_WRITER;
+    expect(nativeWriterFor(DEFAULTS.nativeWriterMinFiles - 1)).toBe(false);
+    expect(nativeWriterFor(DEFAULTS.nativeWriterMinFiles)).toBe(true);
+    process.env.MIRRORBENCH_NATIVE_WRITER = "1";
+    expect(nativeWriterFor(10)).toBe(true);
+    process.env.MIRRORBENCH_NATIVE_WRITER = "0";
+    expect(nativeWriterFor(10_000_000)).toBe(false);
+  } finally {
+    if (old === undefined) delete process.env.MIRRORBENCH_NATIVE_WRITER;
+    else process.env.MIRRORBENCH_NATIVE_WRITER = old;
+  }
+});
 
 describe.skipIf(!linux)("the native run writer", () => {
   test("builds on Linux with Bun's own compiler (no C compiler or libc headers needed)", () => {

@@ -10,12 +10,12 @@ import type { DatasetSpec } from "../types";
 import { formatBytes } from "../units";
 import { combinedHash, hex64, needsChmod, type WritePiece } from "./content";
 import { HASH_ALGORITHM, ManifestWriter, type Manifest } from "./manifest";
-import { PIECE_BYTES, poolFor, type DataPool } from "./pool";
+import { nativeWriterFor } from "./native-writer";
+import { PIECE_BYTES, poolFor, type DataPool, type WorkerResponse } from "./pool";
 import type { Progress } from "./progress";
 import { collectAfter, releaseHeap, scaleCollection } from "./collect";
 import { datasetTotals } from "./totals";
 import { filePath, leafOrder, planDirs, planLeaves } from "./tree";
-import type { WorkerResponse } from "./worker";
 
 export function describeSpec(spec: DatasetSpec): string {
   const gs = spec.groups.map((g) => {
@@ -66,6 +66,7 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
   // small-file run's peak (100k files through the CLI: 73.3-74.5 MiB with this, 77.1-77.8 without).
   releaseHeap(totals.files);
   const pool = poolFor(totals.files, totals.bytes);
+  const native = nativeWriterFor(totals.files);
   const hashes = new BigUint64Array(fileSlots);
   const links: { path: string; file: number }[] = [];
   const symlinks: { path: string; target: string }[] = [];
@@ -90,7 +91,7 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
         for (let lo = 0; lo < e.sizes.length; lo += LEAF_SLICE_FILES) {
           const hi = Math.min(e.sizes.length, lo + LEAF_SLICE_FILES);
           const sizes = e.sizes.slice(lo, hi);
-          const leaf = { dir: abs, group: g, gi: e.gi, first: e.first + lo, fileDigits: e.fileDigits, sizes, flags: e.flags ? e.flags.slice(lo, hi) : null, maxBytes: PIECE_BYTES };
+          const leaf = { dir: abs, group: g, gi: e.gi, first: e.first + lo, fileDigits: e.fileDigits, sizes, flags: e.flags ? e.flags.slice(lo, hi) : null, maxBytes: PIECE_BYTES, native };
           await jobs.add(
             pool.run({ op: "writeLeaf", key, leaf }).then((r) => {
               if (!r.ok) return fail(r);

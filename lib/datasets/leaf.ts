@@ -20,6 +20,8 @@ export interface LeafWork {
   sizes: Float64Array;
   flags: Uint8Array | null;
   maxBytes: number;
+  /** Through the native run writer when this thread has one (generate.ts decides by the dataset's size). */
+  native: boolean;
 }
 
 /**
@@ -31,8 +33,8 @@ const ZEROS = Buffer.alloc(RUN_BYTES);
 const FIXED_S = FIXED_MTIME_MS / 1000;
 const OLD_S = OLD_MTIME_MS / 1000;
 
-/** `native`: the run writer to use (this thread's, by default; null = node:fs only; tests pass either). */
-export function writeLeaf(ctx: DataContext, w: LeafWork, native: RunWriter | null = runWriter().writer): BigUint64Array {
+/** `native`: the run writer to use (this thread's when the work asks for it; null = node:fs only; tests pass either). */
+export function writeLeaf(ctx: DataContext, w: LeafWork, native: RunWriter | null = w.native ? runWriter().writer : null): BigUint64Array {
   const n = w.sizes.length;
   const out = new BigUint64Array(n);
   const g = w.group;

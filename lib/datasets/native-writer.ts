@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { cc, FFIType } from "bun:ffi";
 import source from "./leaf-writer.c" with { type: "text" };
+import { DEFAULTS } from "../defaults";
 import { removeEntry } from "../safe-fs";
 
 /** Linux's O_CLOEXEC (x86-64 and arm64 alike; node's constants leave it out): no child spawned meanwhile inherits a file being written. */
@@ -26,12 +27,18 @@ export interface RunWriter {
   write(dirFd: number, names: string[], sizes: Uint32Array, data: Uint8Array, kinds: Uint8Array | null, modes: { file: number; exec: number }, mtimesMs: { fixed: number; old: number }): number;
 }
 
+/** Whether a dataset of `files` files is written through the native writer: from DEFAULTS.nativeWriterMinFiles; MIRRORBENCH_NATIVE_WRITER=1 for any size, =0 never. */
+export function nativeWriterFor(files: number): boolean {
+  const env = process.env.MIRRORBENCH_NATIVE_WRITER;
+  if (env === "0" || env === "1") return env === "1";
+  return files >= DEFAULTS.nativeWriterMinFiles;
+}
+
 let cached: { writer: RunWriter | null; why: string } | null = null;
 
 /** This thread's writer, built on first use; `why` says why there is none. Never throws. */
 export function runWriter(): { writer: RunWriter | null; why: string } {
   if (cached) return cached;
-  if (process.env.MIRRORBENCH_NATIVE_WRITER === "0") return (cached = { writer: null, why: "MIRRORBENCH_NATIVE_WRITER=0" });
   if (process.platform !== "linux") return (cached = { writer: null, why: `not built on ${process.platform}` });
   try {
     return (cached = { writer: build(), why: "" });

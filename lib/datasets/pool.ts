@@ -5,6 +5,9 @@ import { DEFAULTS } from "../defaults";
 import { combineChunkHashes, type HashPiece, type HashResult } from "./content";
 import { handleRequest, type WorkerRequest, type WorkerResponse } from "./worker";
 
+/** What a pool request answers (the worker's response), for the pool's callers. */
+export type { WorkerResponse };
+
 /** Files bigger than this are split into pieces written/hashed by several workers. */
 export const PIECE_BYTES = 64 << 20;
 
