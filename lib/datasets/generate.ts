@@ -160,7 +160,7 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
           const flag = e.flags ? e.flags[k]! : 0;
           const name = plain ? `f${pad(i, e.fileDigits)}.dat` : fileName(g, e.gi, i, e.fileDigits);
           w.addFile(`${e.path}/${name}`, e.sizes[k]!, flag & 1 ? EXEC_MODE : FILE_MODE, flag & 2 ? OLD_MTIME_MS : FIXED_MTIME_MS, words[2 * f + 1]!, words[2 * f]!, e.links?.get(k));
-          if ((j & 3) === 3) collectAfter(1);
+          collectAfter(1);
         }
       }
     }

@@ -6,7 +6,6 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cc, FFIType } from "bun:ffi";
 import source from "./leaf-writer.c" with { type: "text" };
 import { DEFAULTS } from "../defaults";
 import { removeEntry } from "../safe-fs";
@@ -54,6 +53,8 @@ function build(): RunWriter {
   try {
     const file = path.join(dir, "leaf-writer.c");
     fs.writeFileSync(file, source, { flag: "wx" });
+    // Loaded here, not at the top: every data thread imports this module (verify's four too), and bun:ffi costs a thread ~0.2 MiB.
+    const { cc, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
     const { i32, ptr, i64 } = FFIType;
     lib = cc({ source: file, symbols: { mb_write_run: { args: [i32, ptr, ptr, ptr, i32, i32, ptr, i32, i32, i64, i64, i64, i64], returns: i32 } } });
   } finally {
