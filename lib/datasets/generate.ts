@@ -98,12 +98,14 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
               let bytes = 0;
               let files = 0;
               const got = r.leafHashes!;
-              for (let k = 0; k < got.length; k++) {
-                if (sizes[k]! > PIECE_BYTES) continue; // writeBig's
-                hashes[e.offset + lo + k] = got[k]!;
-                bytes += sizes[k]!;
-                files++;
+              let big = false;
+              for (let k = 0; k < sizes.length; k++) {
+                if (sizes[k]! > PIECE_BYTES) big = true; // writeBig's: its slot here is 0
+                else (bytes += sizes[k]!), files++;
               }
+              // One copy of the slice's hashes (no bigint per file on this thread), unless a big file's slot is in it.
+              if (!big) hashes.set(got, e.offset + lo);
+              else for (let k = 0; k < got.length; k++) if (sizes[k]! <= PIECE_BYTES) hashes[e.offset + lo + k] = got[k]!;
               progress?.tick(files, bytes);
             }),
           );
