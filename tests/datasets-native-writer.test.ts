@@ -160,3 +160,22 @@ describe.skipIf(!linux)("the native run writer", () => {
     expect(Buffer.compare(a!.manifest, b!.manifest)).toBe(0);
   }, 60_000);
 });
+
+test("a dataset meant for the native writer but written through node:fs says so once, in the log line it hands back, and comes out whole", () => {
+  // A platform without it (process.platform set before anything loads; 500 files stay on this thread).
+  const dir = fresh();
+  const script = `
+    Object.defineProperty(process, "platform", { value: "darwin" });
+    const { ensureDataset } = await import(${JSON.stringify(path.join(import.meta.dir, "../lib/datasets/store.ts"))});
+    const notes = [];
+    const spec = { seed: 3, groups: [{ name: "g", count: 500, minBytes: 1, maxBytes: 900, distribution: "uniform", perDir: 100, depth: 0, content: "random", compressRatio: 1, names: "short" }],
+      extras: { emptyDirs: 0, symlinks: 0, hardlinks: 0, executables: 0, oldMtimes: 0 } };
+    const ds = await ensureDataset(spec, ${JSON.stringify(path.join(dir, "datasets"))}, { onNote: (l) => notes.push(l) });
+    console.log(JSON.stringify({ notes, files: ds.manifest.fileCount }));`;
+  const p = Bun.spawnSync(["bun", "-e", script], { env: { ...process.env, MIRRORBENCH_NATIVE_WRITER: "1" }, stdout: "pipe", stderr: "pipe" });
+  expect(p.exitCode, p.stderr.toString()).toBe(0);
+  const out = JSON.parse(p.stdout.toString().trim().split("\n").pop()!);
+  expect(out.files).toBe(500);
+  expect(out.notes).toHaveLength(1);
+  expect(out.notes[0]).toMatch(/^Generating dataset [0-9a-f]{16} through node:fs, not the native run writer: not built on darwin$/);
+});

@@ -56,7 +56,8 @@ class Jobs {
 }
 
 /** Generate the planned tree into `treeDir` (which must exist and be empty); writes its manifest to `manifestFile`. */
-export async function generateTree(spec: DatasetSpec, treeDir: string, hash: string, manifestFile: string, progress?: Progress): Promise<Manifest> {
+/** `note`: a line for the log when generation could not go the way it meant to (the native writer unavailable). */
+export async function generateTree(spec: DatasetSpec, treeDir: string, hash: string, manifestFile: string, progress?: Progress, note?: (line: string) => void): Promise<Manifest> {
   const totals = datasetTotals(spec);
   scaleCollection(totals.files);
   const fileSlots = spec.groups.reduce((s, g) => s + Math.max(0, g.count), 0);
@@ -67,6 +68,7 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
   releaseHeap(totals.files);
   const pool = poolFor(totals.files, totals.bytes);
   const native = nativeWriterFor(totals.files);
+  let noted = false;
   const hashes = new BigUint64Array(fileSlots);
   const links: { path: string; file: number }[] = [];
   const symlinks: { path: string; target: string }[] = [];
@@ -95,6 +97,10 @@ export async function generateTree(spec: DatasetSpec, treeDir: string, hash: str
           await jobs.add(
             pool.run({ op: "writeLeaf", key, leaf }).then((r) => {
               if (!r.ok) return fail(r);
+              if (r.nativeWhyNot && !noted) {
+                noted = true;
+                note?.(`Generating dataset ${hash} through node:fs, not the native run writer: ${r.nativeWhyNot}`);
+              }
               let bytes = 0;
               let files = 0;
               const got = r.leafHashes!;

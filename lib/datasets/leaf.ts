@@ -99,6 +99,11 @@ function nativeWriter(): RunWriter | null {
   return (require("./native-writer.ts") as typeof import("./native-writer.ts")).runWriter().writer;
 }
 
+/** Why a leaf that asked for the native writer was written through node:fs instead ("" when it was not, or did not ask). */
+export function nativeWhyNot(w: LeafWork): string {
+  return w.native ? (require("./native-writer.ts") as typeof import("./native-writer.ts")).runWriter().why : "";
+}
+
 /** A run through the native writer; returns how many files it wrote (all of them, or up to the one it failed on). */
 function writeNative(native: RunWriter, dir: string, dirFd: number, names: string[], sizes: Float64Array, data: Uint8Array, kinds: Uint8Array | null): number {
   const failed = native.write(dirFd, names, Uint32Array.from(sizes), data, kinds, { file: FILE_MODE, exec: EXEC_MODE }, { fixed: FIXED_MTIME_MS, old: OLD_MTIME_MS });

@@ -42,7 +42,7 @@ export function runWriter(): { writer: RunWriter | null; why: string } {
   try {
     return (cached = { writer: build(), why: "" });
   } catch (e) {
-    return (cached = { writer: null, why: `TinyCC could not build it: ${String((e as Error).message ?? e).split("\n")[0]}` });
+    return (cached = { writer: null, why: `it could not be built: ${String((e as Error).message ?? e).split("\n")[0]}` });
   }
 }
 

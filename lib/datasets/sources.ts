@@ -47,7 +47,7 @@ export async function prepareSources(
   const onRegenerate = (h: string) => (why: string) => log.line(`Regenerating dataset ${h}: ${why}`);
   const dataset = async (verifyDataset: boolean) => {
     try {
-      return await ensureDataset(s.workload.dataset, datasetsRoot, { verifyDataset, progress, onRegenerate: onRegenerate(hash) });
+      return await ensureDataset(s.workload.dataset, datasetsRoot, { verifyDataset, progress, onRegenerate: onRegenerate(hash), onNote: (line) => log.line(line) });
     } catch (e) {
       if (e instanceof DatasetSpaceError) {
         throw new BenchError(e.message, { key: `scenarios.${s.name}.workload`, hint: "free space, point workspace: (or BENCH_ROOT) at a larger disk, or shrink the workload", cause: e });

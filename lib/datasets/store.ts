@@ -147,7 +147,7 @@ export async function buildCached(
 export async function ensureDataset(
   spec: DatasetSpec,
   datasetsRoot: string,
-  opts: { verifyDataset?: boolean; progress?: Progress; onRegenerate?: (why: string) => void } = {},
+  opts: { verifyDataset?: boolean; progress?: Progress; onRegenerate?: (why: string) => void; onNote?: (line: string) => void } = {},
 ): Promise<DatasetHandle> {
   const hash = specHash(spec);
   const p = datasetPaths(datasetsRoot, hash);
@@ -170,7 +170,7 @@ export async function ensureDataset(
   // Incomplete, damaged or stale: it is ours, so start over.
   removeEntry(p.dir);
   const { dir, manifest } = await buildCached(datasetsRoot, hash, `spec ${describeSpec(spec)}`, diskBytesNeeded(spec), (tree, manifestFile) =>
-    generateTree(spec, tree, hash, manifestFile, opts.progress),
+    generateTree(spec, tree, hash, manifestFile, opts.progress, opts.onNote),
   );
   return { dir, manifest, reused: false, generateMs: performance.now() - t0 };
 }

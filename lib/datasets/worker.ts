@@ -1,7 +1,7 @@
 // The data worker: one build entry (package.json's build script names it) that answers the pool's write / hash / copy requests with content.ts, and a source check against a snapshot file.
 import { DataContext, type HashPiece, type HashResult, type WritePiece } from "./content";
 import { copyFiles, type CopyItem } from "./copy";
-import { writeLeaf, type LeafWork } from "./leaf";
+import { nativeWhyNot, writeLeaf, type LeafWork } from "./leaf";
 import { RecordFileError } from "./records";
 import { compareSnapshots, type SourceChanges, type SourceSnapshot } from "./source-snapshot";
 
@@ -13,7 +13,7 @@ export type WorkerRequest =
   | { mirrorbenchData: true; id: number; op: "compareSource"; snapshot: SourceSnapshot & { records: string }; root: string };
 
 export type WorkerResponse =
-  | { id: number; ok: true; hashes?: bigint[][]; results?: HashResult[]; marks?: bigint[]; leafHashes?: BigUint64Array; found?: SourceChanges; ms?: number }
+  | { id: number; ok: true; hashes?: bigint[][]; results?: HashResult[]; marks?: bigint[]; leafHashes?: BigUint64Array; nativeWhyNot?: string; found?: SourceChanges; ms?: number }
   | { id: number; ok: false; code: string | null; message: string; path: string | null; records?: true };
 
 let ctx: DataContext | null = null;
@@ -35,7 +35,7 @@ export function handleRequest(req: WorkerRequest): WorkerResponse {
       case "write":
         return { id: req.id, ok: true, hashes: req.pieces.map((p) => keyed(req.key).write(p)) };
       case "writeLeaf":
-        return { id: req.id, ok: true, leafHashes: writeLeaf(keyed(req.key), req.leaf) };
+        return { id: req.id, ok: true, leafHashes: writeLeaf(keyed(req.key), req.leaf), nativeWhyNot: nativeWhyNot(req.leaf) };
       case "hash": {
         const c = ctx ?? (ctx = new DataContext(Buffer.alloc(16)));
         return { id: req.id, ok: true, results: req.pieces.map((p) => c.hash(p)) };
