@@ -70,7 +70,7 @@ export function writeLeaf(ctx: DataContext, w: LeafWork, native: RunWriter | nul
         names.push(base(w.first + j));
       }
       let from = 0;
-      if (native && runs) {
+      if (native) {
         if (dirFd < 0) dirFd = native.openDir(w.dir);
         from = writeNative(native, w.dir, dirFd, names, sizes.subarray(k, end), ks, w.flags ? w.flags.subarray(k, end) : null);
       }
