@@ -55,8 +55,10 @@ class Jobs {
   }
 }
 
-/** Generate the planned tree into `treeDir` (which must exist and be empty); writes its manifest to `manifestFile`. */
-/** `note`: a line for the log when generation could not go the way it meant to (the native writer unavailable). */
+/**
+ * Generate the planned tree into `treeDir` (which must exist and be empty); writes its manifest to `manifestFile`.
+ * `note` gets a line for the log when generation could not go the way it meant to (the native writer unavailable).
+ */
 export async function generateTree(spec: DatasetSpec, treeDir: string, hash: string, manifestFile: string, progress?: Progress, note?: (line: string) => void): Promise<Manifest> {
   const totals = datasetTotals(spec);
   scaleCollection(totals.files);
