@@ -179,3 +179,50 @@ test("a dataset meant for the native writer but written through node:fs says so 
   expect(out.notes).toHaveLength(1);
   expect(out.notes[0]).toMatch(/^Generating dataset [0-9a-f]{16} through node:fs, not the native run writer: not built on darwin$/);
 });
+
+// The two places the native writer deletes: the file it created and could not finish, and its private copy
+// of the C source. A file size limit (ulimit -f, SIGXFSZ ignored) makes a write fail half-way with EFBIG:
+// the C must remove that file, so node:fs's redo reports EFBIG itself — were the file left behind, the redo
+// would meet it and say EEXIST. Building the writer leaves nothing of its own in the temp folder.
+describe.skipIf(!linux)("what the native writer removes", () => {
+  const store = (dir: string) => JSON.stringify(path.join(import.meta.dir, "..", dir));
+  test("a file it could not finish is removed again, so the error reported is the system's own (EFBIG), with the files before it whole", () => {
+    const dir = path.join(fresh(), "leaf");
+    const script = `
+      process.on("SIGXFSZ", () => {});
+      const fs = require("node:fs");
+      const { DataContext } = require(${store("lib/datasets/content.ts")});
+      const { writeLeaf } = require(${store("lib/datasets/leaf.ts")});
+      const { runWriter } = require(${store("lib/datasets/native-writer.ts")});
+      fs.mkdirSync(${JSON.stringify(dir)});
+      const g = { name: "g", count: 4, minBytes: 0, maxBytes: 40000, distribution: "uniform", perDir: 4, depth: 0, content: "random", compressRatio: 1, names: "short" };
+      const w = runWriter().writer;
+      let out = { native: !!w };
+      try {
+        writeLeaf(new DataContext(Buffer.alloc(16, 1)), { dir: ${JSON.stringify(dir)}, group: g, gi: 0, first: 0, fileDigits: 4, sizes: Float64Array.from([100, 200, 40000, 300]), flags: null, maxBytes: 1 << 20, native: true }, w);
+      } catch (e) { out = { ...out, code: e.code }; }
+      console.log(JSON.stringify({ ...out, files: fs.readdirSync(${JSON.stringify(dir)}).sort().map((n) => [n, fs.statSync(${JSON.stringify(dir)} + "/" + n).size]) }));`;
+    const file = path.join(fresh(), "efbig.js");
+    fs.writeFileSync(file, script);
+    // 32 blocks: 16 KiB in dash, 32 KiB in bash; the C source (~2.5 KB) still fits, the 40,000-byte file does not.
+    const p = Bun.spawnSync(["sh", "-c", `ulimit -f 32; exec "$0" "$1"`, process.execPath, file], { stdout: "pipe", stderr: "pipe" });
+    expect(p.exitCode, p.stderr.toString()).toBe(0);
+    const out = JSON.parse(p.stdout.toString().trim().split("\n").pop()!);
+    expect(out.native).toBe(true);
+    expect(out.code).toBe("EFBIG");
+    expect(out.files.slice(0, 2)).toEqual([["f0000.dat", 100], ["f0001.dat", 200]]);
+    expect(out.files.map((f: [string, number]) => f[0])).not.toContain("f0003.dat");
+  });
+
+  test("building it leaves nothing of its own in the temp folder, and what was there as it was", () => {
+    const tmp = fresh();
+    fs.writeFileSync(path.join(tmp, "someone-elses"), "keep");
+    const script = `const { runWriter } = require(${store("lib/datasets/native-writer.ts")}); console.log(JSON.stringify(runWriter().why));`;
+    const p = Bun.spawnSync([process.execPath, "-e", script], { env: { ...process.env, TMPDIR: tmp }, stdout: "pipe", stderr: "pipe" });
+    expect(p.exitCode, p.stderr.toString()).toBe(0);
+    expect(JSON.parse(p.stdout.toString().trim())).toBe("");
+    // Ours is gone; Bun's cc itself keeps its bundled C headers there (a "bun-cc-0" folder, reused by every build).
+    expect(fs.readdirSync(tmp).filter((n) => !/bun-cc/.test(n))).toEqual(["someone-elses"]);
+    expect(fs.readFileSync(path.join(tmp, "someone-elses"), "utf8")).toBe("keep");
+  });
+});

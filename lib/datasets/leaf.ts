@@ -95,13 +95,14 @@ export function writeLeaf(ctx: DataContext, w: LeafWork, native: RunWriter | nul
  * This thread's native writer, its module loaded on first use: a thread that never asks for it does not pay for
  * importing it (1.3 MiB more at the 100k-file peak through the CLI when every data thread imported it; measured).
  */
+const nativeModule = () => require("./native-writer.ts") as typeof import("./native-writer.ts");
 function nativeWriter(): RunWriter | null {
-  return (require("./native-writer.ts") as typeof import("./native-writer.ts")).runWriter().writer;
+  return nativeModule().runWriter().writer;
 }
 
 /** Why a leaf that asked for the native writer was written through node:fs instead ("" when it was not, or did not ask). */
 export function nativeWhyNot(w: LeafWork): string {
-  return w.native ? (require("./native-writer.ts") as typeof import("./native-writer.ts")).runWriter().why : "";
+  return w.native ? nativeModule().runWriter().why : "";
 }
 
 /** A run through the native writer; returns how many files it wrote (all of them, or up to the one it failed on). */

@@ -227,6 +227,17 @@ function* groupEntries(spec: DatasetSpec, gi: number, lay: GroupLayout, offset: 
     return seq!.next().value as number;
   };
   const p = Math.max(1, g.perDir);
+  // This group's files that have more names, by leaf: one pass over the links, not one per leaf.
+  const linkedByLeaf = new Map<number, number[]>();
+  if (leaves) {
+    for (const f of ex.firstName.keys()) {
+      if (f < offset || f >= offset + g.count) continue;
+      const j = Math.floor((f - offset) / p);
+      const list = linkedByLeaf.get(j);
+      if (list) list.push(f);
+      else linkedByLeaf.set(j, [f]);
+    }
+  }
   function* leaf(dir: string, j: number): Generator<PlanEntry | PlanLeaf> {
     yield { kind: "dir", path: dir };
     const first = j * p;
@@ -236,10 +247,7 @@ function* groupEntries(spec: DatasetSpec, gi: number, lay: GroupLayout, offset: 
       const sizes = new Float64Array(n);
       for (let k = 0; k < n; k++) sizes[k] = sizeOf(first + k);
       let links: PlanLeaf["links"] = null;
-      for (const f of ex.firstName.keys()) {
-        if (f < offset + first || f >= offset + first + n) continue;
-        (links ??= new Map()).set(f - offset - first, linkFields(ex, f, `${dir}/${fileName(g, gi, f - offset, lay.fileDigits)}`));
-      }
+      for (const f of linkedByLeaf.get(j) ?? []) (links ??= new Map()).set(f - offset - first, linkFields(ex, f, `${dir}/${fileName(g, gi, f - offset, lay.fileDigits)}`));
       yield { kind: "leaf", path: dir, gi, offset: offset + first, first, sizes, flags: ex.flags ? ex.flags.slice(offset + first, offset + first + n) : null, fileDigits: lay.fileDigits, links };
       return;
     }

@@ -179,7 +179,7 @@ export class SourceGuard {
   async afterRunBeside(label: string, dstDir: string | null, allowSourceLinks: boolean): Promise<string | null> {
     const snap = this.snap;
     if (!this.opts.checkOnThread || typeof snap.records !== "string") return this.afterRun(label, dstDir, allowSourceLinks);
-    const pool = this.opts.threadModule ? new DataPool(1, this.opts.threadModule) : new DataPool(1);
+    const pool = new DataPool(1, this.opts.threadModule);
     let r: WorkerResponse;
     try {
       r = await pool.run({ op: "compareSource", snapshot: { ...snap, records: snap.records }, root: this.src.srcDir });
